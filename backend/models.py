@@ -1,0 +1,103 @@
+"""Plain records the backend hands to the UI and the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+
+
+def content_hash(title: str, body: str) -> str:
+    """A stable hash of what an entry says, used to tell whether it changed."""
+    return hashlib.sha256(f"{title}\x00{body}".encode()).hexdigest()
+
+
+def to_epoch_and_offset(moment: datetime) -> tuple[int, int]:
+    """An aware datetime as (UTC epoch seconds, UTC offset in minutes)."""
+    if moment.tzinfo is None:
+        raise ValueError("entry times must carry a time zone")
+    offset = moment.utcoffset() or timedelta(0)
+    return int(moment.timestamp()), int(offset.total_seconds() // 60)
+
+
+def from_epoch_and_offset(epoch: int, offset_minutes: int) -> datetime:
+    """The datetime stored as (epoch, offset), shown in the offset it was written in."""
+    zone = timezone(timedelta(minutes=offset_minutes))
+    return datetime.fromtimestamp(epoch, tz=UTC).astimezone(zone)
+
+
+def from_millis(millis: int) -> datetime:
+    return datetime.fromtimestamp(millis / 1000, tz=UTC)
+
+
+@dataclass(frozen=True)
+class Journal:
+    """A named journal; each has its own graph."""
+
+    id: str
+    """A stable id; the graph key is derived from it, so renaming is cheap."""
+    name: str
+    """What the user calls it; unique, compared without case."""
+    created_at: datetime
+    """When it was created (UTC)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One journal entry, whole."""
+
+    id: str
+    """A random 16-hex-digit id, unique across journals."""
+    journal: str
+    """The name of the journal holding it."""
+    title: str
+    """An optional one-line title ("" when none was given)."""
+    body: str
+    """The Markdown text, stored exactly as written."""
+    entry_at: datetime
+    """When the entry is about, in the UTC offset it was written with."""
+    created_at: datetime
+    """When it was first saved (UTC)."""
+    updated_at: datetime
+    """When it was last saved (UTC)."""
+    source: str
+    """Where it came from: "tui", "cli", or an importer's name."""
+    content_hash: str
+    """sha256 of title and body; changes whenever the text does."""
+
+    @property
+    def display_title(self) -> str:
+        """The title, or the first line of the body when there is none."""
+        return self.title or first_line(self.body)
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    """What a list needs: the id, a title, a one-line preview and the entry time."""
+
+    id: str
+    title: str
+    preview: str
+    entry_at: datetime
+
+    @property
+    def display_title(self) -> str:
+        return self.title or first_line(self.preview)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of entries, newest first, with the cursor for the next (older) page."""
+
+    entries: list[EntrySummary] = field(default_factory=list)
+    next_cursor: tuple[int, str] | None = None
+    """Pass this back as ``before`` to get the next page; None on the last page."""
+
+
+def first_line(text: str, width: int = 120) -> str:
+    """The first non-blank line of text, shortened to ``width`` characters."""
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line if len(line) <= width else line[: width - 1] + "…"
+    return ""

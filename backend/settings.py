@@ -1,0 +1,162 @@
+"""Charlie's settings: one typed object, read from a TOML file, overridden by env vars.
+
+Precedence, lowest first: the defaults below, the TOML file, then ``CHARLIE_<KEY>``
+environment variables (for example ``CHARLIE_DATA_DIR``). The file is
+``$CHARLIE_CONFIG_FILE`` if set, else ``config.toml`` in the platformdirs config
+directory. A bad value raises :class:`SettingsError` naming the key and where it came
+from, so the user can fix it without guessing.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+import platformdirs
+
+from backend.errors import SettingsError
+
+APP_NAME = "charlie"
+ENV_PREFIX = "CHARLIE_"
+
+
+def default_config_file() -> Path:
+    """The config file used when ``CHARLIE_CONFIG_FILE`` is not set."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting Charlie reads. Each field is also a TOML key and a ``CHARLIE_*`` var."""
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    """Where entries, the database files and logs live. One running owner per directory."""
+
+    broker_url: str = ""
+    """``redis://…`` or ``unix://…`` of an existing FalkorDB server to use instead of the
+    embedded one. Empty (the default) means Charlie runs its own embedded server."""
+
+    appendfsync: str = "always"
+    """How often the embedded server fsyncs its append-only file: ``always`` (every write
+    is on disk before Charlie reports it saved), ``everysec`` or ``no``."""
+
+    max_entry_chars: int = 100_000
+    """The longest entry body Charlie accepts, in characters."""
+
+    default_journal: str = "Journal"
+    """The journal the app opens and the CLI writes to when none is named."""
+
+    broker_wait_seconds: float = 15.0
+    """How long a client waits for the owner's handoff (``broker.json``) to become valid
+    before giving up with an error."""
+
+    config_file: Path = field(default_factory=default_config_file)
+    """The TOML file these settings were read from (set by ``CHARLIE_CONFIG_FILE``)."""
+
+    def __post_init__(self) -> None:
+        if self.appendfsync not in ("always", "everysec", "no"):
+            raise SettingsError(
+                f"appendfsync must be one of always, everysec, no (got {self.appendfsync!r})"
+            )
+        if self.max_entry_chars < 1:
+            raise SettingsError(
+                f"max_entry_chars must be a positive number (got {self.max_entry_chars})"
+            )
+        if self.broker_url and not self.broker_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError(
+                f"broker_url must start with redis://, rediss:// or unix:// "
+                f"(got {self.broker_url!r})"
+            )
+        if self.broker_wait_seconds <= 0:
+            raise SettingsError("broker_wait_seconds must be greater than 0")
+
+    def with_changes(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (validated like any other)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+# The keys a user may set; config_file only comes from the environment.
+_FILE_KEYS = {f.name for f in fields(Settings)} - {"config_file"}
+
+
+def _field_type(name: str) -> type:
+    hints = typing.get_type_hints(Settings)
+    hint = hints[name]
+    if isinstance(hint, types.UnionType):
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    return hint  # type: ignore[no-any-return]
+
+
+def _coerce(name: str, value: object, source: str) -> object:
+    """Turn a raw TOML or env value into the field's type, or explain what is wrong."""
+    kind = _field_type(name)
+    try:
+        if kind is Path:
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError("expected a path")
+            return Path(value).expanduser()
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError("expected true or false")
+        if kind is int:
+            if isinstance(value, bool) or isinstance(value, float):
+                raise ValueError("expected a whole number")
+            return int(str(value).replace("_", ""))
+        if kind is float:
+            if isinstance(value, bool):
+                raise ValueError("expected a number")
+            return float(value)  # type: ignore[arg-type]
+        if kind is str:
+            if not isinstance(value, str):
+                raise ValueError("expected text")
+            return value
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"Bad value for {name!r} in {source}: {value!r} ({exc})") from None
+    raise AssertionError(f"unhandled settings type {kind}")
+
+
+def load_settings(env: typing.Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from the config file and the environment."""
+    env = os.environ if env is None else env
+    config_file = (
+        Path(env[f"{ENV_PREFIX}CONFIG_FILE"]).expanduser()
+        if env.get(f"{ENV_PREFIX}CONFIG_FILE")
+        else default_config_file()
+    )
+    values: dict[str, object] = {"config_file": config_file}
+    if config_file.exists():
+        try:
+            raw = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"Cannot read the config file {config_file}: {exc}") from None
+        for key, value in raw.items():
+            if key not in _FILE_KEYS:
+                known = ", ".join(sorted(_FILE_KEYS))
+                raise SettingsError(
+                    f"Unknown key {key!r} in the config file {config_file}. Known keys: {known}"
+                )
+            values[key] = _coerce(key, value, f"the config file {config_file}")
+    for key in _FILE_KEYS:
+        var = f"{ENV_PREFIX}{key.upper()}"
+        if var in env:
+            values[key] = _coerce(key, env[var], f"the environment variable {var}")
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except SettingsError as exc:
+        raise SettingsError(
+            f"{exc} (settings from {config_file} and CHARLIE_* variables)"
+        ) from None

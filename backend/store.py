@@ -1,0 +1,360 @@
+"""Journals and entries in FalkorDB: one graph per journal, entries as Episode nodes.
+
+Every query takes user text only as Cypher parameters (FalkorDB's ``CYPHER k=v``
+header, built by the falkordb client's own quoting), never by string formatting.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import redis
+from falkordb.helpers import stringify_param_value  # type: ignore[import-untyped]
+
+from backend.errors import NotFoundError, ValidationError
+from backend.models import (
+    Entry,
+    EntrySummary,
+    Journal,
+    Page,
+    content_hash,
+    from_epoch_and_offset,
+    from_millis,
+    to_epoch_and_offset,
+)
+from backend.validation import check_journal_name
+
+JOURNALS_KEY = "charlie:journals"
+PREVIEW_CHARS = 240
+
+_ENTRY_FIELDS = (
+    "e.id, e.title, e.body, e.entry_at, e.utc_offset, e.created_at, e.updated_at, "
+    "e.source, e.content_hash"
+)
+
+
+def graph_key(journal_id: str) -> str:
+    """The Redis key of a journal's graph."""
+    return f"charlie:journal:{journal_id}"
+
+
+def _now_millis() -> int:
+    return int(time.time() * 1000)
+
+
+def new_entry_id() -> str:
+    """16 hex digits: the creation time in milliseconds, then 20 random bits.
+
+    Ids sort by creation time, so entries sharing an entry time list newest first.
+    """
+    return f"{_now_millis():011x}{secrets.randbits(20):05x}"
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return value
+
+
+class Graph:
+    """A thin, thread-safe wrapper that runs parameterised Cypher on one graph."""
+
+    def __init__(self, client: redis.Redis, key: str) -> None:
+        self.client = client
+        self.key = key
+
+    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        """Run a query and return its rows with strings decoded."""
+        header = ""
+        if params:
+            header = (
+                "CYPHER "
+                + " ".join(
+                    f"{name}={stringify_param_value(value)}" for name, value in params.items()
+                )
+                + " "
+            )
+        reply = self.client.execute_command("GRAPH.QUERY", self.key, header + cypher)
+        if len(reply) < 3:
+            return []  # A write-only query returns statistics alone.
+        return [[_decode(v) for v in row] for row in reply[1]]
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        """Like query, for read-only Cypher (runs as GRAPH.RO_QUERY)."""
+        header = ""
+        if params:
+            header = (
+                "CYPHER "
+                + " ".join(
+                    f"{name}={stringify_param_value(value)}" for name, value in params.items()
+                )
+                + " "
+            )
+        reply = self.client.execute_command("GRAPH.RO_QUERY", self.key, header + cypher)
+        if len(reply) < 3:
+            return []
+        return [[_decode(v) for v in row] for row in reply[1]]
+
+
+class Store:
+    """Journals (a Redis hash of id -> name) and their entries (graph nodes)."""
+
+    def __init__(self, client: redis.Redis, *, max_entry_chars: int) -> None:
+        self.client = client
+        self.max_entry_chars = max_entry_chars
+
+    # -- journals --------------------------------------------------------------------
+
+    def list_journals(self) -> list[Journal]:
+        """Every journal, by name."""
+        raw = self.client.hgetall(JOURNALS_KEY)
+        journals = []
+        for jid, blob in raw.items():
+            data = json.loads(blob)
+            journals.append(
+                Journal(id=_decode(jid), name=data["name"], created_at=from_millis(data["created"]))
+            )
+        return sorted(journals, key=lambda j: j.name.casefold())
+
+    def find_journal(self, name: str) -> Journal | None:
+        wanted = name.strip().casefold()
+        for journal in self.list_journals():
+            if journal.name.casefold() == wanted:
+                return journal
+        return None
+
+    def journal(self, name: str) -> Journal:
+        """The journal called ``name`` or NotFoundError."""
+        found = self.find_journal(name)
+        if found is None:
+            raise NotFoundError(f"There is no journal called {name.strip()!r}.")
+        return found
+
+    def create_journal(self, name: str) -> Journal:
+        """Create a journal with its graph and indexes; an existing name is an error."""
+        name = check_journal_name(name)
+        jid = secrets.token_hex(8)
+        created = _now_millis()
+        with self.client.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(JOURNALS_KEY)
+                    if self._name_taken(pipe.hgetall(JOURNALS_KEY), name):
+                        pipe.unwatch()
+                        raise ValidationError(f"A journal called {name!r} already exists.")
+                    pipe.multi()
+                    pipe.hset(JOURNALS_KEY, jid, json.dumps({"name": name, "created": created}))
+                    pipe.execute()
+                    break
+                except redis.WatchError:
+                    continue
+        self._create_indexes(Graph(self.client, graph_key(jid)))
+        return Journal(id=jid, name=name, created_at=from_millis(created))
+
+    def ensure_journal(self, name: str) -> Journal:
+        """The journal called ``name``, created if it does not exist yet."""
+        found = self.find_journal(name)
+        if found is not None:
+            return found
+        try:
+            return self.create_journal(name)
+        except ValidationError:
+            # Another process created it between our look and our write.
+            found = self.find_journal(name)
+            if found is None:
+                raise
+            return found
+
+    def rename_journal(self, old: str, new: str) -> Journal:
+        """Give a journal a new name; its entries stay where they are."""
+        new = check_journal_name(new)
+        with self.client.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(JOURNALS_KEY)
+                    current = pipe.hgetall(JOURNALS_KEY)
+                    target = None
+                    for jid, blob in current.items():
+                        if json.loads(blob)["name"].casefold() == old.strip().casefold():
+                            target = (_decode(jid), json.loads(blob))
+                    if target is None:
+                        pipe.unwatch()
+                        raise NotFoundError(f"There is no journal called {old.strip()!r}.")
+                    jid, data = target
+                    if data["name"].casefold() != new.casefold() and self._name_taken(current, new):
+                        pipe.unwatch()
+                        raise ValidationError(f"A journal called {new!r} already exists.")
+                    data["name"] = new
+                    pipe.multi()
+                    pipe.hset(JOURNALS_KEY, jid, json.dumps(data))
+                    pipe.execute()
+                    return Journal(id=jid, name=new, created_at=from_millis(data["created"]))
+                except redis.WatchError:
+                    continue
+
+    @staticmethod
+    def _name_taken(current: dict[Any, Any], name: str) -> bool:
+        return any(json.loads(b)["name"].casefold() == name.casefold() for b in current.values())
+
+    @staticmethod
+    def _create_indexes(graph: Graph) -> None:
+        graph.query("CREATE INDEX FOR (e:Episode) ON (e.id)")
+        graph.query("CREATE INDEX FOR (e:Episode) ON (e.entry_at)")
+        graph.query("CALL db.idx.fulltext.createNodeIndex('Episode', 'title', 'body')")
+
+    def graph(self, journal: Journal) -> Graph:
+        return Graph(self.client, graph_key(journal.id))
+
+    # -- entries ---------------------------------------------------------------------
+
+    def add_entry(
+        self,
+        journal: Journal,
+        *,
+        title: str,
+        body: str,
+        entry_at: datetime,
+        source: str,
+        entry_id: str | None = None,
+    ) -> Entry:
+        """Store a new entry (inputs already validated) and return it as stored."""
+        epoch, offset = to_epoch_and_offset(entry_at)
+        now = _now_millis()
+        params = {
+            "id": entry_id or new_entry_id(),
+            "title": title,
+            "body": body,
+            "entry_at": epoch,
+            "utc_offset": offset,
+            "created_at": now,
+            "updated_at": now,
+            "source": source,
+            "content_hash": content_hash(title, body),
+        }
+        rows = self.graph(journal).query(
+            "CREATE (e:Episode {id: $id, title: $title, body: $body, entry_at: $entry_at, "
+            "utc_offset: $utc_offset, created_at: $created_at, updated_at: $updated_at, "
+            f"source: $source, content_hash: $content_hash}}) RETURN {_ENTRY_FIELDS}",
+            params,
+        )
+        return self._entry(journal, rows[0])
+
+    def update_entry(
+        self,
+        journal: Journal,
+        entry_id: str,
+        *,
+        title: str,
+        body: str,
+        entry_at: datetime,
+    ) -> Entry:
+        """Replace an entry's title, body and time (inputs already validated)."""
+        epoch, offset = to_epoch_and_offset(entry_at)
+        rows = self.graph(journal).query(
+            "MATCH (e:Episode {id: $id}) SET e.title = $title, e.body = $body, "
+            "e.entry_at = $entry_at, e.utc_offset = $utc_offset, e.updated_at = $updated_at, "
+            f"e.content_hash = $content_hash RETURN {_ENTRY_FIELDS}",
+            {
+                "id": entry_id,
+                "title": title,
+                "body": body,
+                "entry_at": epoch,
+                "utc_offset": offset,
+                "updated_at": _now_millis(),
+                "content_hash": content_hash(title, body),
+            },
+        )
+        if not rows:
+            raise NotFoundError(f"There is no entry {entry_id} in {journal.name!r}.")
+        return self._entry(journal, rows[0])
+
+    def delete_entry(self, journal: Journal, entry_id: str) -> bool:
+        """Delete an entry; True if it existed. Deleting twice is harmless."""
+        rows = self.graph(journal).query(
+            "MATCH (e:Episode {id: $id}) DETACH DELETE e RETURN count(e)", {"id": entry_id}
+        )
+        return bool(rows and rows[0][0])
+
+    def get_entry(self, journal: Journal, entry_id: str) -> Entry:
+        rows = self.graph(journal).read(
+            f"MATCH (e:Episode {{id: $id}}) RETURN {_ENTRY_FIELDS}", {"id": entry_id}
+        )
+        if not rows:
+            raise NotFoundError(f"There is no entry {entry_id} in {journal.name!r}.")
+        return self._entry(journal, rows[0])
+
+    def find_entry_ids(self, journal: Journal, prefix: str) -> list[str]:
+        """Ids in this journal starting with ``prefix`` (for short ids on the command line)."""
+        rows = self.graph(journal).read(
+            "MATCH (e:Episode) WHERE e.id STARTS WITH $prefix RETURN e.id LIMIT 10",
+            {"prefix": prefix},
+        )
+        return [row[0] for row in rows]
+
+    def count_entries(self, journal: Journal) -> int:
+        rows = self.graph(journal).read("MATCH (e:Episode) RETURN count(e)")
+        return int(rows[0][0]) if rows else 0
+
+    def list_entries(
+        self, journal: Journal, *, limit: int = 100, before: tuple[int, str] | None = None
+    ) -> Page:
+        """A page of entries, newest first, starting just older than ``before``."""
+        where = ""
+        params: dict[str, Any] = {"limit": limit + 1}
+        if before is not None:
+            where = "WHERE e.entry_at < $at OR (e.entry_at = $at AND e.id < $id) "
+            params.update(at=before[0], id=before[1])
+        rows = self.graph(journal).read(
+            f"MATCH (e:Episode) {where}"
+            f"RETURN e.id, e.title, substring(e.body, 0, {PREVIEW_CHARS}), e.entry_at, "
+            "e.utc_offset ORDER BY e.entry_at DESC, e.id DESC LIMIT $limit",
+            params,
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        entries = [
+            EntrySummary(
+                id=row[0],
+                title=row[1],
+                preview=row[2],
+                entry_at=from_epoch_and_offset(row[3], row[4]),
+            )
+            for row in rows
+        ]
+        cursor = (rows[-1][3], rows[-1][0]) if more and rows else None
+        return Page(entries=entries, next_cursor=cursor)
+
+    def neighbours(self, journal: Journal, entry: Entry) -> tuple[str | None, str | None]:
+        """The ids of the entries just older and just newer than ``entry``."""
+        at, _ = to_epoch_and_offset(entry.entry_at)
+        graph = self.graph(journal)
+        older = graph.read(
+            "MATCH (e:Episode) WHERE e.entry_at < $at OR (e.entry_at = $at AND e.id < $id) "
+            "RETURN e.id ORDER BY e.entry_at DESC, e.id DESC LIMIT 1",
+            {"at": at, "id": entry.id},
+        )
+        newer = graph.read(
+            "MATCH (e:Episode) WHERE e.entry_at > $at OR (e.entry_at = $at AND e.id > $id) "
+            "RETURN e.id ORDER BY e.entry_at ASC, e.id ASC LIMIT 1",
+            {"at": at, "id": entry.id},
+        )
+        return (older[0][0] if older else None, newer[0][0] if newer else None)
+
+    @staticmethod
+    def _entry(journal: Journal, row: Sequence[Any]) -> Entry:
+        return Entry(
+            id=row[0],
+            journal=journal.name,
+            title=row[1],
+            body=row[2],
+            entry_at=from_epoch_and_offset(row[3], row[4]),
+            created_at=from_millis(row[5]),
+            updated_at=from_millis(row[6]),
+            source=row[7],
+            content_hash=row[8],
+        )

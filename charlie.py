@@ -1,0 +1,169 @@
+"""Charlie's entry point: the TUI by default, subcommands for scripts.
+
+Every subcommand opens the data directory the same way the app does: if a Charlie is
+already running it attaches as a client through the handoff; if not, it owns the broker
+for its own lifetime. Either way there is never a second database server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from backend.api import CharlieAPI
+from backend.errors import CharlieError
+from backend.models import Entry
+from backend.settings import Settings, load_settings
+from backend.validation import parse_entry_date
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "journal": entry.journal,
+        "title": entry.title,
+        "body": entry.body,
+        "date": entry.entry_at.isoformat(),
+        "created_at": entry.created_at.isoformat(),
+        "updated_at": entry.updated_at.isoformat(),
+        "source": entry.source,
+        "content_hash": entry.content_hash,
+    }
+
+
+def _when(text: str | None) -> datetime | None:
+    return parse_entry_date(text) if text else None
+
+
+def cmd_new(api: CharlieAPI, args: argparse.Namespace) -> int:
+    if args.text is not None:
+        body = args.text
+    elif not sys.stdin.isatty():
+        body = sys.stdin.read()
+    else:
+        raise CharlieError("Give the entry text as an argument or on standard input.")
+    entry = api.add_entry(
+        body, title=args.title or "", entry_at=_when(args.date), journal=args.journal, source="cli"
+    )
+    print(entry.id)
+    return 0
+
+
+def cmd_list(api: CharlieAPI, args: argparse.Namespace) -> int:
+    rows = []
+    cursor = None
+    while len(rows) < args.limit:
+        page = api.list_entries(
+            journal=args.journal, limit=min(500, args.limit - len(rows)), before=cursor
+        )
+        rows.extend(page.entries)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    if args.json:
+        out = [
+            {
+                "id": e.id,
+                "title": e.title,
+                "preview": e.preview,
+                "date": e.entry_at.isoformat(),
+            }
+            for e in rows
+        ]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        for e in rows:
+            print(f"{e.id}  {e.entry_at:%Y-%m-%d %H:%M}  {e.display_title}")
+    return 0
+
+
+def cmd_show(api: CharlieAPI, args: argparse.Namespace) -> int:
+    entry = api.get_entry(api.resolve_entry_id(args.id, journal=args.journal), journal=args.journal)
+    if args.json:
+        print(json.dumps(_entry_json(entry), ensure_ascii=False, indent=2))
+    else:
+        print(f"# {entry.display_title}" if entry.title else "", end="\n" if entry.title else "")
+        print(f"{entry.entry_at:%A %d %B %Y, %H:%M %z}  ({entry.journal}, {entry.id})\n")
+        print(entry.body)
+    return 0
+
+
+def cmd_delete(api: CharlieAPI, args: argparse.Namespace) -> int:
+    entry_id = api.resolve_entry_id(args.id, journal=args.journal)
+    api.delete_entry(entry_id, journal=args.journal)
+    print(f"Deleted {entry_id}")
+    return 0
+
+
+def run_tui(settings: Settings) -> int:
+    from ui.app import CharlieApp, StartupErrorApp
+
+    try:
+        api = CharlieAPI.open(settings)
+    except CharlieError as exc:
+        StartupErrorApp(str(exc)).run()
+        return 1
+    try:
+        CharlieApp(api).run()
+    finally:
+        api.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="charlie", description="Charlie: a journal for the terminal. No command: the app."
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    def journal_opt(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--journal", "-j", help="journal name (default: the default journal)")
+
+    p = sub.add_parser("new", help="write an entry (text as argument or on stdin)")
+    p.add_argument("text", nargs="?", help="the entry text; read from stdin if absent")
+    p.add_argument("--title", "-t", help="a one-line title")
+    p.add_argument("--date", "-d", help="entry date: YYYY-MM-DD, 'YYYY-MM-DD HH:MM' or ISO 8601")
+    journal_opt(p)
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("list", help="list entries, newest first")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--limit", "-n", type=int, default=50, help="how many (default 50)")
+    journal_opt(p)
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="print one entry")
+    p.add_argument("id", help="entry id (a unique prefix of at least 4 digits is enough)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    journal_opt(p)
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("delete", help="delete one entry")
+    p.add_argument("id", help="entry id (a unique prefix is enough)")
+    journal_opt(p)
+    p.set_defaults(func=cmd_delete)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command is None:
+            return run_tui(settings)
+        func: Callable[[CharlieAPI, argparse.Namespace], int] = args.func
+        with CharlieAPI.open(settings) as api:
+            return func(api, args)
+    except CharlieError as exc:
+        print(f"charlie: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
