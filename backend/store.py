@@ -48,17 +48,15 @@ def _now_millis() -> int:
 
 
 def new_entry_id() -> str:
-    """16 hex digits: the creation time in milliseconds, then 20 random bits.
-
-    Ids sort by creation time, so entries sharing an entry time list newest first.
-    """
-    return f"{_now_millis():011x}{secrets.randbits(20):05x}"
+    """16 random hex digits; a short prefix is enough to name an entry on the CLI."""
+    return secrets.token_hex(8)
 
 
-def _parse_cursor(cursor: str) -> tuple[int, str]:
-    at, _, entry_id = cursor.partition(":")
+def _parse_cursor(cursor: str) -> tuple[int, tuple[int, str]]:
+    """``"<entry_at>:<created_at>:<id>"`` as (entry_at, (created_at, id))."""
     try:
-        return int(at), entry_id
+        at, created, entry_id = cursor.split(":")
+        return int(at), (int(created), entry_id)
     except ValueError:
         raise ValidationError(f"{cursor!r} is not a page cursor.") from None
 
@@ -310,33 +308,38 @@ class Store:
         rows = self.graph(journal).read("MATCH (e:Episode) RETURN count(e)")
         return int(rows[0][0]) if rows else 0
 
-    # Pagination is keyset over (entry_at, id), newest first. FalkorDB 4's index scans
-    # answered ``e.entry_at = $t AND e.id < $id`` and string ranges such as
+    # Pagination is keyset over (entry_at, created_at, id), newest first. FalkorDB 4's
+    # index scans answered ``e.entry_at = $t AND e.id < $id`` and string ranges such as
     # ``e.key < $s`` with rows that fail the condition, so each query below uses only
-    # one numeric range or equality on entry_at, and ties within one second are
-    # ordered by id in Python. The cursor is "<entry_at>:<id>".
+    # one numeric range or equality on entry_at, and ties within one second are ordered
+    # in Python (most recently written first). The cursor is "<at>:<created>:<id>".
+
+    _SUMMARY = (
+        f"e.id, e.title, substring(e.body, 0, {PREVIEW_CHARS}), e.entry_at, e.utc_offset, "
+        "e.created_at"
+    )
 
     def list_entries(
         self, journal: Journal, *, limit: int = 100, before: str | None = None
     ) -> Page:
         """A page of entries, newest first, starting just older than cursor ``before``."""
         graph = self.graph(journal)
-        fields = f"e.id, e.title, substring(e.body, 0, {PREVIEW_CHARS}), e.entry_at, e.utc_offset"
         rows: list[list[Any]] = []
         where = ""
         params: dict[str, Any] = {"limit": limit + 1}
         if before is not None:
-            at, cursor_id = _parse_cursor(before)
-            ties = graph.read(
-                f"MATCH (e:Episode) WHERE e.entry_at = $at RETURN {fields}", {"at": at}
+            at, tie_key = _parse_cursor(before)
+            rows = sorted(
+                (r for r in self._same_second(graph, at) if (r[5], r[0]) < tie_key),
+                key=lambda r: (r[5], r[0]),
+                reverse=True,
             )
-            rows = sorted((r for r in ties if r[0] < cursor_id), key=lambda r: r[0], reverse=True)
             where = "WHERE e.entry_at < $at "
             params["at"] = at
         if len(rows) <= limit:
             rows += graph.read(
-                f"MATCH (e:Episode) {where}RETURN {fields} "
-                "ORDER BY e.entry_at DESC, e.id DESC LIMIT $limit",
+                f"MATCH (e:Episode) {where}RETURN {self._SUMMARY} "
+                "ORDER BY e.entry_at DESC, e.created_at DESC, e.id DESC LIMIT $limit",
                 params,
             )
         more = len(rows) > limit
@@ -350,22 +353,30 @@ class Store:
             )
             for row in rows
         ]
-        cursor = f"{rows[-1][3]}:{rows[-1][0]}" if more and rows else None
+        last = rows[-1] if rows else None
+        cursor = f"{last[3]}:{last[5]}:{last[0]}" if more and last else None
         return Page(entries=entries, next_cursor=cursor)
+
+    def _same_second(self, graph: Graph, at: int) -> list[list[Any]]:
+        return graph.read(
+            f"MATCH (e:Episode) WHERE e.entry_at = $at RETURN {self._SUMMARY}", {"at": at}
+        )
 
     def neighbours(self, journal: Journal, entry: Entry) -> tuple[str | None, str | None]:
         """The ids of the entries just older and just newer than ``entry``."""
         at = to_epoch_and_offset(entry.entry_at)[0]
-        older = self.list_entries(journal, limit=1, before=f"{at}:{entry.id}").entries
+        created = int(entry.created_at.timestamp() * 1000)
+        older = self.list_entries(journal, limit=1, before=f"{at}:{created}:{entry.id}").entries
         graph = self.graph(journal)
-        ties = graph.read("MATCH (e:Episode) WHERE e.entry_at = $at RETURN e.id", {"at": at})
-        newer_ties = sorted(r[0] for r in ties if r[0] > entry.id)
+        newer_ties = sorted(
+            (r[5], r[0]) for r in self._same_second(graph, at) if (r[5], r[0]) > (created, entry.id)
+        )
         if newer_ties:
-            newer: str | None = newer_ties[0]
+            newer: str | None = newer_ties[0][1]
         else:
             rows = graph.read(
                 "MATCH (e:Episode) WHERE e.entry_at > $at "
-                "RETURN e.id ORDER BY e.entry_at ASC, e.id ASC LIMIT 1",
+                "RETURN e.id ORDER BY e.entry_at ASC, e.created_at ASC, e.id ASC LIMIT 1",
                 {"at": at},
             )
             newer = rows[0][0] if rows else None

@@ -1,0 +1,84 @@
+"""The scriptable CLI, run as real processes beside (and without) a running owner."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from backend.settings import Settings
+from tests.procs import OwnerProc, servers_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def charlie(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "charlie.py", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_new_list_show_delete_without_a_running_app(settings: Settings) -> None:
+    made = charlie("new", "--title", "Walk", "--date", "2024-03-05 07:30", "Went for a walk.")
+    assert made.returncode == 0, made.stderr
+    entry_id = made.stdout.strip()
+    from_stdin = charlie("new", stdin="Line one\nLine two 🌱\n")
+    assert from_stdin.returncode == 0, from_stdin.stderr
+
+    listed = json.loads(charlie("list", "--json").stdout)
+    assert [e["title"] for e in listed] == ["", "Walk"]
+
+    shown = json.loads(charlie("show", entry_id[:8], "--json").stdout)
+    assert shown["body"] == "Went for a walk."
+    assert shown["date"] == "2024-03-05T07:30:00+00:00"
+    assert (
+        json.loads(charlie("show", from_stdin.stdout.strip(), "--json").stdout)["body"]
+        == "Line one\nLine two 🌱\n"
+    )
+
+    deleted = charlie("delete", entry_id)
+    assert deleted.returncode == 0 and entry_id in deleted.stdout
+    assert len(json.loads(charlie("list", "--json").stdout)) == 1
+    # Each command owned the broker for its own lifetime and left nothing running.
+    assert servers_for(settings.data_dir) == []
+
+
+def test_commands_attach_to_a_running_owner(settings: Settings) -> None:
+    owner = OwnerProc()
+    try:
+        owner.wait_ready()
+        server = servers_for(settings.data_dir)
+        made = charlie("new", "while the app runs")
+        assert made.returncode == 0, made.stderr
+        assert owner.call(op="count") == {"count": 1}
+        assert servers_for(settings.data_dir) == server
+        owner.quit()
+    finally:
+        if owner.proc.poll() is None:
+            owner.kill()
+
+
+def test_errors_are_one_readable_line_and_exit_1(settings: Settings) -> None:
+    empty = charlie("new", "   ")
+    assert empty.returncode == 1
+    assert empty.stderr.strip() == "charlie: The entry is empty: write something before saving."
+    bad_date = charlie("new", "--date", "2024-13-45", "text")
+    assert bad_date.returncode == 1
+    assert "Could not read the date '2024-13-45'" in bad_date.stderr
+    missing = charlie("show", "abcdef12")
+    assert missing.returncode == 1 and "no entry with an id starting" in missing.stderr
+    assert json.loads(charlie("list", "--json").stdout) == []
+
+
+def test_bad_config_is_reported_before_anything_starts(settings: Settings) -> None:
+    settings.config_file.write_text("max_entry_chars = -3\n")
+    result = charlie("list")
+    assert result.returncode == 1
+    assert "max_entry_chars must be a positive number" in result.stderr
+    assert not settings.data_dir.exists()

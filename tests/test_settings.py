@@ -1,0 +1,74 @@
+"""Settings: defaults, the TOML file, CHARLIE_* overrides, and errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backend.errors import SettingsError
+from backend.settings import Settings, load_settings
+
+
+def test_defaults_when_no_file(tmp_path: Path) -> None:
+    settings = load_settings({"CHARLIE_CONFIG_FILE": str(tmp_path / "none.toml")})
+    assert settings.appendfsync == "always"
+    assert settings.max_entry_chars == 100_000
+    assert settings.broker_url == ""
+    assert settings.data_dir.name == "charlie"
+
+
+def test_file_then_env_override(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('max_entry_chars = 500\ndata_dir = "~/j"\nappendfsync = "everysec"\n')
+    env = {"CHARLIE_CONFIG_FILE": str(config), "CHARLIE_MAX_ENTRY_CHARS": "42"}
+    settings = load_settings(env)
+    assert settings.max_entry_chars == 42
+    assert settings.appendfsync == "everysec"
+    assert settings.data_dir == Path("~/j").expanduser()
+    assert settings.config_file == config
+
+
+def test_bad_value_in_file_names_key_and_file(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('max_entry_chars = "lots"\n')
+    with pytest.raises(SettingsError, match=r"'max_entry_chars' in the config file .*c\.toml"):
+        load_settings({"CHARLIE_CONFIG_FILE": str(config)})
+
+
+def test_bad_env_value_names_the_variable(tmp_path: Path) -> None:
+    env = {"CHARLIE_CONFIG_FILE": str(tmp_path / "x.toml"), "CHARLIE_MAX_ENTRY_CHARS": "1.5"}
+    with pytest.raises(SettingsError, match="CHARLIE_MAX_ENTRY_CHARS"):
+        load_settings(env)
+
+
+def test_unknown_key_lists_the_known_ones(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("colour = 'blue'\n")
+    with pytest.raises(SettingsError, match="Unknown key 'colour'.*Known keys: appendfsync"):
+        load_settings({"CHARLIE_CONFIG_FILE": str(config)})
+
+
+def test_invalid_choice_names_key_and_file(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('appendfsync = "sometimes"\n')
+    with pytest.raises(SettingsError, match=r"appendfsync must be one of.*c\.toml"):
+        load_settings({"CHARLIE_CONFIG_FILE": str(config)})
+
+
+def test_broken_toml_is_reported_with_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("this is = = not toml")
+    with pytest.raises(SettingsError, match=r"Cannot read the config file .*c\.toml"):
+        load_settings({"CHARLIE_CONFIG_FILE": str(config)})
+
+
+def test_broker_url_must_be_a_redis_url() -> None:
+    with pytest.raises(SettingsError, match="broker_url must start with"):
+        Settings(broker_url="http://example")
+
+
+def test_every_field_has_a_docstring_in_the_readme() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for name in Settings.__dataclass_fields__:
+        assert f"`{name}`" in readme, f"README does not document the setting {name}"
