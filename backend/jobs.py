@@ -1,0 +1,647 @@
+"""Durable job records: the source of truth for background work.
+
+Huey only wakes workers; whether a job runs, who runs it and what happened is decided
+here, by atomic transitions on a Redis hash per job. Each transition is a Lua script
+that checks the state it expects (and the lease token, for a worker's own job), so a
+late, duplicated or stale call changes nothing. The commit of a result goes through
+WATCH/MULTI because the graph write (``GRAPH.QUERY``) cannot run inside Lua: if the job
+record changed after the worker read it (reaped, superseded by an edit, cancelled by a
+delete), the whole transaction, graph write included, is thrown away.
+
+States: queued -> running -> done; running -> retry_wait -> queued; running/retry_wait
+-> dead; any non-final -> cancelled. ``paused`` is a flag on the queue, not a state.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+
+PREFIX = "charlie:jobs:"
+QUEUED = PREFIX + "queued"  # zset: id -> order (interactive before backlog, newest first)
+RUNNING = PREFIX + "running"  # zset: id -> lease expiry (ms)
+RETRY = PREFIX + "retry"  # zset: id -> run after (ms)
+DEAD = PREFIX + "dead"  # zset: id -> died at (ms)
+DONE = PREFIX + "done"  # zset: id -> done at (ms), trimmed to the newest DONE_KEEP
+PAUSED = PREFIX + "paused"  # hash: cause -> reason shown to the user
+EVENTS = "charlie:events"  # pub/sub channel: one JSON message per transition
+
+STATES = ("queued", "running", "retry_wait", "done", "dead", "cancelled")
+INTERACTIVE, BACKLOG = "interactive", "backlog"
+DONE_KEEP = 1000
+HISTORY_KEEP = 50
+# Order scores: smaller runs first. Interactive jobs sort before every backlog job
+# and, within a class, the newest first. Both stay exact in a double.
+_BACKLOG_OFFSET = 10**14
+
+
+def job_key(job_id: str) -> str:
+    return f"{PREFIX}job:{job_id}"
+
+
+def history_key(job_id: str) -> str:
+    return f"{PREFIX}job:{job_id}:history"
+
+
+def enrich_job_id(journal_id: str, entry_id: str) -> str:
+    """One enrichment job per entry; an edit reuses it with the new content hash."""
+    return f"enrich:{journal_id}:{entry_id}"
+
+
+def order_score(priority: str, enqueued_ms: int) -> int:
+    return (_BACKLOG_OFFSET if priority == BACKLOG else 0) - enqueued_ms
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+# Shared Lua helpers: append to the capped history and publish the transition.
+_LUA_COMMON = """
+local function note(id, hkey, event, extra)
+  local rec = {event=event, at=tonumber(ARGV[1])}
+  if extra then for k, v in pairs(extra) do rec[k] = v end end
+  redis.call('RPUSH', hkey, cjson.encode(rec))
+  redis.call('LTRIM', hkey, -%(keep)d, -1)
+  local job = redis.call('HGET', KEYS[1], 'state')
+  redis.call('PUBLISH', '%(events)s', cjson.encode({job=id, event=event, state=job}))
+end
+local function unindex(id)
+  redis.call('ZREM', '%(queued)s', id)
+  redis.call('ZREM', '%(running)s', id)
+  redis.call('ZREM', '%(retry)s', id)
+  redis.call('ZREM', '%(dead)s', id)
+  redis.call('ZREM', '%(done)s', id)
+end
+""" % {
+    "keep": HISTORY_KEEP,
+    "events": EVENTS,
+    "queued": QUEUED,
+    "running": RUNNING,
+    "retry": RETRY,
+    "dead": DEAD,
+    "done": DONE,
+}
+
+# KEYS: job, history. ARGV: now, id, kind, journal_id, entry_id, hash, priority,
+# max_attempts. New content (or no record) queues fresh work with a clean attempt
+# count; the same content already queued or running is left alone.
+_ENQUEUE = (
+    _LUA_COMMON
+    + """
+local id = ARGV[2]
+local state = redis.call('HGET', KEYS[1], 'state')
+local same = redis.call('HGET', KEYS[1], 'content_hash') == ARGV[6]
+if state and same and (state == 'queued' or state == 'running' or state == 'retry_wait') then
+  return 0
+end
+local order = (ARGV[7] == 'backlog' and %(backlog)d or 0) - tonumber(ARGV[1])
+unindex(id)
+redis.call('HSET', KEYS[1], 'id', id, 'kind', ARGV[3], 'journal_id', ARGV[4],
+  'entry_id', ARGV[5], 'content_hash', ARGV[6], 'priority', ARGV[7], 'state', 'queued',
+  'order', order, 'attempts', 0, 'crashes', 0, 'max_attempts', ARGV[8],
+  'enqueued_at', ARGV[1], 'updated_at', ARGV[1], 'last_wake', 0)
+redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker', 'run_after')
+if not redis.call('HEXISTS', KEYS[1], 'created_at') then
+  redis.call('HSET', KEYS[1], 'created_at', ARGV[1])
+end
+redis.call('ZADD', '%(queued)s', order, id)
+note(id, KEYS[2], state and 'requeued' or 'queued', {priority=ARGV[7]})
+return 1
+"""
+    % {"backlog": _BACKLOG_OFFSET, "queued": QUEUED}
+)
+
+# KEYS: (none; job keys are derived). ARGV: now, worker, token, lease_ms.
+# Promotes due retries, then takes the best queued job unless the queue is paused.
+_CLAIM = """
+local now = tonumber(ARGV[1])
+if redis.call('HLEN', '%(paused)s') > 0 then return false end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', '%(retry)s', '-inf', now)) do
+  local key = '%(prefix)sjob:' .. id
+  redis.call('ZREM', '%(retry)s', id)
+  if redis.call('HGET', key, 'state') == 'retry_wait' then
+    redis.call('HSET', key, 'state', 'queued', 'updated_at', now, 'last_wake', 0)
+    redis.call('ZADD', '%(queued)s', redis.call('HGET', key, 'order'), id)
+  end
+end
+while true do
+  local top = redis.call('ZPOPMIN', '%(queued)s')
+  if #top == 0 then return false end
+  local id = top[1]
+  local key = '%(prefix)sjob:' .. id
+  if redis.call('HGET', key, 'state') == 'queued' then
+    local attempts = redis.call('HINCRBY', key, 'attempts', 1)
+    local expires = now + tonumber(ARGV[4])
+    redis.call('HSET', key, 'state', 'running', 'token', ARGV[3], 'worker', ARGV[2],
+      'lease_expires', expires, 'started_at', now, 'updated_at', now)
+    redis.call('ZADD', '%(running)s', expires, id)
+    local hkey = key .. ':history'
+    redis.call('RPUSH', hkey, cjson.encode({event='started', at=now, attempt=attempts,
+      worker=ARGV[2]}))
+    redis.call('LTRIM', hkey, -%(keep)d, -1)
+    redis.call('PUBLISH', '%(events)s', cjson.encode({job=id, event='started',
+      state='running'}))
+    return {id, redis.call('HGET', key, 'kind'), redis.call('HGET', key, 'journal_id'),
+      redis.call('HGET', key, 'entry_id'), redis.call('HGET', key, 'content_hash'),
+      attempts}
+  end
+end
+""" % {
+    "paused": PAUSED,
+    "retry": RETRY,
+    "queued": QUEUED,
+    "running": RUNNING,
+    "prefix": PREFIX,
+    "keep": HISTORY_KEEP,
+    "events": EVENTS,
+}
+
+# KEYS: job. ARGV: now, token, lease_ms. Extends the lease of the token's holder only.
+_HEARTBEAT = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
+local expires = tonumber(ARGV[1]) + tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'lease_expires', expires)
+redis.call('ZADD', '%(running)s', expires, redis.call('HGET', KEYS[1], 'id'))
+return 1
+""" % {"running": RUNNING}
+
+# KEYS: job, history. ARGV: now, token, kind, error, traceback, retry_at.
+# A failed attempt: retry later, or dead after the last attempt.
+_FAIL = (
+    _LUA_COMMON
+    + """
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return false end
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return false end
+local id = redis.call('HGET', KEYS[1], 'id')
+local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts'))
+local limit = tonumber(redis.call('HGET', KEYS[1], 'max_attempts'))
+unindex(id)
+redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
+redis.call('HSET', KEYS[1], 'last_error', ARGV[4], 'last_traceback', ARGV[5],
+  'last_failure', ARGV[3], 'updated_at', ARGV[1])
+if attempts >= limit then
+  redis.call('HSET', KEYS[1], 'state', 'dead', 'died_at', ARGV[1])
+  redis.call('ZADD', '%(dead)s', ARGV[1], id)
+else
+  redis.call('HSET', KEYS[1], 'state', 'retry_wait', 'run_after', ARGV[6])
+  redis.call('ZADD', '%(retry)s', ARGV[6], id)
+end
+note(id, KEYS[2], ARGV[3], {attempt=attempts, error=ARGV[4]})
+return redis.call('HGET', KEYS[1], 'state')
+"""
+    % {"dead": DEAD, "retry": RETRY}
+)
+
+# KEYS: job, history. ARGV: now, token, reason, charge ('1' keeps the attempt).
+# The worker gives its job back (stopped on purpose, or the extractor is unavailable).
+_RELEASE = (
+    _LUA_COMMON
+    + """
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
+local id = redis.call('HGET', KEYS[1], 'id')
+if ARGV[4] ~= '1' then redis.call('HINCRBY', KEYS[1], 'attempts', -1) end
+unindex(id)
+redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
+redis.call('HSET', KEYS[1], 'state', 'queued', 'updated_at', ARGV[1], 'last_wake', 0)
+redis.call('ZADD', '%(queued)s', redis.call('HGET', KEYS[1], 'order'), id)
+note(id, KEYS[2], 'released', {reason=ARGV[3]})
+return 1
+"""
+    % {"queued": QUEUED}
+)
+
+# KEYS: job, history. ARGV: now, poison_limit, reason. A running job whose worker is
+# known to be gone (or, with remote workers, whose lease expired): back to the queue,
+# or dead once it has crashed its worker poison_limit times or used its attempts.
+_REAP = (
+    _LUA_COMMON
+    + """
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return false end
+local id = redis.call('HGET', KEYS[1], 'id')
+local crashes = redis.call('HINCRBY', KEYS[1], 'crashes', 1)
+local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts'))
+local limit = tonumber(redis.call('HGET', KEYS[1], 'max_attempts'))
+unindex(id)
+redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[1], 'last_error', ARGV[3],
+  'last_failure', 'crash')
+if crashes >= tonumber(ARGV[2]) or attempts >= limit then
+  local why = crashes >= tonumber(ARGV[2]) and 'poison' or 'crash'
+  redis.call('HSET', KEYS[1], 'state', 'dead', 'died_at', ARGV[1], 'last_failure', why)
+  redis.call('ZADD', '%(dead)s', ARGV[1], id)
+else
+  redis.call('HSET', KEYS[1], 'state', 'queued', 'last_wake', 0)
+  redis.call('ZADD', '%(queued)s', redis.call('HGET', KEYS[1], 'order'), id)
+end
+note(id, KEYS[2], 'crashed', {attempt=attempts, crashes=crashes, reason=ARGV[3]})
+return redis.call('HGET', KEYS[1], 'state')
+"""
+    % {"dead": DEAD, "queued": QUEUED}
+)
+
+# KEYS: job, history. ARGV: now. Any non-final job becomes cancelled.
+_CANCEL = (
+    _LUA_COMMON
+    + """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state or state == 'cancelled' then return 0 end
+local id = redis.call('HGET', KEYS[1], 'id')
+unindex(id)
+redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
+redis.call('HSET', KEYS[1], 'state', 'cancelled', 'updated_at', ARGV[1])
+note(id, KEYS[2], 'cancelled', nil)
+return 1
+"""
+)
+
+# KEYS: job, history. ARGV: now. A dead job gets a fresh set of attempts.
+_RETRY_DEAD = (
+    _LUA_COMMON
+    + """
+if redis.call('HGET', KEYS[1], 'state') ~= 'dead' then return 0 end
+local id = redis.call('HGET', KEYS[1], 'id')
+unindex(id)
+redis.call('HSET', KEYS[1], 'state', 'queued', 'attempts', 0, 'crashes', 0,
+  'updated_at', ARGV[1], 'last_wake', 0)
+redis.call('ZADD', '%(queued)s', redis.call('HGET', KEYS[1], 'order'), id)
+note(id, KEYS[2], 'retried', nil)
+return 1
+"""
+    % {"queued": QUEUED}
+)
+
+# ARGV: now, older_than_ms, max. Queued jobs whose last wake-up is old: mark and return.
+_DUE_WAKEUPS = """
+local now = tonumber(ARGV[1])
+local out = {}
+for _, id in ipairs(redis.call('ZRANGE', '%(queued)s', 0, tonumber(ARGV[3]) - 1)) do
+  local key = '%(prefix)sjob:' .. id
+  local last = tonumber(redis.call('HGET', key, 'last_wake') or '0')
+  if now - last >= tonumber(ARGV[2]) then
+    redis.call('HSET', key, 'last_wake', now)
+    table.insert(out, id)
+  end
+end
+if #redis.call('ZRANGEBYSCORE', '%(retry)s', '-inf', now, 'LIMIT', 0, 1) > 0 then
+  table.insert(out, '')
+end
+return out
+""" % {"queued": QUEUED, "prefix": PREFIX, "retry": RETRY}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job a worker now holds: run it, then complete, fail or release with the token."""
+
+    job_id: str
+    kind: str
+    journal_id: str
+    entry_id: str
+    content_hash: str
+    attempt: int
+    token: str
+
+
+@dataclass
+class JobRecord:
+    """A job record as stored, for screens and the CLI."""
+
+    id: str
+    state: str
+    kind: str = "enrich"
+    journal_id: str = ""
+    entry_id: str = ""
+    content_hash: str = ""
+    priority: str = INTERACTIVE
+    attempts: int = 0
+    max_attempts: int = 0
+    crashes: int = 0
+    worker: str = ""
+    lease_expires: int = 0
+    started_at: int = 0
+    updated_at: int = 0
+    run_after: int = 0
+    last_error: str = ""
+    last_traceback: str = ""
+    last_failure: str = ""
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_hash(cls, raw: dict[bytes, bytes], history: list[bytes]) -> JobRecord:
+        data = {k.decode(): v.decode() for k, v in raw.items()}
+        ints = (
+            "attempts",
+            "max_attempts",
+            "crashes",
+            "lease_expires",
+            "started_at",
+            "updated_at",
+            "run_after",
+        )
+        known = cls.__dataclass_fields__
+        kwargs: dict[str, Any] = {
+            k: (int(float(v)) if k in ints else v) for k, v in data.items() if k in known
+        }
+        kwargs["history"] = [json.loads(h) for h in history]
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, and the limits that end a job."""
+
+    max_attempts: int = 5
+    """Attempts (runs that started) before a job is dead."""
+    base_seconds: float = 2.0
+    """The first retry waits up to this long; each further one up to twice as long."""
+    cap_seconds: float = 600.0
+    """No retry waits longer than this."""
+    poison_crashes: int = 3
+    """A job whose runs kill the worker this many times is dead as poison."""
+
+    def delay_ms(self, attempt: int, rng: Callable[[], float] = random.random) -> int:
+        """Delay before the retry after ``attempt`` failed (half fixed, half jitter)."""
+        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
+        return int(1000 * ceiling * (0.5 + 0.5 * rng()))
+
+
+class Jobs:
+    """The job records on one broker."""
+
+    def __init__(self, client: redis.Redis, policy: RetryPolicy | None = None) -> None:
+        self.client = client
+        self.policy = policy or RetryPolicy()
+        self._enqueue = client.register_script(_ENQUEUE)
+        self._claim = client.register_script(_CLAIM)
+        self._heartbeat = client.register_script(_HEARTBEAT)
+        self._fail = client.register_script(_FAIL)
+        self._release = client.register_script(_RELEASE)
+        self._reap = client.register_script(_REAP)
+        self._cancel = client.register_script(_CANCEL)
+        self._retry_dead = client.register_script(_RETRY_DEAD)
+        self._due_wakeups = client.register_script(_DUE_WAKEUPS)
+
+    # -- producers -------------------------------------------------------------------
+
+    def enqueue(
+        self,
+        journal_id: str,
+        entry_id: str,
+        content_hash: str,
+        *,
+        priority: str = INTERACTIVE,
+        pipe: redis.client.Pipeline | None = None,
+        now: int | None = None,
+    ) -> Any:
+        """Queue enrichment of an entry's current content (in ``pipe`` if given).
+
+        Returns 1 if new work was queued, 0 if that content is already queued or
+        running. Inside a pipeline the result arrives with ``execute()``.
+        """
+        job_id = enrich_job_id(journal_id, entry_id)
+        args = [
+            now or now_ms(),
+            job_id,
+            "enrich",
+            journal_id,
+            entry_id,
+            content_hash,
+            priority,
+            self.policy.max_attempts,
+        ]
+        return self._enqueue(
+            keys=[job_key(job_id), history_key(job_id)], args=args, client=pipe or self.client
+        )
+
+    def cancel(
+        self, job_id: str, *, pipe: redis.client.Pipeline | None = None, now: int | None = None
+    ) -> Any:
+        """Cancel a job in any non-final state (its entry was deleted)."""
+        return self._cancel(
+            keys=[job_key(job_id), history_key(job_id)],
+            args=[now or now_ms()],
+            client=pipe or self.client,
+        )
+
+    def forget(self, job_id: str, pipe: redis.client.Pipeline) -> None:
+        """Remove every key of a job (after cancel, in the same transaction)."""
+        for zset in (QUEUED, RUNNING, RETRY, DEAD, DONE):
+            pipe.zrem(zset, job_id)
+        pipe.delete(job_key(job_id), history_key(job_id))
+
+    # -- workers ---------------------------------------------------------------------
+
+    def claim(self, worker: str, *, lease_ms: int, now: int | None = None) -> Claim | None:
+        """Take the best queued job, or None if there is none or the queue is paused."""
+        token = secrets.token_hex(12)
+        reply = self._claim(args=[now or now_ms(), worker, token, lease_ms])
+        if not reply:
+            return None
+        job_id, kind, journal_id, entry_id, chash, attempt = reply
+        return Claim(
+            job_id=job_id.decode(),
+            kind=kind.decode(),
+            journal_id=journal_id.decode(),
+            entry_id=entry_id.decode(),
+            content_hash=chash.decode(),
+            attempt=int(attempt),
+            token=token,
+        )
+
+    def heartbeat(self, claim: Claim, *, lease_ms: int, now: int | None = None) -> bool:
+        """Extend the lease; False means the job is no longer ours (stop working on it)."""
+        return bool(
+            self._heartbeat(
+                keys=[job_key(claim.job_id)], args=[now or now_ms(), claim.token, lease_ms]
+            )
+        )
+
+    def complete(
+        self,
+        claim: Claim,
+        write: Callable[[redis.client.Pipeline], None],
+        *,
+        now: int | None = None,
+    ) -> bool:
+        """Commit a result: ``write`` queues the graph writes, applied with the move to done.
+
+        The job record is watched from the check to the commit, so if anything touched
+        it in between (a reap, an edit, a delete, a newer claim) nothing is written and
+        False is returned: the result is discarded, never half-applied.
+        """
+        key = job_key(claim.job_id)
+        with self.client.pipeline() as pipe:
+            try:
+                pipe.watch(key)
+                state, token, chash = pipe.hmget(key, "state", "token", "content_hash")
+                if (state, token, chash) != (
+                    b"running",
+                    claim.token.encode(),
+                    claim.content_hash.encode(),
+                ):
+                    pipe.unwatch()
+                    return False
+                stamp = now or now_ms()
+                pipe.multi()
+                write(pipe)
+                pipe.hset(key, mapping={"state": "done", "updated_at": stamp, "done_at": stamp})
+                pipe.hdel(key, "token", "lease_expires", "worker")
+                pipe.zrem(RUNNING, claim.job_id)
+                pipe.zadd(DONE, {claim.job_id: stamp})
+                pipe.zremrangebyrank(DONE, 0, -DONE_KEEP - 1)
+                pipe.rpush(
+                    history_key(claim.job_id),
+                    json.dumps({"event": "done", "at": stamp, "attempt": claim.attempt}),
+                )
+                pipe.ltrim(history_key(claim.job_id), -HISTORY_KEEP, -1)
+                pipe.publish(
+                    EVENTS, json.dumps({"job": claim.job_id, "event": "done", "state": "done"})
+                )
+                pipe.execute()
+                return True
+            except redis.WatchError:
+                return False
+
+    def fail(
+        self,
+        claim: Claim,
+        error: str,
+        traceback: str = "",
+        *,
+        kind: str = "error",
+        now: int | None = None,
+    ) -> str | None:
+        """Record a failed attempt; returns the new state (retry_wait or dead) or None
+        if the token was stale (someone else owns the job now)."""
+        stamp = now or now_ms()
+        retry_at = stamp + self.policy.delay_ms(claim.attempt)
+        reply = self._fail(
+            keys=[job_key(claim.job_id), history_key(claim.job_id)],
+            args=[stamp, claim.token, kind, error, traceback, retry_at],
+        )
+        return reply.decode() if reply else None
+
+    def release(
+        self, claim: Claim, reason: str, *, charge: bool = False, now: int | None = None
+    ) -> bool:
+        """Give a job back to the queue, by default without charging the attempt."""
+        return bool(
+            self._release(
+                keys=[job_key(claim.job_id), history_key(claim.job_id)],
+                args=[now or now_ms(), claim.token, reason, "1" if charge else "0"],
+            )
+        )
+
+    # -- the owner's housekeeping -----------------------------------------------------
+
+    def reap_running(self, reason: str, *, now: int | None = None) -> list[str]:
+        """Return every running job to the queue (or dead as poison).
+
+        Call this only when no worker can still be running them: the owner holds the
+        worker lock, i.e. every local worker is dead.
+        """
+        return self._reap_ids(self.client.zrange(RUNNING, 0, -1), reason, now)
+
+    def reap_expired(self, reason: str, *, now: int | None = None) -> list[str]:
+        """Reap running jobs whose lease expired (for remote workers, fenced by token)."""
+        stamp = now or now_ms()
+        return self._reap_ids(self.client.zrangebyscore(RUNNING, "-inf", stamp), reason, stamp)
+
+    def _reap_ids(self, ids: list[bytes], reason: str, now: int | None) -> list[str]:
+        reaped = []
+        for raw in ids:
+            job_id = raw.decode()
+            if self._reap(
+                keys=[job_key(job_id), history_key(job_id)],
+                args=[now or now_ms(), self.policy.poison_crashes, reason],
+            ):
+                reaped.append(job_id)
+        return reaped
+
+    def due_wakeups(self, *, older_than_ms: int, limit: int = 1000) -> list[str]:
+        """Queued jobs whose last wake-up is older than ``older_than_ms`` (now marked)."""
+        reply = self._due_wakeups(args=[now_ms(), older_than_ms, limit])
+        return [r.decode() for r in reply]
+
+    # -- pausing -----------------------------------------------------------------------
+
+    def pause(self, cause: str, reason: str) -> None:
+        """Stop claims while ``cause`` holds (e.g. inference off, breaker open)."""
+        self.client.hset(PAUSED, cause, reason)
+        self.client.publish(EVENTS, json.dumps({"event": "paused", "cause": cause}))
+
+    def resume(self, cause: str) -> None:
+        self.client.hdel(PAUSED, cause)
+        self.client.publish(EVENTS, json.dumps({"event": "resumed", "cause": cause}))
+
+    def paused(self) -> dict[str, str]:
+        return {k.decode(): v.decode() for k, v in self.client.hgetall(PAUSED).items()}
+
+    # -- user actions and views --------------------------------------------------------
+
+    def retry_dead(self, job_id: str) -> bool:
+        return bool(self._retry_dead(keys=[job_key(job_id), history_key(job_id)], args=[now_ms()]))
+
+    def discard(self, job_id: str) -> bool:
+        """Drop a dead job for good."""
+        key = job_key(job_id)
+        with self.client.pipeline() as pipe:
+            try:
+                pipe.watch(key)
+                if pipe.hget(key, "state") != b"dead":
+                    pipe.unwatch()
+                    return False
+                pipe.multi()
+                self.forget(job_id, pipe)
+                pipe.publish(EVENTS, json.dumps({"job": job_id, "event": "discarded"}))
+                pipe.execute()
+                return True
+            except redis.WatchError:
+                return False
+
+    def get(self, job_id: str) -> JobRecord | None:
+        raw = self.client.hgetall(job_key(job_id))
+        if not raw:
+            return None
+        return JobRecord.from_hash(raw, self.client.lrange(history_key(job_id), 0, -1))
+
+    def counts(self) -> dict[str, int]:
+        """How many jobs are in each listed state (done counts the newest kept)."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for zset in (QUEUED, RUNNING, RETRY, DEAD, DONE):
+                pipe.zcard(zset)
+            queued, running, retry, dead, done = pipe.execute()
+        return {
+            "queued": queued,
+            "running": running,
+            "retry_wait": retry,
+            "dead": dead,
+            "done": done,
+        }
+
+    def list(self, state: str, limit: int = 200) -> list[JobRecord]:
+        """Jobs in one state, in the order they will run (or most recent first)."""
+        zset = {
+            "queued": QUEUED,
+            "running": RUNNING,
+            "retry_wait": RETRY,
+            "dead": DEAD,
+            "done": DONE,
+        }[state]
+        ids = (
+            self.client.zrevrange(zset, 0, limit - 1)
+            if state in ("dead", "done")
+            else self.client.zrange(zset, 0, limit - 1)
+        )
+        records = [self.get(raw.decode()) for raw in ids]
+        return [r for r in records if r is not None]
