@@ -59,6 +59,11 @@ def order_score(priority: str, enqueued_ms: int) -> int:
     return (_BACKLOG_OFFSET if priority == BACKLOG else 0) - enqueued_ms
 
 
+def _s(value: Any) -> str:
+    """Redis replies are bytes here; decode one to text."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -337,8 +342,8 @@ class JobRecord:
     history: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def from_hash(cls, raw: dict[bytes, bytes], history: list[bytes]) -> JobRecord:
-        data = {k.decode(): v.decode() for k, v in raw.items()}
+    def from_hash(cls, raw: dict[Any, Any], history: list[Any]) -> JobRecord:
+        data = {_s(k): _s(v) for k, v in raw.items()}
         ints = (
             "attempts",
             "max_attempts",
@@ -409,7 +414,7 @@ class Jobs:
         running. Inside a pipeline the result arrives with ``execute()``.
         """
         job_id = enrich_job_id(journal_id, entry_id)
-        args = [
+        args: list[Any] = [
             now or now_ms(),
             job_id,
             "enrich",
@@ -557,10 +562,10 @@ class Jobs:
         stamp = now or now_ms()
         return self._reap_ids(self.client.zrangebyscore(RUNNING, "-inf", stamp), reason, stamp)
 
-    def _reap_ids(self, ids: list[bytes], reason: str, now: int | None) -> list[str]:
+    def _reap_ids(self, ids: Any, reason: str, now: int | None) -> list[str]:
         reaped = []
         for raw in ids:
-            job_id = raw.decode()
+            job_id = _s(raw)
             if self._reap(
                 keys=[job_key(job_id), history_key(job_id)],
                 args=[now or now_ms(), self.policy.poison_crashes, reason],
@@ -585,7 +590,7 @@ class Jobs:
         self.client.publish(EVENTS, json.dumps({"event": "resumed", "cause": cause}))
 
     def paused(self) -> dict[str, str]:
-        return {k.decode(): v.decode() for k, v in self.client.hgetall(PAUSED).items()}
+        return {_s(k): _s(v) for k, v in self.client.hgetall(PAUSED).items()}
 
     # -- user actions and views --------------------------------------------------------
 
@@ -643,5 +648,5 @@ class Jobs:
             if state in ("dead", "done")
             else self.client.zrange(zset, 0, limit - 1)
         )
-        records = [self.get(raw.decode()) for raw in ids]
+        records = [self.get(_s(raw)) for raw in ids]
         return [r for r in records if r is not None]

@@ -1,0 +1,1 @@
+"""Charlie's Textual user interface. It reaches the backend only through CharlieAPI."""
