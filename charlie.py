@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -18,7 +20,9 @@ from backend.api import CharlieAPI
 from backend.errors import CharlieError
 from backend.models import Entry
 from backend.settings import Settings, load_settings
+from backend.supervisor import Supervisor
 from backend.validation import parse_entry_date
+from backend.worker import run_worker
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
@@ -99,6 +103,13 @@ def cmd_delete(api: CharlieAPI, args: argparse.Namespace) -> int:
     return 0
 
 
+def _supervise(api: CharlieAPI) -> Supervisor | None:
+    """The owner runs the worker; a second instance (a client) leaves that to the owner."""
+    if not api.broker.is_owner:
+        return None
+    return Supervisor(api.settings, api.broker).start()
+
+
 def run_tui(settings: Settings) -> int:
     from ui.app import CharlieApp, StartupErrorApp
 
@@ -107,9 +118,33 @@ def run_tui(settings: Settings) -> int:
     except CharlieError as exc:
         StartupErrorApp(str(exc)).run()
         return 1
+    supervisor = None
     try:
+        supervisor = _supervise(api)
         CharlieApp(api).run()
     finally:
+        if supervisor is not None:
+            supervisor.stop()
+        api.close()
+    return 0
+
+
+def run_serve(settings: Settings) -> int:
+    """`charlie serve`: the owner without a TUI (broker + supervised worker)."""
+    api = CharlieAPI.open(settings)
+    if not api.broker.is_owner:
+        api.close()
+        raise CharlieError("Charlie is already running on this data directory.")
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    supervisor = _supervise(api)
+    print(f"charlie serving {settings.data_dir}", flush=True)
+    try:
+        stopping.wait()
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
         api.close()
     return 0
 
@@ -122,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def journal_opt(p: argparse.ArgumentParser) -> None:
         p.add_argument("--journal", "-j", help="journal name (default: the default journal)")
+
+    sub.add_parser("worker", help="run a background worker (the app starts one itself)")
+    sub.add_parser("serve", help="run the database and worker without the app")
 
     p = sub.add_parser("new", help="write an entry (text as argument or on stdin)")
     p.add_argument("text", nargs="?", help="the entry text; read from stdin if absent")
@@ -155,6 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command is None:
             return run_tui(settings)
+        if args.command == "worker":
+            return run_worker(settings)
+        if args.command == "serve":
+            return run_serve(settings)
         func: Callable[[CharlieAPI, argparse.Namespace], int] = args.func
         with CharlieAPI.open(settings) as api:
             return func(api, args)

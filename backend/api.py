@@ -9,11 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import redis
+
 from backend.broker import BrokerConnection, describe, open_broker
 from backend.errors import NotFoundError, ValidationError
-from backend.models import Entry, Journal, Page
+from backend.jobs import BACKLOG, INTERACTIVE, Jobs, enrich_job_id
+from backend.models import Entry, Journal, Page, content_hash
+from backend.queue import Wakeups
 from backend.settings import Settings
-from backend.store import Store
+from backend.store import Also, Store
 from backend.validation import check_body, check_journal_name, check_title, local_zone
 
 SOURCES = ("tui", "cli", "import", "test", "bench")
@@ -26,6 +30,8 @@ class CharlieAPI:
         self.settings = settings
         self.broker = broker
         self.store = Store(broker.client, max_entry_chars=settings.max_entry_chars)
+        self.jobs = Jobs(broker.client)
+        self.wakeups = Wakeups(broker)
 
     @classmethod
     def open(cls, settings: Settings, *, own: bool = True) -> CharlieAPI:
@@ -82,9 +88,31 @@ class CharlieAPI:
         body = check_body(body, self.settings.max_entry_chars)
         title = check_title(title)
         when = self._check_time(entry_at)
-        return self.store.add_entry(
-            self.journal(journal), title=title, body=body, entry_at=when, source=source
+        target = self.journal(journal)
+        priority = BACKLOG if source == "import" else INTERACTIVE
+        entry = self.store.add_entry(
+            target,
+            title=title,
+            body=body,
+            entry_at=when,
+            source=source,
+            also=self._enqueue_for(target, priority),
         )
+        self._wake(priority)
+        return entry
+
+    def _enqueue_for(self, journal: Journal, priority: str) -> Also:
+        """Queue the entry's enrichment job in the same transaction as its write."""
+
+        def enqueue(pipe: redis.client.Pipeline, entry_id: str, content_hash: str) -> None:
+            self.jobs.enqueue(journal.id, entry_id, content_hash, priority=priority, pipe=pipe)
+
+        return enqueue
+
+    def _wake(self, priority: str) -> None:
+        # A lost wake-up is harmless (the owner's sweeper re-sends it), so a failure
+        # here must not undo a save that already committed.
+        self.wakeups.send(priority=10 if priority == INTERACTIVE else 0)
 
     def edit_entry(
         self,
@@ -101,13 +129,43 @@ class CharlieAPI:
         new_body = current.body if body is None else check_body(body, self.settings.max_entry_chars)
         new_title = current.title if title is None else check_title(title)
         when = current.entry_at if entry_at is None else self._check_time(entry_at)
-        return self.store.update_entry(
-            target, entry_id, title=new_title, body=new_body, entry_at=when
+        changed = content_hash(new_title, new_body) != current.content_hash
+        entry = self.store.update_entry(
+            target,
+            entry_id,
+            title=new_title,
+            body=new_body,
+            entry_at=when,
+            also=self._enqueue_for(target, INTERACTIVE) if changed else None,
         )
+        if changed:
+            self._wake(INTERACTIVE)
+        return entry
+
+    def reenrich(self, entry_id: str, *, journal: str | None = None) -> bool:
+        """Queue the entry for enrichment again, ahead of backlog work."""
+        target = self.journal(journal)
+        entry = self.store.get_entry(target, entry_id)
+        queued = bool(
+            self.jobs.enqueue(target.id, entry.id, entry.content_hash, priority=INTERACTIVE)
+        )
+        self._wake(INTERACTIVE)
+        return queued
 
     def delete_entry(self, entry_id: str, *, journal: str | None = None) -> bool:
-        """Delete an entry; True if it existed, False if it was already gone."""
-        return self.store.delete_entry(self.journal(journal), entry_id)
+        """Delete an entry, cancel and forget its job and prune entities nobody mentions
+        any more, in one transaction. True if it existed; a second call is harmless.
+
+        Safe while a worker is enriching the entry: its commit watches the job record,
+        which this removes, so its result is discarded."""
+        target = self.journal(journal)
+        job_id = enrich_job_id(target.id, entry_id)
+
+        def cancel(pipe: redis.client.Pipeline, _entry_id: str, _hash: str) -> None:
+            self.jobs.cancel(job_id, pipe=pipe)
+            self.jobs.forget(job_id, pipe)
+
+        return self.store.delete_entry(target, entry_id, also=cancel)
 
     def get_entry(self, entry_id: str, *, journal: str | None = None) -> Entry:
         return self.store.get_entry(self.journal(journal), entry_id)

@@ -332,6 +332,7 @@ class JobRecord:
     max_attempts: int = 0
     crashes: int = 0
     worker: str = ""
+    token: str = ""
     lease_expires: int = 0
     started_at: int = 0
     updated_at: int = 0

@@ -58,6 +58,15 @@ class Settings:
     """How long a client waits for the owner's handoff (``broker.json``) to become valid
     before giving up with an error."""
 
+    extractor: str = "scripted"
+    """The extractor plugin (entry point in ``charlie.extractors``) that enriches entries."""
+
+    job_lease_seconds: float = 30.0
+    """How long a worker's claim on a job lasts without a heartbeat (renewed every third)."""
+
+    job_time_limit_seconds: float = 300.0
+    """The hard limit for one enrichment attempt; the owner kills a worker past it."""
+
     config_file: Path = field(default_factory=default_config_file)
     """The TOML file these settings were read from (set by ``CHARLIE_CONFIG_FILE``)."""
 
@@ -77,6 +86,8 @@ class Settings:
             )
         if self.broker_wait_seconds <= 0:
             raise SettingsError("broker_wait_seconds must be greater than 0")
+        if self.job_lease_seconds <= 0 or self.job_time_limit_seconds <= 0:
+            raise SettingsError("job_lease_seconds and job_time_limit_seconds must be > 0")
 
     def with_changes(self, **changes: object) -> Settings:
         """A copy with some fields replaced (validated like any other)."""

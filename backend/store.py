@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,12 @@ from backend.models import (
 from backend.validation import check_journal_name
 
 JOURNALS_KEY = "charlie:journals"
+# Queues extra commands into an entry write's MULTI: (pipe, entry_id, content_hash).
+Also = Callable[[redis.client.Pipeline, str, str], None]
+PRUNE_UNMENTIONED = (
+    "MATCH (n) WHERE (n:Person OR n:Place OR n:Group OR n:Activity) "
+    "AND NOT ()-[:MENTIONS]->(n) DELETE n"
+)
 PREVIEW_CHARS = 240
 
 _ENTRY_FIELDS = (
@@ -74,8 +80,8 @@ class Graph:
         self.client = client
         self.key = key
 
-    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        """Run a query and return its rows with strings decoded."""
+    def command(self, cypher: str, params: dict[str, Any] | None = None) -> list[str]:
+        """The GRAPH.QUERY arguments for a parameterised query (for pipelines)."""
         header = ""
         if params:
             header = (
@@ -85,26 +91,23 @@ class Graph:
                 )
                 + " "
             )
-        reply = self.client.execute_command("GRAPH.QUERY", self.key, header + cypher)
-        if len(reply) < 3:
-            return []  # A write-only query returns statistics alone.
-        return [[_decode(v) for v in row] for row in reply[1]]
+        return ["GRAPH.QUERY", self.key, header + cypher]
+
+    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        """Run a query and return its rows with strings decoded."""
+        return rows_of(self.client.execute_command(*self.command(cypher, params)))
 
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
         """Like query, for read-only Cypher (runs as GRAPH.RO_QUERY)."""
-        header = ""
-        if params:
-            header = (
-                "CYPHER "
-                + " ".join(
-                    f"{name}={stringify_param_value(value)}" for name, value in params.items()
-                )
-                + " "
-            )
-        reply = self.client.execute_command("GRAPH.RO_QUERY", self.key, header + cypher)
-        if len(reply) < 3:
-            return []
-        return [[_decode(v) for v in row] for row in reply[1]]
+        _, key, text = self.command(cypher, params)
+        return rows_of(self.client.execute_command("GRAPH.RO_QUERY", key, text))
+
+
+def rows_of(reply: Any) -> list[list[Any]]:
+    """The rows of a GRAPH.QUERY reply with strings decoded ([] for write-only queries)."""
+    if len(reply) < 3:
+        return []
+    return [[_decode(v) for v in row] for row in reply[1]]
 
 
 class Store:
@@ -227,8 +230,13 @@ class Store:
         entry_at: datetime,
         source: str,
         entry_id: str | None = None,
+        also: Also | None = None,
     ) -> Entry:
-        """Store a new entry (inputs already validated) and return it as stored."""
+        """Store a new entry (inputs already validated) and return it as stored.
+
+        ``also(pipe, entry_id, content_hash)`` may queue more commands (the job for
+        the entry) that commit in the same MULTI/EXEC as the entry itself.
+        """
         epoch, offset = to_epoch_and_offset(entry_at)
         now = _now_millis()
         new_id = entry_id or new_entry_id()
@@ -243,13 +251,26 @@ class Store:
             "source": source,
             "content_hash": content_hash(title, body),
         }
-        rows = self.graph(journal).query(
+        rows = self._write(
+            self.graph(journal),
             "CREATE (e:Episode {id: $id, title: $title, body: $body, entry_at: $entry_at, "
             "utc_offset: $utc_offset, created_at: $created_at, updated_at: $updated_at, "
             f"source: $source, content_hash: $content_hash}}) RETURN {_ENTRY_FIELDS}",
             params,
+            also,
         )
         return self._entry(journal, rows[0])
+
+    def _write(
+        self, graph: Graph, cypher: str, params: dict[str, Any], also: Also | None
+    ) -> list[list[Any]]:
+        if also is None:
+            return graph.query(cypher, params)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.execute_command(*graph.command(cypher, params))
+            also(pipe, params["id"], params.get("content_hash", ""))
+            replies = pipe.execute()
+        return rows_of(replies[0])
 
     def update_entry(
         self,
@@ -259,10 +280,12 @@ class Store:
         title: str,
         body: str,
         entry_at: datetime,
+        also: Also | None = None,
     ) -> Entry:
         """Replace an entry's title, body and time (inputs already validated)."""
         epoch, offset = to_epoch_and_offset(entry_at)
-        rows = self.graph(journal).query(
+        rows = self._write(
+            self.graph(journal),
             "MATCH (e:Episode {id: $id}) SET e.title = $title, e.body = $body, "
             "e.entry_at = $entry_at, e.utc_offset = $utc_offset, "
             "e.updated_at = $updated_at, "
@@ -276,16 +299,28 @@ class Store:
                 "updated_at": _now_millis(),
                 "content_hash": content_hash(title, body),
             },
+            also,
         )
         if not rows:
             raise NotFoundError(f"There is no entry {entry_id} in {journal.name!r}.")
         return self._entry(journal, rows[0])
 
-    def delete_entry(self, journal: Journal, entry_id: str) -> bool:
-        """Delete an entry; True if it existed. Deleting twice is harmless."""
-        rows = self.graph(journal).query(
-            "MATCH (e:Episode {id: $id}) DETACH DELETE e RETURN count(e)", {"id": entry_id}
-        )
+    def delete_entry(self, journal: Journal, entry_id: str, also: Also | None = None) -> bool:
+        """Delete an entry and prune entities nobody mentions any more, in one MULTI
+        with whatever ``also`` queues. True if it existed; deleting twice is harmless."""
+        graph = self.graph(journal)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.execute_command(
+                *graph.command(
+                    "MATCH (e:Episode {id: $id}) DETACH DELETE e RETURN count(e)",
+                    {"id": entry_id},
+                )
+            )
+            pipe.execute_command(*graph.command(PRUNE_UNMENTIONED))
+            if also is not None:
+                also(pipe, entry_id, "")
+            replies = pipe.execute()
+        rows = rows_of(replies[0])
         return bool(rows and rows[0][0])
 
     def get_entry(self, journal: Journal, entry_id: str) -> Entry:

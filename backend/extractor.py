@@ -1,0 +1,88 @@
+"""The extractor plugin contract: entry text in, typed entities out.
+
+Implementations live in ``plugins/`` and register under the entry-point group
+``charlie.extractors``; the ``extractor`` setting picks one by name.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+
+from backend.errors import CharlieError
+
+ENTITY_TYPES = ("Person", "Place", "Group", "Activity")
+GROUP = "charlie.extractors"
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One thing an entry mentions."""
+
+    name: str
+    """The name as written in the entry."""
+    type: str
+    """One of ENTITY_TYPES."""
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What an extractor found in one entry."""
+
+    entities: list[Entity] = field(default_factory=list)
+
+
+class ExtractorUnavailable(Exception):
+    """The extractor cannot work at all (model missing, fails to load, endpoint down).
+
+    Raising this charges no attempt: the queue pauses with ``reason`` on screen and
+    probes again later.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Extractor(ABC):
+    """Finds entities in entry text. One instance lives in the worker process."""
+
+    name: str = ""
+
+    def load(self) -> None:  # noqa: B027 - optional hook, most extractors need nothing
+        """Get ready (load a model). May raise ExtractorUnavailable."""
+
+    def unload(self) -> None:  # noqa: B027 - optional hook
+        """Free what load() took (the model's memory)."""
+
+    @property
+    def loaded(self) -> bool:
+        return True
+
+    @abstractmethod
+    def extract(self, text: str) -> Extraction:
+        """The entities in ``text``. Raise ExtractorUnavailable if it cannot work at all;
+        any other exception fails this attempt (it is retried with backoff)."""
+
+
+class UnknownExtractorError(CharlieError):
+    """The configured extractor name is not installed."""
+
+
+def installed_extractors() -> dict[str, str]:
+    """Installed extractor names and where they come from."""
+    return {ep.name: ep.value for ep in entry_points(group=GROUP)}
+
+
+def load_extractor(name: str) -> Extractor:
+    """An instance of the extractor registered as ``name``."""
+    for ep in entry_points(group=GROUP):
+        if ep.name == name:
+            cls = ep.load()
+            instance = cls()
+            if not isinstance(instance, Extractor):
+                raise UnknownExtractorError(f"{ep.value} is not an Extractor.")
+            return instance
+    names = ", ".join(sorted(installed_extractors())) or "none"
+    raise UnknownExtractorError(f"No extractor called {name!r} is installed. Installed: {names}.")

@@ -1,0 +1,66 @@
+"""Huey as the executor: its messages only wake workers; job records decide the work.
+
+Every Redis dequeue in Huey is destructive, so a message can vanish with a crashed
+worker. That is harmless here: a wake-up carries no job, the worker claims the best
+job from the durable records, duplicates find nothing to claim, and the owner's
+sweeper re-sends wake-ups for queued jobs whose last one is old.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from huey import PriorityRedisHuey
+from redis.connection import UnixDomainSocketConnection
+
+from backend.broker import BrokerConnection
+
+HUEY_NAME = "charlie"
+WAKE_TASK = "charlie.wake"
+
+# The worker process installs the function a wake-up runs; producers never run it.
+_on_wake: Callable[[], None] | None = None
+
+
+def set_wake_handler(handler: Callable[[], None]) -> None:
+    global _on_wake
+    _on_wake = handler
+
+
+def _pool(conn: BrokerConnection) -> redis.ConnectionPool:
+    # The socket timeout stays well above Huey's 1 s blocking-read timeout, or a
+    # popped message could be lost on a connection closed mid-read.
+    if conn.url.startswith("unix://"):
+        return redis.ConnectionPool(
+            connection_class=UnixDomainSocketConnection,
+            path=conn.url.removeprefix("unix://"),
+            socket_timeout=10,
+        )
+    return redis.ConnectionPool.from_url(conn.url, socket_timeout=10)
+
+
+class Wakeups:
+    """The Huey instance on the broker and its one task."""
+
+    def __init__(self, conn: BrokerConnection) -> None:
+        self.huey = PriorityRedisHuey(
+            HUEY_NAME, connection_pool=_pool(conn), results=False, utc=True
+        )
+
+        @self.huey.task(retries=0, name=WAKE_TASK)
+        def wake() -> None:
+            if _on_wake is None:
+                raise RuntimeError("a wake-up reached a process that is not a worker")
+            _on_wake()
+
+        self._wake: Any = wake
+
+    def send(self, count: int = 1, *, priority: int = 0) -> None:
+        """Send ``count`` wake-up messages (higher priority pops first)."""
+        for _ in range(count):
+            self.huey.enqueue(self._wake.s(priority=priority))
+
+    def pending(self) -> int:
+        return int(self.huey.pending_count())

@@ -1,0 +1,231 @@
+"""The owner's supervisor: keeps one worker running, enforces time limits, sweeps.
+
+It runs in a thread of the owner (the TUI or `charlie serve`). Every tick it:
+- notices a dead worker, takes the worker lock (so no worker can still be running),
+  reaps the jobs it held, and restarts it with backoff; after a crash loop it stops
+  restarting and says so in ``status()``;
+- kills a worker whose running job passed its hard time limit, then fails that attempt
+  as a timeout (kill before you reap: the job is touched only once the worker is gone);
+- re-sends wake-ups for queued jobs whose last one is old (a lost message costs
+  nothing), and closes the extractor breaker for a probe once its backoff is over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from backend.broker import BrokerConnection, die_with_parent
+from backend.jobs import Claim, Jobs, now_ms
+from backend.queue import Wakeups
+from backend.settings import Settings
+from backend.worker import BREAKER, BREAKER_KEY, try_worker_lock
+
+TICK_SECONDS = 0.25
+SWEEP_AFTER_MS = 3000
+CRASH_LOOP_DEATHS = 5
+CRASH_LOOP_WINDOW = 60.0
+STOP_GRACE_SECONDS = 5.0
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """Environment variables that give a child process exactly these settings."""
+    env = {}
+    for name, value in asdict(settings).items():
+        env[f"CHARLIE_{name.upper()}"] = str(value)
+    return env
+
+
+@dataclass
+class SupervisorStatus:
+    """What the UI shows about the worker."""
+
+    worker_pid: int | None = None
+    worker_alive: bool = False
+    restarts: int = 0
+    last_exit: str = ""
+    gave_up: str = ""
+    deaths: deque[float] = field(default_factory=lambda: deque(maxlen=CRASH_LOOP_DEATHS))
+
+
+class Supervisor:
+    def __init__(
+        self,
+        settings: Settings,
+        conn: BrokerConnection,
+        *,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.conn = conn
+        self.jobs = Jobs(conn.client)
+        self.wakeups = Wakeups(conn)
+        self.extra_env = extra_env or {}
+        self.status = SupervisorStatus()
+        self.process: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._restart_at = 0.0
+        self._started_at = 0.0
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> Supervisor:
+        # Jobs left running by a worker from before (we hold the lock, so it is dead).
+        self._reap_if_no_worker("owner start-up: no worker was alive")
+        self._thread = threading.Thread(target=self._loop, name="supervisor", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the worker (its job goes back uncharged) and the supervisor thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self._stop_worker()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._tick()
+            except redis.RedisError as exc:
+                # The server may be restarting; try again next tick.
+                self.status.last_exit = f"database unreachable: {exc}"
+            self._stop.wait(TICK_SECONDS)
+
+    def _tick(self) -> None:
+        if self.process is None:
+            if not self.status.gave_up and time.monotonic() >= self._restart_at:
+                self._spawn()
+        elif self.process.poll() is not None:
+            self._on_death(f"exited with code {self.process.returncode}")
+        else:
+            self._enforce_time_limit()
+        self._sweep()
+
+    # -- the worker ----------------------------------------------------------------------
+
+    def _spawn(self) -> None:
+        env = {**os.environ, **settings_env(self.settings), **self.extra_env}
+        log_dir = self.settings.data_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        with open(log_dir / "worker.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, str(ROOT / "charlie.py"), "worker"],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                preexec_fn=die_with_parent(signal.SIGTERM),
+            )
+        self._started_at = time.monotonic()
+        self.status.worker_pid = self.process.pid
+        self.status.worker_alive = True
+
+    def _on_death(self, why: str) -> None:
+        self.process = None
+        self.status.worker_alive = False
+        self.status.last_exit = why
+        now = time.monotonic()
+        if now - self._started_at > CRASH_LOOP_WINDOW:
+            self.status.deaths.clear()
+        self.status.deaths.append(now)
+        self._reap_if_no_worker(f"worker died ({why})", wait=True)
+        if (
+            len(self.status.deaths) >= CRASH_LOOP_DEATHS
+            and now - self.status.deaths[0] <= CRASH_LOOP_WINDOW
+        ):
+            self.status.gave_up = (
+                f"The worker died {CRASH_LOOP_DEATHS} times within {CRASH_LOOP_WINDOW:g} s "
+                f"(last: {why}); not restarting it. See {self.settings.data_dir}/logs/worker.log."
+            )
+            return
+        self.status.restarts += 1
+        backoff = min(30.0, 0.25 * 2 ** (len(self.status.deaths) - 1))
+        self._restart_at = now + backoff
+
+    def _reap_if_no_worker(self, reason: str, *, wait: bool = False) -> None:
+        """Return running jobs to the queue, only while holding the worker lock."""
+        deadline = time.monotonic() + (5.0 if wait else 0.0)
+        while True:
+            fd = try_worker_lock(self.settings)
+            if fd is not None:
+                try:
+                    self.jobs.reap_running(reason)
+                finally:
+                    os.close(fd)
+                return
+            if time.monotonic() >= deadline:
+                return  # A worker is alive (or dying): it still owns its jobs.
+            time.sleep(0.05)
+
+    def _enforce_time_limit(self) -> None:
+        assert self.process is not None
+        limit_ms = int(self.settings.job_time_limit_seconds * 1000)
+        ours = f"{socket.gethostname()}:{self.process.pid}"
+        for record in self.jobs.list("running"):
+            if record.worker == ours and now_ms() - record.started_at > limit_ms:
+                self._kill_worker()
+                claim = Claim(
+                    job_id=record.id,
+                    kind=record.kind,
+                    journal_id=record.journal_id,
+                    entry_id=record.entry_id,
+                    content_hash=record.content_hash,
+                    attempt=record.attempts,
+                    token=record.token,
+                )
+                self.jobs.fail(
+                    claim,
+                    f"Timed out after {self.settings.job_time_limit_seconds:g} s "
+                    "(the worker was killed).",
+                    kind="timeout",
+                )
+                self._on_death("killed: job time limit")
+                return
+
+    def _kill_worker(self) -> None:
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+        self.process.wait()
+
+    def _stop_worker(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._kill_worker()
+        self.process = None
+        self.status.worker_alive = False
+
+    # -- the queue -----------------------------------------------------------------------
+
+    def _sweep(self) -> None:
+        due = self.jobs.due_wakeups(older_than_ms=SWEEP_AFTER_MS)
+        if due:
+            self.wakeups.send(len(due))
+        breaker: dict[Any, Any] = self.conn.client.hgetall(BREAKER_KEY)
+        if breaker and int(breaker.get(b"retry_at", 0)) <= now_ms():
+            if BREAKER in self.jobs.paused():
+                self.jobs.resume(BREAKER)  # A probe: the next claim tries the extractor.
+                self.wakeups.send()

@@ -1,0 +1,213 @@
+"""`charlie worker`: a Huey consumer that claims durable jobs and runs the extractor.
+
+The worker is always a client: it reaches the broker only through the handoff (or
+``broker_url``) and never starts a server. It holds ``<data>/worker.lock`` for its whole
+life, so the owner can tell "no worker is alive" by taking that lock, and only then
+returns running jobs to the queue (kill before you reap). It exits within a second or
+two of its owner's death, and on SIGTERM gives its running job back without charging
+an attempt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+from huey.consumer import Consumer
+
+from backend.broker import BrokerConnection, open_broker, process_start_ticks
+from backend.enrich import queue_mentions
+from backend.errors import CharlieError
+from backend.extractor import Extractor, ExtractorUnavailable, load_extractor
+from backend.jobs import Claim, Jobs, now_ms
+from backend.queue import Wakeups, set_wake_handler
+from backend.settings import Settings
+from backend.store import Graph, graph_key
+
+log = logging.getLogger("charlie.worker")
+
+WORKER_LOCK = "worker.lock"
+BREAKER = "breaker"
+BREAKER_KEY = "charlie:breaker"  # hash: reason, failures, retry_at (ms)
+
+
+def worker_lock_path(settings: Settings) -> Path:
+    return settings.data_dir / WORKER_LOCK
+
+
+def try_worker_lock(settings: Settings) -> int | None:
+    """Take the worker lock without waiting: an fd to keep, or None if a worker holds it."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(worker_lock_path(settings), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+@dataclass
+class Runner:
+    """Runs claimed jobs one at a time; a wake-up drains the queue."""
+
+    jobs: Jobs
+    client: redis.Redis
+    extractor: Extractor
+    worker_id: str
+    lease_ms: int
+    current: Claim | None = None
+
+    def drain(self) -> None:
+        while True:
+            claim = self.jobs.claim(self.worker_id, lease_ms=self.lease_ms)
+            if claim is None:
+                return
+            self.current = claim
+            try:
+                if not self.run(claim):
+                    return
+            finally:
+                self.current = None
+
+    def run(self, claim: Claim) -> bool:
+        """Run one job. False means stop draining (the extractor is unavailable)."""
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(claim, stop), daemon=True)
+        beat.start()
+        try:
+            graph = Graph(self.client, graph_key(claim.journal_id))
+            rows = graph.read(
+                "MATCH (e:Episode {id: $id}) RETURN e.title, e.body, e.content_hash",
+                {"id": claim.entry_id},
+            )
+            if not rows or rows[0][2] != claim.content_hash:
+                # Deleted or edited since it was queued: the record already moved on, so
+                # this commit is rejected; it only records nothing was to be done.
+                self.jobs.complete(claim, lambda pipe: None)
+                return True
+            title, body, _ = rows[0]
+            try:
+                self.extractor.load()
+                extraction = self.extractor.extract(f"{title}\n\n{body}" if title else body)
+            except ExtractorUnavailable as exc:
+                self.jobs.release(claim, f"extractor unavailable: {exc.reason}")
+                open_breaker(self.client, self.jobs, exc.reason)
+                return False
+            except Exception as exc:  # noqa: BLE001 - any extractor failure fails the attempt
+                self.jobs.fail(claim, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+                return True
+            close_breaker(self.client)
+            self.jobs.complete(
+                claim,
+                lambda pipe: queue_mentions(
+                    pipe, graph, claim.entry_id, claim.content_hash, extraction
+                ),
+            )
+            return True
+        finally:
+            stop.set()
+            beat.join()
+
+    def _heartbeat(self, claim: Claim, stop: threading.Event) -> None:
+        while not stop.wait(self.lease_ms / 3000):
+            try:
+                if not self.jobs.heartbeat(claim, lease_ms=self.lease_ms):
+                    return  # Not ours any more; the commit will be rejected.
+            except redis.RedisError as exc:
+                log.warning("heartbeat failed: %s", exc)
+
+
+def open_breaker(client: redis.Redis, jobs: Jobs, reason: str) -> None:
+    """Pause the queue because the extractor cannot work; probe again with backoff."""
+    failures = int(client.hincrby(BREAKER_KEY, "failures", 1))
+    delay_ms = min(60_000, 1000 * 2 ** min(failures - 1, 6))
+    client.hset(BREAKER_KEY, mapping={"reason": reason, "retry_at": now_ms() + delay_ms})
+    jobs.pause(BREAKER, reason)
+
+
+def close_breaker(client: redis.Redis) -> None:
+    client.delete(BREAKER_KEY)
+
+
+class WorkerConsumer(Consumer):  # type: ignore[misc]
+    """Huey's consumer with Charlie's signal handling.
+
+    SIGTERM (the owner stopping us on purpose): give the running job back without
+    charging an attempt, then exit at once, since a model call in C cannot be
+    interrupted. SIGHUP is ignored: Huey would re-exec the process.
+    """
+
+    runner: Runner | None = None
+
+    def _set_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_term)
+        signal.signal(signal.SIGINT, self._on_term)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    def _on_term(self, signum: int, frame: object) -> None:
+        runner = self.runner
+        if runner is not None and runner.current is not None:
+            with contextlib.suppress(redis.RedisError):
+                runner.jobs.release(runner.current, "worker stopped")
+        os._exit(0)
+
+
+def _watch_owner(conn: BrokerConnection) -> None:
+    """Exit as soon as the owner that published our handoff is gone."""
+    handoff = conn.handoff
+    if handoff is None:
+        return  # An external broker has no owner process to follow.
+
+    def watch() -> None:
+        while process_start_ticks(handoff.owner_pid) == handoff.owner_started:
+            threading.Event().wait(0.5)
+        os._exit(3)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+
+
+def run_worker(settings: Settings) -> int:
+    """The body of `charlie worker`."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    lock = try_worker_lock(settings) if not settings.broker_url else None
+    if lock is None and not settings.broker_url:
+        raise CharlieError(f"Another worker holds {worker_lock_path(settings)}.")
+    conn = open_broker(settings, own=False)
+    _watch_owner(conn)
+    jobs = Jobs(conn.client)
+    runner = Runner(
+        jobs=jobs,
+        client=conn.client,
+        extractor=load_extractor(settings.extractor),
+        worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        lease_ms=int(settings.job_lease_seconds * 1000),
+    )
+    set_wake_handler(runner.drain)
+    wakeups = Wakeups(conn)
+    consumer = WorkerConsumer(
+        wakeups.huey, workers=1, worker_type="thread", periodic=False, check_worker_health=True
+    )
+    consumer.runner = runner
+    # Work that was queued before we started needs no message to be found.
+    wakeups.send()
+    log.info("worker %s ready (extractor %s)", runner.worker_id, settings.extractor)
+    print("worker ready", flush=True)
+    consumer.run()
+    return 0
+
+
+if __name__ == "__main__":
+    from backend.settings import load_settings
+
+    sys.exit(run_worker(load_settings()))

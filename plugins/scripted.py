@@ -1,0 +1,54 @@
+"""A deterministic extractor that tests (and demos) can steer from the entry text.
+
+Capitalised words are people. Directives in the text make it misbehave on purpose:
+``#fail`` raises, ``#hang`` blocks until killed, ``#crash`` kills the worker process,
+``#sleep=SECONDS`` takes its time, and ``#unavailable`` reports that it cannot work.
+When ``CHARLIE_SCRIPTED_UNAVAILABLE`` names a file that exists, every call reports
+"unavailable" (tests create and remove it to open and close the breaker). Each call
+appends a line to ``CHARLIE_SCRIPTED_LOG`` if set, so tests can count side effects.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import threading
+import time
+from pathlib import Path
+
+from backend.extractor import Entity, Extraction, Extractor, ExtractorUnavailable
+
+_NAME = re.compile(r"\b[A-Z][a-z]+\b")
+_SLEEP = re.compile(r"#sleep=(\d+(?:\.\d+)?)")
+
+
+class ScriptedExtractor(Extractor):
+    name = "scripted"
+
+    def _log(self, event: str, text: str) -> None:
+        log = os.environ.get("CHARLIE_SCRIPTED_LOG")
+        if log:
+            first = text.splitlines()[0] if text else ""
+            with open(log, "a", encoding="utf-8") as handle:
+                handle.write(f"{os.getpid()}\t{event}\t{first}\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+
+    def extract(self, text: str) -> Extraction:
+        switch = os.environ.get("CHARLIE_SCRIPTED_UNAVAILABLE")
+        if "#unavailable" in text or (switch and Path(switch).exists()):
+            raise ExtractorUnavailable("The scripted model is switched off.")
+        self._log("start", text)
+        if "#crash" in text:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if "#hang" in text:
+            threading.Event().wait()
+        match = _SLEEP.search(text)
+        if match:
+            time.sleep(float(match.group(1)))
+        if "#fail" in text:
+            raise RuntimeError("The scripted extractor failed on purpose.")
+        names = sorted(set(_NAME.findall(text)))
+        self._log("finish", text)
+        return Extraction(entities=[Entity(name=n, type="Person") for n in names])

@@ -1,0 +1,220 @@
+"""The supervised worker, with real subprocesses, real signals and a real broker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backend.api import CharlieAPI
+from backend.broker import Paths, process_start_ticks, read_handoff
+from backend.enrich import mentioned_names
+from backend.settings import Settings
+from backend.supervisor import Supervisor
+from tests.procs import servers_for, wait_until
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The scripted extractor's side-effect log (one line per start and finish)."""
+    path = tmp_path / "extractor.log"
+    monkeypatch.setenv("CHARLIE_SCRIPTED_LOG", str(path))
+    return path
+
+
+def events(log: Path, event: str) -> list[str]:
+    if not log.exists():
+        return []
+    return [line.split("\t")[2] for line in log.read_text().splitlines() if f"\t{event}\t" in line]
+
+
+@pytest.fixture
+def owner(settings: Settings, log: Path) -> Iterator[tuple[CharlieAPI, Supervisor]]:
+    api = CharlieAPI.open(settings.with_changes(job_time_limit_seconds=4.0))
+    supervisor = Supervisor(api.settings, api.broker).start()
+    try:
+        yield api, supervisor
+    finally:
+        supervisor.stop()
+        api.close()
+
+
+def job_state(api: CharlieAPI, entry_id: str) -> str:
+    record = api.jobs.get(f"enrich:{api.journal().id}:{entry_id}")
+    return record.state if record else "missing"
+
+
+def wait_state(api: CharlieAPI, entry_id: str, state: str, timeout: float = 30) -> None:
+    wait_until(
+        lambda: job_state(api, entry_id) == state,
+        timeout=timeout,
+        what=f"job of {entry_id} to be {state} (is {job_state(api, entry_id)})",
+    )
+
+
+def test_saved_entry_is_enriched_by_the_worker(owner: tuple[CharlieAPI, Supervisor]) -> None:
+    api, _ = owner
+    entry = api.add_entry("Sam and Ann walked.")
+    wait_state(api, entry.id, "done")
+    assert mentioned_names(api.store.graph(api.journal()), entry.id) == ["Ann", "Sam"]
+
+
+def test_worker_sigkilled_mid_job_completes_exactly_once(
+    owner: tuple[CharlieAPI, Supervisor], log: Path
+) -> None:
+    api, supervisor = owner
+    entry = api.add_entry("Kim waits here #sleep=2")
+    wait_until(lambda: events(log, "start"), timeout=30, what="the extractor to start")
+    first_worker = supervisor.status.worker_pid
+    assert first_worker is not None and first_worker > 0
+    os.kill(first_worker, signal.SIGKILL)
+    wait_state(api, entry.id, "done")
+    assert len(events(log, "finish")) == 1
+    record = api.jobs.get(f"enrich:{api.journal().id}:{entry.id}")
+    assert record is not None
+    assert "crashed" in [h["event"] for h in record.history]
+    assert supervisor.status.worker_pid != first_worker
+    assert mentioned_names(api.store.graph(api.journal()), entry.id) == ["Kim"]
+
+
+def test_hung_job_is_killed_at_its_limit_and_others_keep_flowing(
+    owner: tuple[CharlieAPI, Supervisor],
+) -> None:
+    api, _ = owner
+    hung = api.add_entry("Stuck #hang")
+    wait_until(
+        lambda: job_state(api, hung.id) in ("retry_wait", "dead"),
+        timeout=30,
+        what="the hung job to be killed at its time limit",
+    )
+    other = api.add_entry("Lee is fine")
+    wait_state(api, other.id, "done")
+    record = api.jobs.get(f"enrich:{api.journal().id}:{hung.id}")
+    assert record is not None and record.last_failure == "timeout"
+    assert "Timed out after 4 s" in record.last_error
+
+
+def test_failing_job_retries_then_dies_with_traceback(
+    owner: tuple[CharlieAPI, Supervisor],
+) -> None:
+    api, _ = owner
+    api.jobs.policy = api.jobs.policy.__class__(max_attempts=2, base_seconds=0.2)
+    entry = api.add_entry("Broken #fail")
+    # The worker's own policy has more attempts; count what the record says instead.
+    wait_until(
+        lambda: (
+            (r := api.jobs.get(f"enrich:{api.journal().id}:{entry.id}")) is not None
+            and r.attempts >= 2
+        ),
+        timeout=30,
+        what="two failed attempts",
+    )
+    record = api.jobs.get(f"enrich:{api.journal().id}:{entry.id}")
+    assert record is not None
+    assert "failed on purpose" in record.last_error
+    assert "Traceback" in record.last_traceback
+    errors = [h for h in record.history if h["event"] == "error"]
+    assert len(errors) >= 1
+
+
+def test_unavailable_extractor_charges_nothing_and_pauses(
+    owner: tuple[CharlieAPI, Supervisor], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, supervisor = owner
+    switch = tmp_path / "model-missing"
+    switch.touch()
+    supervisor.extra_env["CHARLIE_SCRIPTED_UNAVAILABLE"] = str(switch)
+    wait_until(lambda: supervisor.status.worker_alive, timeout=30, what="the first worker")
+    first = supervisor.status.worker_pid
+    assert first is not None
+    os.kill(first, signal.SIGTERM)  # Restart it with the switch in its environment.
+    wait_until(
+        lambda: supervisor.status.restarts >= 1 and supervisor.status.worker_alive,
+        timeout=30,
+        what="the worker to restart",
+    )
+    entry = api.add_entry("Nobody can read this yet")
+    wait_until(lambda: "breaker" in api.jobs.paused(), timeout=30, what="the breaker to open")
+    record = api.jobs.get(f"enrich:{api.journal().id}:{entry.id}")
+    assert record is not None and record.attempts == 0
+    switch.unlink()
+    wait_state(api, entry.id, "done")
+    assert "breaker" not in api.jobs.paused()
+
+
+def test_delete_during_a_running_job_leaves_nothing(
+    owner: tuple[CharlieAPI, Supervisor], log: Path
+) -> None:
+    api, _ = owner
+    keep = api.add_entry("Ann stays")
+    wait_state(api, keep.id, "done")
+    doomed = api.add_entry("Ann and Bob #sleep=1.5")
+    wait_until(lambda: "Ann and Bob #sleep=1.5" in events(log, "start"), timeout=30, what="start")
+    api.delete_entry(doomed.id)
+    wait_until(lambda: "Ann and Bob #sleep=1.5" in events(log, "finish"), timeout=30, what="finish")
+    graph = api.store.graph(api.journal())
+    names = [r[0] for r in graph.read("MATCH (n:Person) RETURN n.name ORDER BY n.name")]
+    assert names == ["Ann"]
+    assert not [k for k in api.broker.client.keys("*") if doomed.id.encode() in k]
+
+
+def test_edit_during_a_running_job_discards_the_stale_result(
+    owner: tuple[CharlieAPI, Supervisor], log: Path
+) -> None:
+    api, _ = owner
+    entry = api.add_entry("Old Name #sleep=1.5")
+    wait_until(lambda: events(log, "start"), timeout=30, what="the first run to start")
+    api.edit_entry(entry.id, body="New Person")
+    wait_until(lambda: "New Person" in events(log, "finish"), timeout=30, what="the rerun")
+    wait_state(api, entry.id, "done")
+    assert mentioned_names(api.store.graph(api.journal()), entry.id) == ["New", "Person"]
+
+
+def test_owner_sigkill_mid_job_leaves_no_orphans_and_the_job_completes(
+    settings: Settings, log: Path
+) -> None:
+    serve = subprocess.Popen(
+        [sys.executable, "charlie.py", "serve"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert serve.stdout is not None and "serving" in serve.stdout.readline()
+    handoff = read_handoff(Paths(settings.data_dir).handoff)
+    assert handoff is not None
+    made = subprocess.run(
+        [sys.executable, "charlie.py", "new", "Zoe slow #sleep=3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    entry_id = made.stdout.strip()
+    wait_until(lambda: events(log, "start"), timeout=30, what="the job to start")
+    pgrep = subprocess.run(["pgrep", "-f", "charlie.py worker"], capture_output=True, text=True)
+    worker_pids = [int(p) for p in pgrep.stdout.split()]
+    serve.kill()
+    serve.wait()
+    for pid in [handoff.redis_pid, *worker_pids]:
+        wait_until(
+            lambda pid=pid: process_start_ticks(pid) is None,
+            timeout=10,
+            what=f"process {pid} to exit with its owner",
+        )
+    assert servers_for(settings.data_dir) == []
+    api = CharlieAPI.open(settings)
+    supervisor = Supervisor(api.settings, api.broker).start()
+    try:
+        wait_state(api, entry_id, "done")
+        assert len(events(log, "finish")) == 1
+    finally:
+        supervisor.stop()
+        api.close()
