@@ -8,6 +8,7 @@ for its own lifetime. Either way there is never a second database server.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import signal
 import sys
@@ -110,14 +111,86 @@ def _supervise(api: CharlieAPI) -> Supervisor | None:
     return Supervisor(api.settings, api.broker).start()
 
 
-def run_tui(settings: Settings) -> int:
-    from ui.app import CharlieApp, StartupErrorApp
+def cmd_status(api: CharlieAPI, args: argparse.Namespace) -> int:
+    status = {
+        "broker": api.status(),
+        "workers": api.workers(),
+        "jobs": api.job_counts(),
+        "paused": api.paused_reasons(),
+        "inference": "on" if api.inference_enabled() else "off",
+    }
+    if args.json:
+        print(json.dumps(status, indent=2))
+        return 0
+    broker = status["broker"]
+    print(f"data:      {broker['data_dir']}")
+    print(f"broker:    {broker['url']} (this command is {broker['role']})")
+    workers = status["workers"]
+    if not workers:
+        print("workers:   none running")
+    for w in workers:
+        model = "model loaded" if w["model_loaded"] else "model not loaded"
+        doing = f", running {w['job']}" if w["job"] else ", idle"
+        print(f"worker:    {w['id']} ({w['extractor']}, {model}{doing})")
+    print(f"inference: {status['inference']}")
+    for cause, reason in status["paused"].items():
+        print(f"paused:    {reason} ({cause})")
+    print("jobs:      " + ", ".join(f"{n} {state}" for state, n in status["jobs"].items()))
+    return 0
 
+
+def cmd_jobs(api: CharlieAPI, args: argparse.Namespace) -> int:
+    states = [args.state] if args.state else ["running", "queued", "retry_wait", "dead"]
+    records = [r for state in states for r in api.list_jobs(state, args.limit)]
+    if args.json:
+        print(json.dumps([r.__dict__ for r in records], indent=2, default=str))
+        return 0
+    for r in records:
+        error = f"  {r.last_error}" if r.last_error else ""
+        print(f"{r.state:<10} {r.id}  attempts {r.attempts}/{r.max_attempts}{error}")
+    return 0
+
+
+def cmd_retry(api: CharlieAPI, args: argparse.Namespace) -> int:
+    if args.all_dead:
+        print(f"Retrying {api.retry_all_dead()} dead job(s).")
+    elif args.id:
+        api.retry_job(args.id)
+        print(f"Retrying {args.id}.")
+    else:
+        raise CharlieError("Give a job id or --all-dead.")
+    return 0
+
+
+def cmd_discard(api: CharlieAPI, args: argparse.Namespace) -> int:
+    api.discard_job(args.id)
+    print(f"Discarded {args.id}.")
+    return 0
+
+
+def cmd_inference(api: CharlieAPI, args: argparse.Namespace) -> int:
+    if args.switch:
+        api.set_inference(args.switch == "on")
+    print(f"Inference is {'on' if api.inference_enabled() else 'off'}.")
+    return 0
+
+
+def run_tui(settings: Settings) -> int:
+    # Import the UI (about half a second) while the database server starts and loads,
+    # which is mostly waiting on another process.
+    ui_loader = threading.Thread(target=importlib.import_module, args=("ui.app",))
+    ui_loader.start()
     try:
         api = CharlieAPI.open(settings)
     except CharlieError as exc:
+        ui_loader.join()
+        from ui.app import StartupErrorApp
+
         StartupErrorApp(str(exc)).run()
         return 1
+    ui_loader.join()
+    from ui.app import CharlieApp
+
     supervisor = None
     try:
         supervisor = _supervise(api)
@@ -179,6 +252,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     journal_opt(p)
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("status", help="broker, worker, model and job counts")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("jobs", help="list background jobs")
+    p.add_argument("--state", choices=["queued", "running", "retry_wait", "dead", "done"])
+    p.add_argument("--limit", "-n", type=int, default=200, help="per state (default 200)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_jobs)
+
+    p = sub.add_parser("retry", help="retry a dead job (or all of them)")
+    p.add_argument("id", nargs="?", help="job id, as `charlie jobs` prints it")
+    p.add_argument("--all-dead", action="store_true", help="retry every dead job")
+    p.set_defaults(func=cmd_retry)
+
+    p = sub.add_parser("discard", help="drop a dead job")
+    p.add_argument("id", help="job id")
+    p.set_defaults(func=cmd_discard)
+
+    p = sub.add_parser("inference", help="show or switch background inference")
+    p.add_argument("switch", nargs="?", choices=["on", "off"])
+    p.set_defaults(func=cmd_inference)
 
     p = sub.add_parser("delete", help="delete one entry")
     p.add_argument("id", help="entry id (a unique prefix is enough)")

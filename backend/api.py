@@ -13,9 +13,16 @@ import redis
 
 from backend.broker import BrokerConnection, describe, open_broker
 from backend.errors import NotFoundError, ValidationError
-from backend.jobs import BACKLOG, INTERACTIVE, Jobs, enrich_job_id
+from backend.jobs import BACKLOG, INTERACTIVE, JobRecord, Jobs, enrich_job_id
 from backend.models import Entry, Journal, Page, content_hash
 from backend.queue import Wakeups
+from backend.queue_state import (
+    BREAKER_KEY,
+    inference_enabled,
+    live_workers,
+    set_editing,
+    set_inference,
+)
 from backend.settings import Settings
 from backend.store import Also, Store
 from backend.validation import check_body, check_journal_name, check_title, local_zone
@@ -23,8 +30,75 @@ from backend.validation import check_body, check_journal_name, check_title, loca
 SOURCES = ("tui", "cli", "import", "test", "bench")
 
 
-class CharlieAPI:
-    """Journals and entries on one data directory's broker."""
+class QueueAPI:
+    """Background work as the screens and the CLI see it (mixed into CharlieAPI)."""
+
+    broker: BrokerConnection
+    jobs: Jobs
+    wakeups: Wakeups
+
+    def job_counts(self) -> dict[str, int]:
+        """Jobs per state (done counts the newest kept)."""
+        return self.jobs.counts()
+
+    def list_jobs(self, state: str, limit: int = 200) -> list[JobRecord]:
+        if state not in ("queued", "running", "retry_wait", "dead", "done"):
+            raise ValidationError(
+                f"Unknown job state {state!r}: use queued, running, retry_wait, dead or done."
+            )
+        return self.jobs.list(state, limit)
+
+    def get_job(self, job_id: str) -> JobRecord:
+        record = self.jobs.get(job_id)
+        if record is None:
+            raise NotFoundError(f"There is no job {job_id!r}.")
+        return record
+
+    def retry_job(self, job_id: str) -> None:
+        """Give a dead job a fresh set of attempts."""
+        if not self.jobs.retry_dead(job_id):
+            raise ValidationError(f"Job {job_id!r} is not dead, so there is nothing to retry.")
+        self.wakeups.send(priority=10)
+
+    def retry_all_dead(self) -> int:
+        count = sum(self.jobs.retry_dead(r.id) for r in self.jobs.list("dead", 100_000))
+        if count:
+            self.wakeups.send(count, priority=10)
+        return count
+
+    def discard_job(self, job_id: str) -> None:
+        """Drop a dead job for good (the entry stays; it is just not enriched)."""
+        if not self.jobs.discard(job_id):
+            raise ValidationError(f"Job {job_id!r} is not dead; only dead jobs are discarded.")
+
+    def paused_reasons(self) -> dict[str, str]:
+        """Why the queue is paused (empty when it runs)."""
+        return self.jobs.paused()
+
+    def inference_enabled(self) -> bool:
+        return inference_enabled(self.broker.client)
+
+    def set_inference(self, enabled: bool) -> None:
+        """Turn background inference on or off (persisted); off pauses the queue."""
+        set_inference(self.broker.client, self.jobs, enabled)
+        if enabled:
+            self.wakeups.send(self.jobs.counts()["queued"] or 1, priority=10)
+
+    def set_editing(self, editing: bool) -> None:
+        """The editor is open (refresh at least every 30 s) or closed."""
+        set_editing(self.broker.client, editing)
+
+    def workers(self) -> list[dict[str, Any]]:
+        """Health records of the workers seen in the last few seconds."""
+        return live_workers(self.broker.client)
+
+    def breaker(self) -> dict[str, str]:
+        raw: dict[Any, Any] = self.broker.client.hgetall(BREAKER_KEY)
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+
+class CharlieAPI(QueueAPI):
+    """Journals, entries and background work on one data directory's broker."""
 
     def __init__(self, settings: Settings, broker: BrokerConnection) -> None:
         self.settings = settings

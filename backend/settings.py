@@ -67,6 +67,9 @@ class Settings:
     job_time_limit_seconds: float = 300.0
     """The hard limit for one enrichment attempt; the owner kills a worker past it."""
 
+    model_linger_seconds: float = 120.0
+    """How long the worker keeps the model loaded after the queue empties."""
+
     config_file: Path = field(default_factory=default_config_file)
     """The TOML file these settings were read from (set by ``CHARLIE_CONFIG_FILE``)."""
 
@@ -86,6 +89,8 @@ class Settings:
             )
         if self.broker_wait_seconds <= 0:
             raise SettingsError("broker_wait_seconds must be greater than 0")
+        if self.model_linger_seconds < 0:
+            raise SettingsError("model_linger_seconds must be 0 or more")
         if self.job_lease_seconds <= 0 or self.job_time_limit_seconds <= 0:
             raise SettingsError("job_lease_seconds and job_time_limit_seconds must be > 0")
 

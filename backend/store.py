@@ -372,9 +372,11 @@ class Store:
             where = "WHERE e.entry_at < $at "
             params["at"] = at
         if len(rows) <= limit:
+            # Sort and cut first, so previews are built for one page, not every entry.
             rows += graph.read(
-                f"MATCH (e:Episode) {where}RETURN {self._SUMMARY} "
-                "ORDER BY e.entry_at DESC, e.created_at DESC, e.id DESC LIMIT $limit",
+                f"MATCH (e:Episode) {where}"
+                "WITH e ORDER BY e.entry_at DESC, e.created_at DESC, e.id DESC LIMIT $limit "
+                f"RETURN {self._SUMMARY}",
                 params,
             )
         more = len(rows) > limit

@@ -23,18 +23,17 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import redis
 
 from backend.broker import BrokerConnection, die_with_parent
 from backend.jobs import Claim, Jobs, now_ms
 from backend.queue import Wakeups
+from backend.queue_state import sweep
 from backend.settings import Settings
-from backend.worker import BREAKER, BREAKER_KEY, try_worker_lock
+from backend.worker import try_worker_lock
 
 TICK_SECONDS = 0.25
-SWEEP_AFTER_MS = 3000
 CRASH_LOOP_DEATHS = 5
 CRASH_LOOP_WINDOW = 60.0
 STOP_GRACE_SECONDS = 5.0
@@ -221,11 +220,4 @@ class Supervisor:
     # -- the queue -----------------------------------------------------------------------
 
     def _sweep(self) -> None:
-        due = self.jobs.due_wakeups(older_than_ms=SWEEP_AFTER_MS)
-        if due:
-            self.wakeups.send(len(due))
-        breaker: dict[Any, Any] = self.conn.client.hgetall(BREAKER_KEY)
-        if breaker and int(breaker.get(b"retry_at", 0)) <= now_ms():
-            if BREAKER in self.jobs.paused():
-                self.jobs.resume(BREAKER)  # A probe: the next claim tries the extractor.
-                self.wakeups.send()
+        sweep(self.jobs, self.conn.client, self.wakeups)

@@ -18,8 +18,9 @@ import signal
 import socket
 import sys
 import threading
+import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
@@ -29,16 +30,22 @@ from backend.broker import BrokerConnection, open_broker, process_start_ticks
 from backend.enrich import queue_mentions
 from backend.errors import CharlieError
 from backend.extractor import Extractor, ExtractorUnavailable, load_extractor
-from backend.jobs import Claim, Jobs, now_ms
+from backend.jobs import Claim, Jobs
 from backend.queue import Wakeups, set_wake_handler
+from backend.queue_state import (
+    close_breaker,
+    inference_enabled,
+    is_editing,
+    open_breaker,
+    publish_worker,
+    sweep,
+)
 from backend.settings import Settings
 from backend.store import Graph, graph_key
 
 log = logging.getLogger("charlie.worker")
 
 WORKER_LOCK = "worker.lock"
-BREAKER = "breaker"
-BREAKER_KEY = "charlie:breaker"  # hash: reason, failures, retry_at (ms)
 
 
 def worker_lock_path(settings: Settings) -> Path:
@@ -66,19 +73,56 @@ class Runner:
     extractor: Extractor
     worker_id: str
     lease_ms: int
+    linger_seconds: float = 120.0
     current: Claim | None = None
+    current_since: float = 0.0
+    idle_since: float = field(default_factory=time.monotonic)
+    # Held while a job runs and while the model is unloaded, so neither interrupts the other.
+    busy: threading.Lock = field(default_factory=threading.Lock)
 
     def drain(self) -> None:
+        """Run queued jobs until none is left (or the model must not be loaded now)."""
         while True:
-            claim = self.jobs.claim(self.worker_id, lease_ms=self.lease_ms)
-            if claim is None:
-                return
-            self.current = claim
-            try:
-                if not self.run(claim):
+            with self.busy:
+                if not self.extractor.loaded and is_editing(self.client):
+                    # The user is typing: loading a model now would make the editor
+                    # stutter. The job stays queued; the sweeper wakes us again later.
                     return
-            finally:
-                self.current = None
+                claim = self.jobs.claim(self.worker_id, lease_ms=self.lease_ms)
+                if claim is None:
+                    self.idle_since = time.monotonic()
+                    return
+                self.current, self.current_since = claim, time.time()
+                try:
+                    if not self.run(claim):
+                        return
+                finally:
+                    self.current = None
+                    self.idle_since = time.monotonic()
+
+    def housekeeping(self) -> None:
+        """Unload the model once idle for the linger time, or at once if inference is off."""
+        if not self.extractor.loaded or not self.busy.acquire(blocking=False):
+            return
+        try:
+            idle = time.monotonic() - self.idle_since
+            if idle >= self.linger_seconds or not inference_enabled(self.client):
+                self.extractor.unload()
+        finally:
+            self.busy.release()
+
+    def health(self) -> dict[str, object]:
+        current = self.current
+        return {
+            "id": self.worker_id,
+            "pid": os.getpid(),
+            "model_loaded": self.extractor.loaded,
+            "extractor": self.extractor.name,
+            "job": current.job_id if current else None,
+            "entry_id": current.entry_id if current else None,
+            "job_started": self.current_since if current else None,
+            "at": time.time(),
+        }
 
     def run(self, claim: Claim) -> bool:
         """Run one job. False means stop draining (the extractor is unavailable)."""
@@ -128,18 +172,6 @@ class Runner:
                 log.warning("heartbeat failed: %s", exc)
 
 
-def open_breaker(client: redis.Redis, jobs: Jobs, reason: str) -> None:
-    """Pause the queue because the extractor cannot work; probe again with backoff."""
-    failures = int(client.hincrby(BREAKER_KEY, "failures", 1))
-    delay_ms = min(60_000, 1000 * 2 ** min(failures - 1, 6))
-    client.hset(BREAKER_KEY, mapping={"reason": reason, "retry_at": now_ms() + delay_ms})
-    jobs.pause(BREAKER, reason)
-
-
-def close_breaker(client: redis.Redis) -> None:
-    client.delete(BREAKER_KEY)
-
-
 class WorkerConsumer(Consumer):  # type: ignore[misc]
     """Huey's consumer with Charlie's signal handling.
 
@@ -177,11 +209,29 @@ def _watch_owner(conn: BrokerConnection) -> None:
     threading.Thread(target=watch, name="owner-watch", daemon=True).start()
 
 
+def _housekeeping(
+    runner: Runner, conn: BrokerConnection, wakeups: Wakeups, *, external: bool
+) -> None:
+    """Every second: publish health, unload an idle model and, with an external broker
+    (no owner process to supervise us), reap expired leases and re-send lost wake-ups."""
+    while True:
+        try:
+            publish_worker(conn.client, runner.worker_id, runner.health())
+            runner.housekeeping()
+            if external:
+                runner.jobs.reap_expired("lease expired: its worker stopped renewing it")
+                sweep(runner.jobs, conn.client, wakeups)
+        except redis.RedisError as exc:
+            log.warning("housekeeping: %s", exc)
+        time.sleep(1.0)
+
+
 def run_worker(settings: Settings) -> int:
     """The body of `charlie worker`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
-    lock = try_worker_lock(settings) if not settings.broker_url else None
-    if lock is None and not settings.broker_url:
+    external = bool(settings.broker_url)
+    lock = None if external else try_worker_lock(settings)
+    if lock is None and not external:
         raise CharlieError(f"Another worker holds {worker_lock_path(settings)}.")
     conn = open_broker(settings, own=False)
     _watch_owner(conn)
@@ -192,6 +242,7 @@ def run_worker(settings: Settings) -> int:
         extractor=load_extractor(settings.extractor),
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
         lease_ms=int(settings.job_lease_seconds * 1000),
+        linger_seconds=settings.model_linger_seconds,
     )
     set_wake_handler(runner.drain)
     wakeups = Wakeups(conn)
@@ -199,10 +250,16 @@ def run_worker(settings: Settings) -> int:
         wakeups.huey, workers=1, worker_type="thread", periodic=False, check_worker_health=True
     )
     consumer.runner = runner
+    threading.Thread(
+        target=_housekeeping,
+        args=(runner, conn, wakeups),
+        kwargs={"external": external},
+        name="housekeeping",
+        daemon=True,
+    ).start()
     # Work that was queued before we started needs no message to be found.
     wakeups.send()
     log.info("worker %s ready (extractor %s)", runner.worker_id, settings.extractor)
-    print("worker ready", flush=True)
     consumer.run()
     return 0
 

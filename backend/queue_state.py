@@ -1,0 +1,90 @@
+"""Shared flags about the queue that the UI, the owner and workers read and write.
+
+- Editing presence: set with a short TTL while the editor is open and refreshed by the
+  UI, so a crash cannot leave it set. The worker does not load the model meanwhile.
+- The inference toggle: persisted in the database; off pauses the queue.
+- Worker health: each worker publishes a small record with a TTL every second or so.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis
+
+from backend.jobs import Jobs, now_ms
+from backend.queue import Wakeups
+
+EDITING_KEY = "charlie:editing"
+EDITING_TTL_SECONDS = 30
+INFERENCE_KEY = "charlie:settings:inference"
+INFERENCE_CAUSE = "inference"
+WORKER_PREFIX = "charlie:worker:"
+WORKER_TTL_SECONDS = 10
+BREAKER = "breaker"
+BREAKER_KEY = "charlie:breaker"  # hash: reason, failures, retry_at (ms)
+SWEEP_AFTER_MS = 3000
+
+
+def set_editing(client: redis.Redis, editing: bool) -> None:
+    """Say the user is (or is no longer) typing; call again within the TTL to keep it."""
+    if editing:
+        client.set(EDITING_KEY, "1", ex=EDITING_TTL_SECONDS)
+    else:
+        client.delete(EDITING_KEY)
+
+
+def is_editing(client: redis.Redis) -> bool:
+    return bool(client.exists(EDITING_KEY))
+
+
+def set_inference(client: redis.Redis, jobs: Jobs, enabled: bool) -> None:
+    """Turn background inference on or off; off pauses the queue (nothing is lost)."""
+    client.set(INFERENCE_KEY, "on" if enabled else "off")
+    if enabled:
+        jobs.resume(INFERENCE_CAUSE)
+    else:
+        jobs.pause(INFERENCE_CAUSE, "Inference is turned off in Settings.")
+
+
+def inference_enabled(client: redis.Redis) -> bool:
+    return client.get(INFERENCE_KEY) != b"off"
+
+
+def publish_worker(client: redis.Redis, worker_id: str, info: dict[str, Any]) -> None:
+    client.set(WORKER_PREFIX + worker_id, json.dumps(info), ex=WORKER_TTL_SECONDS)
+
+
+def live_workers(client: redis.Redis) -> list[dict[str, Any]]:
+    """The health records of workers seen in the last few seconds."""
+    keys = sorted(client.scan_iter(match=WORKER_PREFIX + "*", count=100))
+    records = []
+    for raw in client.mget(keys) if keys else []:
+        if raw is not None:
+            records.append(json.loads(raw))
+    return records
+
+
+def open_breaker(client: redis.Redis, jobs: Jobs, reason: str) -> None:
+    """Pause the queue because the extractor cannot work; probe again with backoff."""
+    failures = int(client.hincrby(BREAKER_KEY, "failures", 1))
+    delay_ms = min(60_000, 1000 * 2 ** min(failures - 1, 6))
+    client.hset(BREAKER_KEY, mapping={"reason": reason, "retry_at": now_ms() + delay_ms})
+    jobs.pause(BREAKER, reason)
+
+
+def close_breaker(client: redis.Redis) -> None:
+    client.delete(BREAKER_KEY)
+
+
+def sweep(jobs: Jobs, client: redis.Redis, wakeups: Wakeups) -> None:
+    """Re-send lost wake-ups and let the breaker probe once its backoff is over."""
+    due = jobs.due_wakeups(older_than_ms=SWEEP_AFTER_MS)
+    if due:
+        wakeups.send(len(due))
+    breaker: dict[Any, Any] = client.hgetall(BREAKER_KEY)
+    if breaker and int(breaker.get(b"retry_at", 0)) <= now_ms():
+        if BREAKER in jobs.paused():
+            jobs.resume(BREAKER)  # A probe: the next claim tries the extractor again.
+            wakeups.send()
