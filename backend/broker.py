@@ -265,6 +265,21 @@ class BrokerConnection:
     def redis_pid(self) -> int | None:
         return self.handoff.redis_pid if self.handoff else None
 
+    def server_alive(self) -> bool:
+        """For the owner: whether the server it started is still running."""
+        return self._owner is not None and self._owner.server_alive()
+
+    def restart_server(self) -> None:
+        """For the owner: start the server again on the same files after it died.
+
+        Clients keep their socket path; their connections reconnect on the next
+        command. The handoff is rewritten with the new server's pid and broker id.
+        """
+        if self._owner is None:
+            raise BrokerError("Only the owner can restart the database server.")
+        self._owner.restart_server().close()
+        self.handoff = self._owner.handoff
+
     def close(self) -> None:
         """Disconnect; the owner also shuts its server down cleanly and frees the lock."""
         with contextlib.suppress(redis.RedisError):

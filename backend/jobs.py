@@ -30,6 +30,7 @@ RUNNING = PREFIX + "running"  # zset: id -> lease expiry (ms)
 RETRY = PREFIX + "retry"  # zset: id -> run after (ms)
 DEAD = PREFIX + "dead"  # zset: id -> died at (ms)
 DONE = PREFIX + "done"  # zset: id -> done at (ms), trimmed to the newest DONE_KEEP
+COMPLETED = PREFIX + "completed"  # counter: jobs ever committed as done
 PAUSED = PREFIX + "paused"  # hash: cause -> reason shown to the user
 EVENTS = "charlie:events"  # pub/sub channel: one JSON message per transition
 
@@ -504,6 +505,7 @@ class Jobs:
                 pipe.hdel(key, "token", "lease_expires", "worker")
                 pipe.zrem(RUNNING, claim.job_id)
                 pipe.zadd(DONE, {claim.job_id: stamp})
+                pipe.incr(COMPLETED)
                 pipe.zremrangebyrank(DONE, 0, -DONE_KEEP - 1)
                 pipe.rpush(
                     history_key(claim.job_id),
@@ -620,6 +622,10 @@ class Jobs:
         if not raw:
             return None
         return JobRecord.from_hash(raw, self.client.lrange(history_key(job_id), 0, -1))
+
+    def completed_total(self) -> int:
+        """How many jobs were ever committed as done (never trimmed)."""
+        return int(self.client.get(COMPLETED) or 0)
 
     def counts(self) -> dict[str, int]:
         """How many jobs are in each listed state (done counts the newest kept)."""

@@ -2,8 +2,9 @@
 
 It runs in a thread of the owner (the TUI or `charlie serve`). Every tick it:
 - notices a dead worker, takes the worker lock (so no worker can still be running),
-  reaps the jobs it held, and restarts it with backoff; after a crash loop it stops
-  restarting and says so in ``status()``;
+  reaps the jobs it held, and restarts it with backoff; after a crash loop (five
+  deaths in a minute with no job completed) it stops restarting and says so in
+  ``status``;
 - kills a worker whose running job passed its hard time limit, then fails that attempt
   as a timeout (kill before you reap: the job is touched only once the worker is gone);
 - re-sends wake-ups for queued jobs whose last one is old (a lost message costs
@@ -55,6 +56,7 @@ class SupervisorStatus:
     worker_pid: int | None = None
     worker_alive: bool = False
     restarts: int = 0
+    server_restarts: int = 0
     last_exit: str = ""
     gave_up: str = ""
     deaths: deque[float] = field(default_factory=lambda: deque(maxlen=CRASH_LOOP_DEATHS))
@@ -79,6 +81,7 @@ class Supervisor:
         self._thread: threading.Thread | None = None
         self._restart_at = 0.0
         self._started_at = 0.0
+        self._completed_at_spawn = 0
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -106,6 +109,7 @@ class Supervisor:
             self._stop.wait(TICK_SECONDS)
 
     def _tick(self) -> None:
+        self._watch_server()
         if self.process is None:
             if not self.status.gave_up and time.monotonic() >= self._restart_at:
                 self._spawn()
@@ -133,6 +137,7 @@ class Supervisor:
                 preexec_fn=die_with_parent(signal.SIGTERM),
             )
         self._started_at = time.monotonic()
+        self._completed_at_spawn = self.jobs.completed_total()
         self.status.worker_pid = self.process.pid
         self.status.worker_alive = True
 
@@ -141,7 +146,11 @@ class Supervisor:
         self.status.worker_alive = False
         self.status.last_exit = why
         now = time.monotonic()
-        if now - self._started_at > CRASH_LOOP_WINDOW:
+        # A worker that lived long or got work done was not crash-looping.
+        if (
+            now - self._started_at > CRASH_LOOP_WINDOW
+            or self.jobs.completed_total() > self._completed_at_spawn
+        ):
             self.status.deaths.clear()
         self.status.deaths.append(now)
         self._reap_if_no_worker(f"worker died ({why})", wait=True)
@@ -174,11 +183,16 @@ class Supervisor:
             time.sleep(0.05)
 
     def _enforce_time_limit(self) -> None:
+        """Kill a worker whose job passed its hard limit (a timeout) or whose lease ran
+        out while it is still alive (hung: frozen, or stuck outside Python)."""
         assert self.process is not None
         limit_ms = int(self.settings.job_time_limit_seconds * 1000)
         ours = f"{socket.gethostname()}:{self.process.pid}"
+        now = now_ms()
         for record in self.jobs.list("running"):
-            if record.worker == ours and now_ms() - record.started_at > limit_ms:
+            if record.worker != ours:
+                continue
+            if now - record.started_at > limit_ms:
                 self._kill_worker()
                 claim = Claim(
                     job_id=record.id,
@@ -197,6 +211,17 @@ class Supervisor:
                 )
                 self._on_death("killed: job time limit")
                 return
+            if record.lease_expires < now:
+                self._kill_worker()
+                self._on_death("killed: hung (its lease expired while it was alive)")
+                return
+
+    def _watch_server(self) -> None:
+        """Restart the database server from its append-only file if it died."""
+        if self.conn.is_owner and not self.conn.server_alive():
+            self.status.last_exit = "database server died; restarting it"
+            self.conn.restart_server()
+            self.status.server_restarts += 1
 
     def _kill_worker(self) -> None:
         if self.process is None:

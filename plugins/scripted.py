@@ -26,6 +26,23 @@ _SLEEP = re.compile(r"#sleep=(\d+(?:\.\d+)?)")
 class ScriptedExtractor(Extractor):
     name = "scripted"
 
+    def __init__(self) -> None:
+        self._loaded = False
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def load(self) -> None:
+        if not self._loaded:
+            self._log("load", "")
+            self._loaded = True
+
+    def unload(self) -> None:
+        if self._loaded:
+            self._log("unload", "")
+            self._loaded = False
+
     def _log(self, event: str, text: str) -> None:
         log = os.environ.get("CHARLIE_SCRIPTED_LOG")
         if log:

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,47 +15,8 @@ from backend.broker import Paths, process_start_ticks, read_handoff
 from backend.enrich import mentioned_names
 from backend.settings import Settings
 from backend.supervisor import Supervisor
+from tests.conftest import ROOT, events, job_state, wait_state
 from tests.procs import servers_for, wait_until
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The scripted extractor's side-effect log (one line per start and finish)."""
-    path = tmp_path / "extractor.log"
-    monkeypatch.setenv("CHARLIE_SCRIPTED_LOG", str(path))
-    return path
-
-
-def events(log: Path, event: str) -> list[str]:
-    if not log.exists():
-        return []
-    return [line.split("\t")[2] for line in log.read_text().splitlines() if f"\t{event}\t" in line]
-
-
-@pytest.fixture
-def owner(settings: Settings, log: Path) -> Iterator[tuple[CharlieAPI, Supervisor]]:
-    api = CharlieAPI.open(settings.with_changes(job_time_limit_seconds=4.0))
-    supervisor = Supervisor(api.settings, api.broker).start()
-    try:
-        yield api, supervisor
-    finally:
-        supervisor.stop()
-        api.close()
-
-
-def job_state(api: CharlieAPI, entry_id: str) -> str:
-    record = api.jobs.get(f"enrich:{api.journal().id}:{entry_id}")
-    return record.state if record else "missing"
-
-
-def wait_state(api: CharlieAPI, entry_id: str, state: str, timeout: float = 30) -> None:
-    wait_until(
-        lambda: job_state(api, entry_id) == state,
-        timeout=timeout,
-        what=f"job of {entry_id} to be {state} (is {job_state(api, entry_id)})",
-    )
 
 
 def test_saved_entry_is_enriched_by_the_worker(owner: tuple[CharlieAPI, Supervisor]) -> None:

@@ -1,0 +1,1 @@
+"""Modal screens: confirmations, errors, help and the journal switcher."""

@@ -1,0 +1,29 @@
+"""App-wide messages: screens post these to the app, which tells the screens that care.
+
+Screen-local results (a page loaded, an entry fetched) are nested classes on their
+screens instead; only news that crosses screens lives here.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class EntriesChanged(Message):
+    """An entry was saved or deleted, so lists of entries are out of date."""
+
+    def __init__(self, entry_id: str | None = None) -> None:
+        super().__init__()
+        self.entry_id = entry_id
+        """The entry to highlight when the list is shown again (None after a delete)."""
+
+
+class JournalRenamed(Message):
+    """A journal got a new name; if it is the open one, the app follows the rename."""
+
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__()
+        self.old = old
+        """The name it had."""
+        self.new = new
+        """The name it has now."""
