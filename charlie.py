@@ -118,6 +118,7 @@ def cmd_status(api: CharlieAPI, args: argparse.Namespace) -> int:
         "jobs": api.job_counts(),
         "paused": api.paused_reasons(),
         "inference": "on" if api.inference_enabled() else "off",
+        "supervisor": api.supervisor(),
     }
     if args.json:
         print(json.dumps(status, indent=2))
@@ -132,6 +133,9 @@ def cmd_status(api: CharlieAPI, args: argparse.Namespace) -> int:
         model = "model loaded" if w["model_loaded"] else "model not loaded"
         doing = f", running {w['job']}" if w["job"] else ", idle"
         print(f"worker:    {w['id']} ({w['extractor']}, {model}{doing})")
+    supervisor = status["supervisor"]
+    if supervisor and supervisor["gave_up"]:
+        print(f"worker:    {supervisor['gave_up']}")
     print(f"inference: {status['inference']}")
     for cause, reason in status["paused"].items():
         print(f"paused:    {reason} ({cause})")

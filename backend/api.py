@@ -6,6 +6,9 @@ are safe to call from several threads at once (the UI calls them from thread wor
 
 from __future__ import annotations
 
+import json
+import threading
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +16,7 @@ import redis
 
 from backend.broker import BrokerConnection, describe, open_broker
 from backend.errors import NotFoundError, ValidationError
-from backend.jobs import BACKLOG, INTERACTIVE, JobRecord, Jobs, enrich_job_id
+from backend.jobs import BACKLOG, EVENTS, INTERACTIVE, JobRecord, Jobs, enrich_job_id
 from backend.models import Entry, Journal, Page, content_hash
 from backend.queue import Wakeups
 from backend.queue_state import (
@@ -22,6 +25,7 @@ from backend.queue_state import (
     live_workers,
     set_editing,
     set_inference,
+    supervisor_status,
 )
 from backend.settings import Settings
 from backend.store import Also, Store
@@ -91,6 +95,24 @@ class QueueAPI:
     def workers(self) -> list[dict[str, Any]]:
         """Health records of the workers seen in the last few seconds."""
         return live_workers(self.broker.client)
+
+    def supervisor(self) -> dict[str, Any] | None:
+        """The owner's supervisor status (restarts, crash loop), None if none runs."""
+        return supervisor_status(self.broker.client)
+
+    def events(self, stop: threading.Event) -> Iterator[dict[str, Any]]:
+        """Job transitions as they happen (Redis pub/sub), until ``stop`` is set.
+
+        Yields ``{}`` about once a second with no event, so a screen can reconcile
+        from the records: a missed event is harmless."""
+        pubsub = self.broker.client.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(EVENTS)
+        try:
+            while not stop.is_set():
+                message = pubsub.get_message(timeout=1.0)
+                yield json.loads(message["data"]) if message else {}
+        finally:
+            pubsub.close()
 
     def breaker(self) -> dict[str, str]:
         raw: dict[Any, Any] = self.broker.client.hgetall(BREAKER_KEY)

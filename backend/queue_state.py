@@ -56,6 +56,19 @@ def publish_worker(client: redis.Redis, worker_id: str, info: dict[str, Any]) ->
     client.set(WORKER_PREFIX + worker_id, json.dumps(info), ex=WORKER_TTL_SECONDS)
 
 
+SUPERVISOR_KEY = "charlie:supervisor"
+
+
+def publish_supervisor(client: redis.Redis, status: dict[str, Any]) -> None:
+    client.set(SUPERVISOR_KEY, json.dumps(status), ex=WORKER_TTL_SECONDS)
+
+
+def supervisor_status(client: redis.Redis) -> dict[str, Any] | None:
+    """The owner's supervisor status, or None if no owner supervises a worker."""
+    raw = client.get(SUPERVISOR_KEY)
+    return json.loads(raw) if raw else None
+
+
 def live_workers(client: redis.Redis) -> list[dict[str, Any]]:
     """The health records of workers seen in the last few seconds."""
     keys = sorted(client.scan_iter(match=WORKER_PREFIX + "*", count=100))

@@ -24,13 +24,14 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import redis
 
 from backend.broker import BrokerConnection, die_with_parent
 from backend.jobs import Claim, Jobs, now_ms
 from backend.queue import Wakeups
-from backend.queue_state import sweep
+from backend.queue_state import publish_supervisor, sweep
 from backend.settings import Settings
 from backend.worker import try_worker_lock
 
@@ -110,6 +111,7 @@ class Supervisor:
 
     def _tick(self) -> None:
         self._watch_server()
+        publish_supervisor(self.conn.client, self.status_record())
         if self.process is None:
             if not self.status.gave_up and time.monotonic() >= self._restart_at:
                 self._spawn()
@@ -118,6 +120,18 @@ class Supervisor:
         else:
             self._enforce_time_limit()
         self._sweep()
+
+    def status_record(self) -> dict[str, Any]:
+        """The status as a plain record (what screens and `charlie status` show)."""
+        return {
+            "worker_pid": self.status.worker_pid,
+            "worker_alive": self.status.worker_alive,
+            "restarts": self.status.restarts,
+            "server_restarts": self.status.server_restarts,
+            "last_exit": self.status.last_exit,
+            "gave_up": self.status.gave_up,
+            "time_limit_seconds": self.settings.job_time_limit_seconds,
+        }
 
     # -- the worker ----------------------------------------------------------------------
 
