@@ -27,7 +27,7 @@ from backend.queue_state import (
     set_inference,
     supervisor_status,
 )
-from backend.settings import Settings
+from backend.settings import Settings, save_settings
 from backend.store import Also, Store
 from backend.validation import check_body, check_journal_name, check_title, local_zone
 
@@ -38,6 +38,7 @@ class QueueAPI:
     """Background work as the screens and the CLI see it (mixed into CharlieAPI)."""
 
     broker: BrokerConnection
+    settings: Settings
     jobs: Jobs
     wakeups: Wakeups
 
@@ -113,6 +114,11 @@ class QueueAPI:
                 yield json.loads(message["data"]) if message else {}
         finally:
             pubsub.close()
+
+    def save_settings(self, **changes: object) -> Settings:
+        """Validate and write settings to the config file; most apply at next start."""
+        self.settings = save_settings(self.settings, **changes)
+        return self.settings
 
     def breaker(self) -> dict[str, str]:
         raw: dict[Any, Any] = self.broker.client.hgetall(BREAKER_KEY)

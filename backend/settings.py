@@ -176,3 +176,35 @@ def load_settings(env: typing.Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"{exc} (settings from {config_file} and CHARLIE_* variables)"
         ) from None
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{text}"'
+
+
+def save_settings(settings: Settings, **changes: object) -> Settings:
+    """Validate ``changes`` and write them into the config file (other keys are kept).
+
+    Returns the new settings. Nothing is written if a value is bad.
+    """
+    unknown = set(changes) - _FILE_KEYS
+    if unknown:
+        raise SettingsError(f"Unknown setting(s): {', '.join(sorted(unknown))}")
+    source = f"the settings screen (for {settings.config_file})"
+    coerced = {k: _coerce(k, v, source) for k, v in changes.items()}
+    updated = settings.with_changes(**coerced)
+    current: dict[str, object] = {}
+    if settings.config_file.exists():
+        current = tomllib.loads(settings.config_file.read_text(encoding="utf-8"))
+    current.update({k: str(v) if isinstance(v, Path) else v for k, v in coerced.items()})
+    text = "".join(f"{key} = {_toml_value(value)}\n" for key, value in sorted(current.items()))
+    settings.config_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = settings.config_file.with_suffix(".toml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, settings.config_file)
+    return updated

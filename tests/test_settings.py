@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from backend.errors import SettingsError
-from backend.settings import Settings, load_settings
+from backend.settings import Settings, load_settings, save_settings
 
 
 def test_defaults_when_no_file(tmp_path: Path) -> None:
@@ -72,3 +72,17 @@ def test_every_field_has_a_docstring_in_the_readme() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     for name in Settings.__dataclass_fields__:
         assert f"`{name}`" in readme, f"README does not document the setting {name}"
+
+
+def test_save_settings_validates_then_writes_and_keeps_other_keys(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('default_journal = "Diary"\n')
+    settings = load_settings({"CHARLIE_CONFIG_FILE": str(config)})
+    with pytest.raises(SettingsError, match="model_linger_seconds"):
+        save_settings(settings, model_linger_seconds="soon")
+    assert config.read_text() == 'default_journal = "Diary"\n'
+    updated = save_settings(settings, model_linger_seconds="45", job_time_limit_seconds=90)
+    assert updated.model_linger_seconds == 45.0
+    again = load_settings({"CHARLIE_CONFIG_FILE": str(config)})
+    assert (again.default_journal, again.model_linger_seconds) == ("Diary", 45.0)
+    assert again.job_time_limit_seconds == 90.0
