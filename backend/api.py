@@ -6,16 +6,18 @@ are safe to call from several threads at once (the UI calls them from thread wor
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 import redis
 
 from backend.broker import BrokerConnection, describe, open_broker
-from backend.errors import NotFoundError, ValidationError
+from backend.errors import BrokerError, NotFoundError, ValidationError
 from backend.jobs import BACKLOG, EVENTS, INTERACTIVE, JobRecord, Jobs, enrich_job_id
 from backend.models import Entry, Journal, Page, content_hash
 from backend.queue import Wakeups
@@ -32,8 +34,33 @@ from backend.store import Also, Store
 from backend.validation import check_body, check_journal_name, check_title, local_zone
 
 SOURCES = ("tui", "cli", "import", "test", "bench")
+DEFAULT_JOURNAL_KEY = "charlie:default_journal"
 
 
+def _friendly_errors[T](cls: type[T]) -> type[T]:
+    """Turn raw Redis errors from any public method into a BrokerError a user can read."""
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_") or not inspect.isfunction(member) or name == "events":
+            continue
+
+        def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(method)
+            def call(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    return method(*args, **kwargs)
+                except redis.RedisError as exc:
+                    raise BrokerError(
+                        f"Lost contact with the Charlie database ({exc}). If it keeps "
+                        "happening, restart Charlie; nothing saved is lost."
+                    ) from exc
+
+            return call
+
+        setattr(cls, name, wrap(member))
+    return cls
+
+
+@_friendly_errors
 class QueueAPI:
     """Background work as the screens and the CLI see it (mixed into CharlieAPI)."""
 
@@ -125,6 +152,7 @@ class QueueAPI:
         return {k.decode(): v.decode() for k, v in raw.items()}
 
 
+@_friendly_errors
 class CharlieAPI(QueueAPI):
     """Journals, entries and background work on one data directory's broker."""
 
@@ -160,7 +188,7 @@ class CharlieAPI(QueueAPI):
         """Every journal by name; the default journal is created on first use."""
         journals = self.store.list_journals()
         if not journals:
-            journals = [self.store.ensure_journal(self.settings.default_journal)]
+            journals = [self.journal()]
         return journals
 
     def create_journal(self, name: str) -> Journal:
@@ -170,10 +198,25 @@ class CharlieAPI(QueueAPI):
         return self.store.rename_journal(old, new)
 
     def journal(self, name: str | None = None) -> Journal:
-        """The named journal (or the default one, created if missing)."""
-        if name is None or name.strip() == self.settings.default_journal:
-            return self.store.ensure_journal(self.settings.default_journal)
-        return self.store.journal(check_journal_name(name))
+        """The named journal, or the default one (created on first use).
+
+        The default journal is remembered by id, so renaming it keeps it the default.
+        """
+        if name is not None:
+            return self.store.journal(check_journal_name(name))
+        default_id: Any = self.broker.client.get(DEFAULT_JOURNAL_KEY)
+        if default_id is not None:
+            for journal in self.store.list_journals():
+                if journal.id == default_id.decode():
+                    return journal
+        journal = self.store.ensure_journal(self.settings.default_journal)
+        self.broker.client.set(DEFAULT_JOURNAL_KEY, journal.id)
+        return journal
+
+    @property
+    def default_journal(self) -> str:
+        """The name of the journal used when none is named."""
+        return self.journal().name
 
     # -- entries ---------------------------------------------------------------------
 

@@ -167,3 +167,20 @@ def test_short_id_prefixes_resolve(api: CharlieAPI) -> None:
         api.resolve_entry_id("zz")
     with pytest.raises(NotFoundError):
         api.resolve_entry_id("ffff")
+
+
+def test_renamed_default_journal_stays_the_default(api: CharlieAPI) -> None:
+    kept = api.add_entry("in the default")
+    api.rename_journal("Journal", "Diary")
+    assert api.journal().name == "Diary"
+    assert api.get_entry(kept.id).body == "in the default"
+    assert [j.name for j in api.list_journals()] == ["Diary"]
+
+
+def test_lost_database_is_a_readable_error(api: CharlieAPI) -> None:
+    from backend.errors import BrokerError
+    from tests.procs import kill_server
+
+    kill_server(api.settings.data_dir)
+    with pytest.raises(BrokerError, match="Lost contact with the Charlie database"):
+        api.list_entries()
