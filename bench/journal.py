@@ -60,10 +60,17 @@ WORDS = (
 CHILD = r"""
 import time
 T0 = time.perf_counter()
-import asyncio, json, sys
+import asyncio, importlib, json, sys, threading
 from pathlib import Path
 from backend.api import CharlieAPI
 from backend.settings import Settings
+
+# As charlie.py does: import the UI while the database server starts and loads.
+loader = threading.Thread(target=importlib.import_module, args=("ui.app",))
+loader.start()
+api = CharlieAPI.open(Settings(data_dir=Path(sys.argv[1])))
+t_open = time.perf_counter()
+loader.join()
 from ui.app import CharlieApp
 from ui.widgets.entry_list import EntryList
 T_IMPORTED = time.perf_counter()
@@ -76,8 +83,7 @@ def rows_shown(app):
         return False
 
 async def main():
-    api = CharlieAPI.open(Settings(data_dir=Path(sys.argv[1])))
-    t_open, app, seen = time.perf_counter(), CharlieApp(api), []
+    app, seen = CharlieApp(api), []
     def hook(message):
         if not seen and rows_shown(app):
             seen.append(time.perf_counter())
@@ -224,8 +230,9 @@ def startup(data_dir: Path, n: int) -> float:
         r = json.loads(done.stdout.strip().splitlines()[-1])
         runs.append(r)
         print(
-            f"   imports {ms(r['import'])} + API open {ms(r['open'] - r['import'])}"
-            f" + first page {ms(r['rows_at'] - r['open'])} = {ms(r['rows_at'])}"
+            f"   API open {ms(r['open'])} (UI importing alongside, ready at "
+            f"{ms(r['import'])}) + first page {ms(r['rows_at'] - r['import'])}"
+            f" = {ms(r['rows_at'])}"
             f"  (from spawn {ms(r['from_spawn'])}; {r['rows']} rows, shown={r['shown']})"
         )
     boot = statistics.median(r["rows_at"] for r in runs)

@@ -1,0 +1,206 @@
+"""Charlie's job-queue benchmark: durable-layer overhead and crash recovery time.
+
+Run ``.venv/bin/python bench/jobs.py [--jobs N] [--chaos N]``. It prints figures only.
+
+1. Throughput, no-op work, one consumer, on the same embedded broker:
+   - raw Huey: enqueue N no-op tasks on a PriorityRedisHuey, then dequeue and execute
+     them one by one;
+   - durable: for each job, enqueue its record and a wake-up (what a save does), then
+     dequeue the wake-up, claim the job, and commit it as done through the WATCH/MULTI
+     commit (what the worker does), with a no-op result write.
+   Printed as jobs/s and the per-job time ratio durable / raw (target <= 1.3).
+2. Recovery: a supervised worker runs a slow job; SIGKILL the worker and time until
+   the job is running again (the supervisor notices the death, takes the worker lock,
+   reaps the job, restarts the worker, which claims it). Median of 3.
+3. Chaos (``--chaos N``, default 0): N jobs with random worker SIGKILLs; prints lost,
+   duplicated commits and orphan processes (all should be 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from backend.api import CharlieAPI  # noqa: E402
+from backend.broker import open_broker  # noqa: E402
+from backend.jobs import Jobs  # noqa: E402
+from backend.queue import Wakeups, set_wake_handler  # noqa: E402
+from backend.settings import Settings  # noqa: E402
+from backend.supervisor import Supervisor  # noqa: E402
+
+
+def raw_huey(settings: Settings, n: int) -> float:
+    with open_broker(settings) as conn:
+        conn.client.flushall()
+        wakeups = Wakeups(conn)
+        huey = wakeups.huey
+
+        @huey.task(retries=0, name="bench.noop")
+        def noop() -> None:
+            return None
+
+        start = time.perf_counter()
+        for _ in range(n):
+            huey.enqueue(noop.s())
+        done = 0
+        while done < n:
+            task = huey.dequeue()
+            if task is not None:
+                huey.execute(task)
+                done += 1
+        return time.perf_counter() - start
+
+
+def durable(settings: Settings, n: int) -> float:
+    with open_broker(settings) as conn:
+        conn.client.flushall()
+        jobs = Jobs(conn.client)
+        wakeups = Wakeups(conn)
+        huey = wakeups.huey
+        committed = 0
+
+        def drain() -> None:
+            nonlocal committed
+            while (claim := jobs.claim("bench", lease_ms=30_000)) is not None:
+                if jobs.complete(claim, lambda pipe: None):
+                    committed += 1
+
+        set_wake_handler(drain)
+        start = time.perf_counter()
+        for i in range(n):
+            jobs.enqueue("journal", f"entry{i}", "hash")
+            wakeups.send()
+        while committed < n:
+            task = huey.dequeue()
+            if task is None:
+                break
+            huey.execute(task)
+        elapsed = time.perf_counter() - start
+        assert committed == n, f"only {committed} of {n} jobs committed"
+        return elapsed
+
+
+def recovery(base: Path, run: int) -> float:
+    """One fresh owner (so deliberate kills never add up to a crash loop)."""
+    log = base / f"recovery{run}.log"
+    os.environ["CHARLIE_SCRIPTED_LOG"] = str(log)
+    settings = Settings(data_dir=base / f"recovery{run}", config_file=base / "none.toml")
+    api = CharlieAPI.open(settings)
+    supervisor = Supervisor(settings, api.broker).start()
+    try:
+        api.add_entry(f"Recovery run {run} #sleep=30")
+        _wait(lambda: log.exists() and _count(log, "start") == 1, "the job to start")
+        pid = supervisor.status.worker_pid
+        assert pid is not None
+        killed = time.perf_counter()
+        os.kill(pid, signal.SIGKILL)
+        _wait(lambda: _count(log, "start") == 2, "the job to run again")
+        return time.perf_counter() - killed
+    finally:
+        supervisor.stop()
+        api.close()
+
+
+def chaos(base: Path, n: int) -> dict[str, int]:
+    os.environ.pop("CHARLIE_SCRIPTED_LOG", None)
+    settings = Settings(data_dir=base / "chaos", config_file=base / "none.toml")
+    api = CharlieAPI.open(settings)
+    supervisor = Supervisor(settings, api.broker).start()
+    rng = random.Random(1)
+    kills = 0
+    try:
+        ids = [api.add_entry(f"Chaos {i} with Ada #sleep=0.05").id for i in range(n)]
+        deadline = time.monotonic() + 60 + n
+        while api.job_counts()["done"] < n and time.monotonic() < deadline:
+            # Kill a worker only after it got some work done, at a random moment: a
+            # worker killed before it ever finishes a job is a crash loop, not chaos.
+            target = min(n, api.job_counts()["done"] + rng.randint(1, 6))
+            while api.job_counts()["done"] < target and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, 0.1))
+            pid = supervisor.status.worker_pid
+            if pid and supervisor.status.worker_alive and api.job_counts()["done"] < n:
+                os.kill(pid, signal.SIGKILL)
+                kills += 1
+        journal = api.journal().id
+        records = [api.jobs.get(f"enrich:{journal}:{entry_id}") for entry_id in ids]
+        lost = sum(1 for r in records if r is None)
+        unfinished = sum(1 for r in records if r is not None and r.state != "done")
+        duplicated = sum(
+            1 for r in records if r and [h["event"] for h in r.history].count("done") > 1
+        )
+        gave_up = supervisor.status.gave_up
+    finally:
+        supervisor.stop()
+        api.close()
+    orphans = len([p for p in Path("/proc").iterdir() if p.name.isdigit() and _is_orphan(p, base)])
+    return {
+        "jobs": n,
+        "worker kills": kills,
+        "lost": lost,
+        "unfinished": unfinished,
+        "duplicated commits": duplicated,
+        "orphan processes": orphans,
+        "supervisor gave up": bool(gave_up),
+    }
+
+
+def _is_orphan(proc: Path, base: Path) -> bool:
+    try:
+        return os.readlink(proc / "cwd").startswith(str(base))
+    except OSError:
+        return False
+
+
+def _count(log: Path, event: str) -> int:
+    return sum(1 for line in log.read_text().splitlines() if f"\t{event}\t" in line)
+
+
+def _wait(predicate: object, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.005)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2000)
+    parser.add_argument("--chaos", type=int, default=0)
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="cbj-", dir="/tmp"))
+    try:
+        settings = Settings(data_dir=base / "tp", config_file=base / "none.toml")
+        raw = statistics.median(raw_huey(settings, args.jobs) for _ in range(3))
+        ours = statistics.median(durable(settings, args.jobs) for _ in range(3))
+        print(f"1. Throughput, {args.jobs:,} no-op jobs, one consumer, median of 3")
+        print(f"   raw Huey   {args.jobs / raw:8.0f} jobs/s  ({raw / args.jobs * 1e6:.0f} us/job)")
+        print(
+            f"   durable    {args.jobs / ours:8.0f} jobs/s  ({ours / args.jobs * 1e6:.0f} us/job)"
+        )
+        print(f"   per-job overhead ratio durable/raw: {ours / raw:.2f}x (target <= 1.3x)\n")
+        times = [recovery(base, run) for run in range(3)]
+        print("2. Worker SIGKILL to the same job running again, 3 runs")
+        print(
+            f"   {', '.join(f'{t * 1000:.0f} ms' for t in times)}; "
+            f"median {statistics.median(times) * 1000:.0f} ms\n"
+        )
+        if args.chaos:
+            print(f"3. Chaos: {chaos(base, args.chaos)}")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
