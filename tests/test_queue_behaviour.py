@@ -228,3 +228,55 @@ def test_chaos_random_worker_kills_lose_and_duplicate_nothing(
         assert mentioned_names(api.store.graph(api.journal()), entry_id) == ["Ada", "Chaos"]
     assert kills >= 3
     assert not supervisor.status.gave_up
+
+
+def test_model_unloads_after_the_linger_time(settings: Settings, log: Path) -> None:
+    api, supervisor = start_owner(settings, model_linger_seconds=0.5)
+    try:
+        entry = api.add_entry("Warm up, Vic")
+        wait_state(api, entry.id, "done")
+        assert events(log, "load") == [""]
+        wait_until(lambda: events(log, "unload"), timeout=30, what="the model to unload")
+        wait_until(
+            lambda: not any(w["model_loaded"] for w in api.workers()),
+            timeout=10,
+            what="the worker's health record to show the model unloaded",
+        )
+    finally:
+        supervisor.stop()
+        api.close()
+
+
+def test_inference_off_unloads_the_model_at_once(
+    owner: tuple[CharlieAPI, Supervisor], log: Path
+) -> None:
+    api, _ = owner
+    entry = api.add_entry("Load it, Wes")
+    wait_state(api, entry.id, "done")
+    assert events(log, "unload") == []
+    api.set_inference(False)
+    wait_until(lambda: events(log, "unload"), timeout=30, what="the model to unload")
+
+
+def test_the_model_is_not_loaded_while_the_user_is_typing(
+    owner: tuple[CharlieAPI, Supervisor], log: Path
+) -> None:
+    api, _ = owner
+    api.set_editing(True)
+    entry = api.add_entry("Saved while the editor is open, Xia")
+    job_id = f"enrich:{api.journal().id}:{entry.id}"
+    # The sweeper wakes the worker again and again; each time it declines to load.
+    wakes: list[int] = []
+
+    def woken_twice() -> bool:
+        record = api.get_job(job_id)
+        last = int(api.broker.client.hget(f"charlie:jobs:job:{job_id}", "last_wake") or 0)
+        if last and (not wakes or wakes[-1] != last):
+            wakes.append(last)
+        return len(wakes) >= 2 and record.state == "queued"
+
+    wait_until(woken_twice, timeout=30, what="two sweeps with the job still queued")
+    assert events(log, "load") == []
+    api.set_editing(False)
+    wait_state(api, entry.id, "done")
+    assert events(log, "load") == [""]
