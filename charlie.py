@@ -8,22 +8,26 @@ for its own lifetime. Either way there is never a second database server.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from backend.api import CharlieAPI
+from backend.broker import begin_broker
 from backend.errors import CharlieError
-from backend.models import Entry
 from backend.settings import Settings, load_settings
-from backend.supervisor import Supervisor
 from backend.validation import parse_entry_date
-from backend.worker import run_worker
+
+if TYPE_CHECKING:
+    from backend.api import CharlieAPI
+    from backend.models import Entry
+    from backend.supervisor import Supervisor
+
+# The heavy modules (redis-py, Huey, Textual) are imported where they are needed, so the
+# app can start its database server first and import them while the server loads.
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
@@ -106,6 +110,8 @@ def cmd_delete(api: CharlieAPI, args: argparse.Namespace) -> int:
 
 def _supervise(api: CharlieAPI) -> Supervisor | None:
     """The owner runs the worker; a second instance (a client) leaves that to the owner."""
+    from backend.supervisor import Supervisor
+
     if not api.broker.is_owner:
         return None
     return Supervisor(api.settings, api.broker).start()
@@ -180,21 +186,18 @@ def cmd_inference(api: CharlieAPI, args: argparse.Namespace) -> int:
 
 
 def run_tui(settings: Settings) -> int:
-    # Import the UI (about half a second) while the database server starts and loads,
-    # which is mostly waiting on another process.
-    ui_loader = threading.Thread(target=importlib.import_module, args=("ui.app",))
-    ui_loader.start()
     try:
-        api = CharlieAPI.open(settings)
+        pending = begin_broker(settings)
     except CharlieError as exc:
-        ui_loader.join()
-        from ui.app import StartupErrorApp
-
-        StartupErrorApp(str(exc)).run()
-        return 1
-    ui_loader.join()
+        return _startup_error(exc)
+    # The server is loading the journal in its own process; import meanwhile.
+    from backend.api import CharlieAPI
     from ui.app import CharlieApp
 
+    try:
+        api = CharlieAPI(settings, pending.finish())
+    except CharlieError as exc:
+        return _startup_error(exc)
     supervisor = None
     try:
         supervisor = _supervise(api)
@@ -206,8 +209,17 @@ def run_tui(settings: Settings) -> int:
     return 0
 
 
+def _startup_error(exc: CharlieError) -> int:
+    from ui.app import StartupErrorApp
+
+    StartupErrorApp(str(exc)).run()
+    return 1
+
+
 def run_serve(settings: Settings) -> int:
     """`charlie serve`: the owner without a TUI (broker + supervised worker)."""
+    from backend.api import CharlieAPI
+
     api = CharlieAPI.open(settings)
     if not api.broker.is_owner:
         api.close()
@@ -294,9 +306,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return run_tui(settings)
         if args.command == "worker":
+            from backend.worker import run_worker
+
             return run_worker(settings)
         if args.command == "serve":
             return run_serve(settings)
+        from backend.api import CharlieAPI
+
         func: Callable[[CharlieAPI, argparse.Namespace], int] = args.func
         with CharlieAPI.open(settings) as api:
             return func(api, args)

@@ -29,14 +29,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import redis
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
+from typing import TYPE_CHECKING, Any
 
 from backend.errors import BrokerError
 from backend.settings import Settings
+
+if TYPE_CHECKING:
+    import redis
+
+# redis-py is imported inside the functions that talk to the server: importing it takes
+# about half a second, and the owner starts the server before that so the two overlap.
 
 HANDOFF_FORMAT = 1
 BROKER_ID_KEY = "charlie:broker_id"
@@ -222,6 +224,10 @@ def connect_socket(
     The socket timeout stays above Huey's 1 s blocking-read timeout, so a blocking pop
     is never cut off with its message already taken.
     """
+    import redis
+    from redis.backoff import ExponentialBackoff
+    from redis.retry import Retry
+
     return redis.Redis(
         unix_socket_path=str(socket_path),
         socket_timeout=timeout,
@@ -282,6 +288,8 @@ class BrokerConnection:
 
     def close(self) -> None:
         """Disconnect; the owner also shuts its server down cleanly and frees the lock."""
+        import redis
+
         with contextlib.suppress(redis.RedisError):
             self.client.close()
         if self._owner is not None:
@@ -301,26 +309,58 @@ def open_broker(settings: Settings, *, own: bool = True) -> BrokerConnection:
     With ``own=False`` the caller only ever attaches as a client (the worker does this):
     it waits for an owner's handoff and never starts a server.
     """
+    return begin_broker(settings, own=own).finish()
+
+
+class PendingBroker:
+    """A broker being opened: the owner's server is already starting in the background.
+
+    ``finish()`` waits for it (or, for a client, attaches through the handoff). Between
+    the two the caller can do slow work of its own, such as importing the UI.
+    """
+
+    def __init__(self, settings: Settings, paths: Paths | None, owner: _Owner | None) -> None:
+        self.settings = settings
+        self.paths = paths
+        self.owner = owner
+
+    def finish(self) -> BrokerConnection:
+        if self.settings.broker_url:
+            return _open_external(self.settings.broker_url)
+        assert self.paths is not None
+        if self.owner is not None:
+            try:
+                handoff, client = self.owner.finish()
+            except BaseException:
+                self.owner.abandon()
+                raise
+            url = f"unix://{handoff.socket_path}"
+            return BrokerConnection("owner", client, url=url, handoff=handoff, owner=self.owner)
+        handoff, client = attach(self.paths, wait_seconds=self.settings.broker_wait_seconds)
+        return BrokerConnection(
+            "client", client, url=f"unix://{handoff.socket_path}", handoff=handoff
+        )
+
+
+def begin_broker(settings: Settings, *, own: bool = True) -> PendingBroker:
+    """Take ownership and start the server if nobody owns the data directory yet."""
     if settings.broker_url:
-        return _open_external(settings.broker_url)
+        return PendingBroker(settings, None, None)
     paths = Paths(settings.data_dir)
     _prepare_data_dir(paths)
-    if own:
-        owner = _Owner.try_acquire(paths, settings)
-        if owner is not None:
-            try:
-                handoff, client = owner.start()
-            except BaseException:
-                owner.release()
-                raise
-            return BrokerConnection(
-                "owner", client, url=f"unix://{handoff.socket_path}", handoff=handoff, owner=owner
-            )
-    handoff, client = attach(paths, wait_seconds=settings.broker_wait_seconds)
-    return BrokerConnection("client", client, url=f"unix://{handoff.socket_path}", handoff=handoff)
+    owner = _Owner.try_acquire(paths, settings) if own else None
+    if owner is not None:
+        try:
+            owner.spawn()
+        except BaseException:
+            owner.abandon()
+            raise
+    return PendingBroker(settings, paths, owner)
 
 
 def _open_external(url: str) -> BrokerConnection:
+    import redis
+
     client = redis.Redis.from_url(url, socket_timeout=10.0, socket_connect_timeout=10.0)
     try:
         client.ping()
@@ -344,6 +384,8 @@ def _handoff_is_live(handoff: Handoff) -> bool:
 
 def verify(handoff: Handoff) -> redis.Redis:
     """Connect to the handoff's socket and prove it is the server the handoff names."""
+    import redis
+
     client = connect_socket(handoff.socket_path)
     try:
         stored = client.get(BROKER_ID_KEY)
@@ -408,6 +450,7 @@ class _Owner:
         self._lock_fd: int | None = lock_fd
         self.process: subprocess.Popen[bytes] | None = None
         self.handoff: Handoff | None = None
+        self._started_at = 0.0
 
     @classmethod
     def try_acquire(cls, paths: Paths, settings: Settings) -> _Owner | None:
@@ -422,10 +465,20 @@ class _Owner:
         return cls(paths, settings, fd)
 
     def start(self) -> tuple[Handoff, redis.Redis]:
+        self.spawn()
+        return self.finish()
+
+    def spawn(self) -> None:
+        """Clear a dead owner's leftovers and start the server (it loads in the background)."""
         self._recover_stale()
         self._write_config()
-        started_at = time.time()
+        self._started_at = time.time()
         self.process = self._spawn()
+
+    def finish(self) -> tuple[Handoff, redis.Redis]:
+        """Wait for the server, give it a fresh broker id and publish the handoff."""
+        assert self.process is not None
+        started_at = self._started_at
         client = self._wait_until_ready(self.process)
         broker_id = uuid.uuid4().hex
         client.set(BROKER_ID_KEY, broker_id)
@@ -466,6 +519,8 @@ class _Owner:
 
     def _stop_leftover(self, pid: int) -> None:
         """Shut a leftover server down with its data flushed; kill it only if it hangs."""
+        import redis
+
         with contextlib.suppress(redis.RedisError, OSError):
             # No retries: the server closing the connection is the expected answer.
             client = connect_socket(self.paths.socket, timeout=5.0, retries=0)
@@ -545,6 +600,8 @@ class _Owner:
         )
 
     def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> redis.Redis:
+        import redis
+
         deadline = time.monotonic() + _SERVER_START_SECONDS
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -579,6 +636,15 @@ class _Owner:
                 self.paths.handoff.unlink()
             if self.process is not None and self.process.poll() is None:
                 self._stop_leftover(self.process.pid)
+                self.process.wait()
+        finally:
+            self.release()
+
+    def abandon(self) -> None:
+        """Start-up failed: stop whatever server we started, then free the lock."""
+        try:
+            if self.process is not None and self.process.poll() is None:
+                self.process.kill()
                 self.process.wait()
         finally:
             self.release()
