@@ -178,3 +178,16 @@ def test_owner_sigkill_mid_job_leaves_no_orphans_and_the_job_completes(
     finally:
         supervisor.stop()
         api.close()
+
+
+def test_a_lost_wakeup_is_resent_by_the_sweeper(owner: tuple[CharlieAPI, Supervisor]) -> None:
+    api, _ = owner
+    entry = api.add_entry("Sent normally, Yan")
+    wait_state(api, entry.id, "done")
+    # Queue work with no Huey message at all, as if the message had been lost.
+    journal = api.journal()
+    api.jobs.enqueue(journal.id, entry.id, api.get_entry(entry.id).content_hash)
+    assert api.wakeups.pending() == 0
+    wait_state(api, entry.id, "done")
+    record = api.get_job(f"enrich:{journal.id}:{entry.id}")
+    assert [h["event"] for h in record.history].count("done") == 2
