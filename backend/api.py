@@ -203,7 +203,11 @@ class CharlieAPI(QueueAPI):
         The default journal is remembered by id, so renaming it keeps it the default.
         """
         if name is not None:
-            return self.store.journal(check_journal_name(name))
+            found = self.store.find_journal(check_journal_name(name))
+            if found is not None:
+                return found
+            if name.strip().casefold() != self.settings.default_journal.casefold():
+                return self.store.journal(name)  # Raises NotFoundError.
         default_id: Any = self.broker.client.get(DEFAULT_JOURNAL_KEY)
         if default_id is not None:
             for journal in self.store.list_journals():
