@@ -191,3 +191,21 @@ def test_a_lost_wakeup_is_resent_by_the_sweeper(owner: tuple[CharlieAPI, Supervi
     wait_state(api, entry.id, "done")
     record = api.get_job(f"enrich:{journal.id}:{entry.id}")
     assert [h["event"] for h in record.history].count("done") == 2
+
+
+def test_stopping_the_worker_returns_its_job_without_charging_an_attempt(
+    settings: Settings, log: Path
+) -> None:
+    api = CharlieAPI.open(settings)
+    supervisor = Supervisor(api.settings, api.broker).start()
+    try:
+        entry = api.add_entry("Interrupted, Ava #sleep=30")
+        wait_until(lambda: events(log, "start"), timeout=30, what="the job to start")
+        supervisor.stop()  # SIGTERM, as when the app quits.
+        record = api.get_job(f"enrich:{api.journal().id}:{entry.id}")
+        assert (record.state, record.attempts) == ("queued", 0)
+        assert record.history[-1]["event"] == "released"
+        assert "crashed" not in [h["event"] for h in record.history]
+    finally:
+        supervisor.stop()
+        api.close()
