@@ -135,10 +135,18 @@ class QueueAPI:
         from the records: a missed event is harmless."""
         pubsub = self.broker.client.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(EVENTS)
+        idle = 0
         try:
             while not stop.is_set():
-                message = pubsub.get_message(timeout=1.0)
-                yield json.loads(message["data"]) if message else {}
+                # Short waits, so a stop request is seen within a quarter second.
+                message = pubsub.get_message(timeout=0.25)
+                if message:
+                    idle = 0
+                    yield json.loads(message["data"])
+                else:
+                    idle += 1
+                    if idle % 4 == 0:
+                        yield {}
         finally:
             pubsub.close()
 

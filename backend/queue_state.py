@@ -56,6 +56,11 @@ def publish_worker(client: redis.Redis, worker_id: str, info: dict[str, Any]) ->
     client.set(WORKER_PREFIX + worker_id, json.dumps(info), ex=WORKER_TTL_SECONDS)
 
 
+def forget_worker(client: redis.Redis, worker_id: str) -> None:
+    """Drop a dead worker's health record at once."""
+    client.delete(WORKER_PREFIX + worker_id)
+
+
 SUPERVISOR_KEY = "charlie:supervisor"
 
 

@@ -9,6 +9,7 @@ from, so the user can fix it without guessing.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 import types
@@ -114,10 +115,17 @@ def _field_type(name: str) -> type:
 def _coerce(name: str, value: object, source: str) -> object:
     """Turn a raw TOML or env value into the field's type, or explain what is wrong."""
     kind = _field_type(name)
+    problem = {
+        Path: "a folder path",
+        bool: "true or false",
+        int: "a whole number",
+        float: "a number",
+        str: "text",
+    }[kind]
     try:
         if kind is Path:
             if not isinstance(value, str) or not value.strip():
-                raise ValueError("expected a path")
+                raise ValueError
             return Path(value).expanduser()
         if kind is bool:
             if isinstance(value, bool):
@@ -127,21 +135,24 @@ def _coerce(name: str, value: object, source: str) -> object:
                 return True
             if text in ("0", "false", "no", "off"):
                 return False
-            raise ValueError("expected true or false")
+            raise ValueError
         if kind is int:
-            if isinstance(value, bool) or isinstance(value, float):
-                raise ValueError("expected a whole number")
-            return int(str(value).replace("_", ""))
+            if isinstance(value, bool | float):
+                raise ValueError
+            return int(str(value).strip().replace("_", ""))
         if kind is float:
             if isinstance(value, bool):
-                raise ValueError("expected a number")
-            return float(value)  # type: ignore[arg-type]
+                raise ValueError
+            number = float(str(value).strip()) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
+            if not math.isfinite(number):
+                raise ValueError
+            return number
         if kind is str:
             if not isinstance(value, str):
-                raise ValueError("expected text")
+                raise ValueError
             return value
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"Bad value for {name!r} in {source}: {value!r} ({exc})") from None
+    except (TypeError, ValueError):
+        raise SettingsError(f"{name} must be {problem}, not {value!r} (in {source}).") from None
     raise AssertionError(f"unhandled settings type {kind}")
 
 
@@ -195,7 +206,7 @@ def save_settings(settings: Settings, **changes: object) -> Settings:
     unknown = set(changes) - _FILE_KEYS
     if unknown:
         raise SettingsError(f"Unknown setting(s): {', '.join(sorted(unknown))}")
-    source = f"the settings screen (for {settings.config_file})"
+    source = f"the settings for {settings.config_file}"
     coerced = {k: _coerce(k, v, source) for k, v in changes.items()}
     updated = settings.with_changes(**coerced)
     current: dict[str, object] = {}

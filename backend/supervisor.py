@@ -31,7 +31,7 @@ import redis
 from backend.broker import BrokerConnection, die_with_parent
 from backend.jobs import Claim, Jobs, now_ms
 from backend.queue import Wakeups
-from backend.queue_state import publish_supervisor, sweep
+from backend.queue_state import forget_worker, publish_supervisor, sweep
 from backend.settings import Settings
 from backend.worker import try_worker_lock
 
@@ -156,6 +156,9 @@ class Supervisor:
         self.status.worker_alive = True
 
     def _on_death(self, why: str) -> None:
+        if self.process is not None:
+            # Its health record would otherwise linger until its TTL runs out.
+            forget_worker(self.conn.client, f"{socket.gethostname()}:{self.process.pid}")
         self.process = None
         self.status.worker_alive = False
         self.status.last_exit = why

@@ -32,7 +32,10 @@ def test_file_then_env_override(tmp_path: Path) -> None:
 def test_bad_value_in_file_names_key_and_file(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text('max_entry_chars = "lots"\n')
-    with pytest.raises(SettingsError, match=r"'max_entry_chars' in the config file .*c\.toml"):
+    with pytest.raises(
+        SettingsError,
+        match=r"max_entry_chars must be a whole number, not 'lots' \(in the config file .*",
+    ):
         load_settings({"CHARLIE_CONFIG_FILE": str(config)})
 
 
@@ -78,8 +81,10 @@ def test_save_settings_validates_then_writes_and_keeps_other_keys(tmp_path: Path
     config = tmp_path / "c.toml"
     config.write_text('default_journal = "Diary"\n')
     settings = load_settings({"CHARLIE_CONFIG_FILE": str(config)})
-    with pytest.raises(SettingsError, match="model_linger_seconds"):
+    with pytest.raises(SettingsError, match="model_linger_seconds must be a number, not 'soon'"):
         save_settings(settings, model_linger_seconds="soon")
+    with pytest.raises(SettingsError, match="must be a number"):
+        save_settings(settings, job_time_limit_seconds="nan")
     assert config.read_text() == 'default_journal = "Diary"\n'
     updated = save_settings(settings, model_linger_seconds="45", job_time_limit_seconds=90)
     assert updated.model_linger_seconds == 45.0

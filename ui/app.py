@@ -3,26 +3,45 @@
 ``charlie.py`` builds a :class:`backend.api.CharlieAPI` and hands it to
 :class:`CharlieApp`; when the API cannot be opened it shows :class:`StartupErrorApp`
 instead. Tests build the same app on a temporary data directory with a fixed clock.
+
+The app also watches background work for every screen: one long-lived thread worker
+follows the backend's job events, and each event (and a timer, so that a missed event
+is harmless) triggers one fresh reading of the queue. The reading lands in
+``queue_status``, which the header's indicator watches, and goes to the screen on top
+as a :class:`ui.messages.QueueChanged`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path, PurePath
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from backend.api import CharlieAPI
 from backend.errors import CharlieError
 from ui.dialogs.error import ErrorDialog
 from ui.dialogs.help import HelpScreen, binding_sections
-from ui.messages import EntriesChanged, JournalRenamed
+from ui.messages import EntriesChanged, JournalRenamed, QueueChanged
+from ui.queue_data import EntryTitles, QueueStatus, load_status
+from ui.screens.dead_jobs import DeadJobsScreen
 from ui.screens.editor import EditorScreen
 from ui.screens.home import HomeScreen
+from ui.screens.job_detail import JobDetailScreen
+from ui.screens.queue import QueueScreen
+from ui.screens.settings import SettingsScreen
 from ui.screens.startup_error import StartupErrorScreen
+from ui.workers import OneAtATime
 
 Clock = Callable[[], datetime]
 
@@ -33,8 +52,20 @@ CSS_FILES: list[str | PurePath] = [
     _HERE / "screens" / "editor.tcss",
     _HERE / "screens" / "reader.tcss",
     _HERE / "screens" / "startup_error.tcss",
+    _HERE / "screens" / "queue.tcss",
+    _HERE / "screens" / "dead_jobs.tcss",
+    _HERE / "screens" / "job_detail.tcss",
+    _HERE / "screens" / "settings.tcss",
     _HERE / "dialogs" / "dialogs.tcss",
 ]
+
+
+EVENTS_GROUP = "queue-events"
+"""The group of the one long-lived worker that follows job events (tests skip it
+when they wait for the app to settle)."""
+WORK_SCREENS = (QueueScreen, DeadJobsScreen, JobDetailScreen, SettingsScreen)
+"""Screens about background work: opening another one replaces them, so going back
+and forth between them never piles up screens."""
 
 
 def system_clock() -> datetime:
@@ -47,16 +78,41 @@ class CharlieApp(App[None]):
 
     TITLE = "Charlie"
     CSS_PATH = CSS_FILES
+    # Each key that a text field would type has an F-key twin, which works while a
+    # text field has the focus (the footer then shows the F-key instead).
     BINDINGS = [
+        Binding("w", "open_queue", "Queue"),
+        Binding("f2", "open_queue", "Queue"),
+        Binding("exclamation_mark", "open_dead", "Dead jobs", key_display="!", show=False),
+        Binding("f3", "open_dead", "Dead jobs", show=False),
+        Binding("comma", "open_settings", "Settings", key_display=",", show=False),
+        Binding("f4", "open_settings", "Settings", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         # F1 too, because ? types a question mark while a text field has the focus.
         Binding("f1", "help", "Help"),
     ]
+    QUEUE_CHECK_SECONDS = 2.0
+    """How often the queue is read even without events."""
+    EVENT_GAP_SECONDS = 0.2
+    """Events closer together than this cause one reading, not one each."""
+
+    queue_status: var[QueueStatus | None] = var(None)
+    """The latest reading of the queue (None until the first one arrives)."""
+
+    class StatusLoaded(Message):
+        """A reading of the queue arrived."""
+
+        def __init__(self, status: QueueStatus) -> None:
+            super().__init__()
+            self.status = status
+
+    class QueueEvent(Message):
+        """One or more job events arrived."""
 
     def __init__(
         self, api: CharlieAPI, *, clock: Clock | None = None, journal: str | None = None
     ) -> None:
-        """Show ``journal`` (default: the settings' default journal) of ``api``.
+        """Show ``journal`` (default: the default journal) of ``api``.
 
         ``clock`` returns an aware "now"; tests pass a fixed one so that "This week"
         and the editor's prefilled date do not depend on when they run.
@@ -66,11 +122,19 @@ class CharlieApp(App[None]):
         """The only way to the data."""
         self.clock: Clock = clock or system_clock
         """Where "now" comes from."""
-        # Kept as a name, never None: after the default journal is renamed, asking the
-        # backend for "the default" would quietly create a fresh, empty one.
-        self.journal: str = journal or api.settings.default_journal
+        # Resolved once, before the UI runs, and then kept as a name (the backend
+        # remembers the default journal by id, so a renamed default stays the default).
+        self.journal: str = journal or api.default_journal
         """The name of the open journal."""
+        self.titles = EntryTitles(api)
+        """Names jobs after their entries; shared so its cache serves every screen."""
         self._saving_to_quit = False
+        self._events_stop = threading.Event()
+        self._status_reader = OneAtATime(self._load_status)
+        self._background_failing = False
+        self._editing = False
+        self._editing_sent = False
+        self._editing_lock = threading.Lock()
 
     def now(self) -> datetime:
         """The current time from the app's clock."""
@@ -82,6 +146,13 @@ class CharlieApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.journal
+        self.refresh_queue()
+        self.set_interval(self.QUEUE_CHECK_SECONDS, self.refresh_queue)
+        self._watch_events()
+
+    def on_unmount(self) -> None:
+        """Let the event worker finish (``App.run`` waits for its thread)."""
+        self._events_stop.set()
 
     @property
     def home(self) -> HomeScreen:
@@ -123,14 +194,121 @@ class CharlieApp(App[None]):
         self.home.reload(fresh=True)
 
     def on_entries_changed(self, message: EntriesChanged) -> None:
-        """An entry was saved or deleted somewhere: the list must catch up."""
+        """An entry was saved or deleted somewhere: the list and the queue must catch up."""
         self.home.request_reload(message.entry_id)
+        self.refresh_queue()
 
     def on_journal_renamed(self, message: JournalRenamed) -> None:
         """Follow a rename of the open journal."""
         if message.old.casefold() == self.journal.casefold():
             self.journal = message.new
             self.sub_title = message.new
+
+    # -- background work -------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group=EVENTS_GROUP, exit_on_error=False)
+    def _watch_events(self) -> None:
+        last_post = 0.0
+        pending = False
+        try:
+            # The backend yields {} about once a second when nothing happens, so a
+            # burst's last events are posted at most a second late.
+            for event in self.api.events(self._events_stop):
+                pending = pending or bool(event)
+                if pending and time.monotonic() - last_post >= self.EVENT_GAP_SECONDS:
+                    pending, last_post = False, time.monotonic()
+                    self.post_message(self.QueueEvent())
+        finally:
+            with self._editing_lock, contextlib.suppress(CharlieError):
+                if self._editing_sent and self._events_stop.is_set():
+                    # Quitting with the editor open: do not leave the flag up for its TTL
+                    # (if the database is gone already, the TTL clears it).
+                    self.api.set_editing(False)
+                    self._editing_sent = False
+
+    def on_charlie_app_queue_event(self, message: QueueEvent) -> None:
+        """Jobs moved: read the queue again."""
+        self.refresh_queue()
+
+    def refresh_queue(self) -> None:
+        """Read the queue now; one reading at a time, and one more if asked meanwhile."""
+        self._status_reader.request()
+
+    @work(thread=True, group="queue-status", exit_on_error=False)
+    def _load_status(self) -> None:
+        self.post_message(self.StatusLoaded(load_status(self.api)))
+
+    def on_charlie_app_status_loaded(self, message: StatusLoaded) -> None:
+        """Keep the reading for the indicators and tell the screen on top."""
+        self._background_failing = False
+        self.queue_status = message.status
+        self.screen.post_message(QueueChanged(message.status))
+        self._status_reader.done()
+
+    def report_editing(self, editing: bool) -> None:
+        """Tell the worker the editor is open (call again within 30 s) or closed."""
+        self._editing = editing
+        self._send_editing()
+
+    @work(thread=True, group="editing", exit_on_error=False)
+    def _send_editing(self) -> None:
+        # Under the lock the latest wish is read and written, so a slow "open" can
+        # never land after the "closed" that followed it.
+        with self._editing_lock:
+            wanted = self._editing
+            self.api.set_editing(wanted)
+            self._editing_sent = wanted
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Report a failed background reading once per outage; keep following events."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.error is None:
+            return
+        if worker.group in (EVENTS_GROUP, "editing"):
+            # Both only help: events make the screens faster (the timer's readings keep
+            # them right, and report an outage), and the editing flag only keeps the
+            # model from loading while the user types. Neither is worth a dialog.
+            self.log.error(f"Background helper {worker.group!r} failed", worker.error)
+            if worker.group == EVENTS_GROUP and not self._events_stop.is_set():
+                self.set_timer(self.QUEUE_CHECK_SECONDS, self._watch_events)
+            return
+        if worker.group == "queue-status":
+            self._status_reader.done()
+        # Readings run every few seconds: one report per outage, not one per attempt.
+        if not self._background_failing:
+            self._background_failing = True
+            self.show_error(worker.error)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the key that opens the screen already showing."""
+        target = {
+            "open_queue": QueueScreen,
+            "open_dead": DeadJobsScreen,
+            "open_settings": SettingsScreen,
+        }.get(action)
+        if target is not None and isinstance(self.screen, target):
+            return False
+        return True
+
+    def _open(self, screen: Screen[None]) -> None:
+        if isinstance(self.screen, type(screen)):
+            return
+        if isinstance(self.screen, WORK_SCREENS):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def action_open_queue(self) -> None:
+        """Show what the background worker is doing and what waits."""
+        self._open(QueueScreen())
+
+    def action_open_dead(self) -> None:
+        """Show jobs that failed for good."""
+        self._open(DeadJobsScreen())
+
+    def action_open_settings(self) -> None:
+        """Show the settings."""
+        self._open(SettingsScreen())
 
     def action_help(self) -> None:
         """Show every key that works here, read from the bindings."""

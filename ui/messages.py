@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from ui.queue_data import QueueStatus
+
 
 class EntriesChanged(Message):
     """An entry was saved or deleted, so lists of entries are out of date."""
@@ -27,3 +29,17 @@ class JournalRenamed(Message):
         """The name it had."""
         self.new = new
         """The name it has now."""
+
+
+class QueueChanged(Message):
+    """Background work moved on (an event arrived, or the periodic check ran).
+
+    The app sends it to the screen on top after every fresh reading of the queue, so a
+    screen that lists jobs refreshes on events and, since the check also runs on a
+    timer, even when an event was missed.
+    """
+
+    def __init__(self, status: QueueStatus) -> None:
+        super().__init__()
+        self.status = status
+        """The reading the app just took."""

@@ -9,9 +9,9 @@ This mixin forwards every failure to the one place that reports errors,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
-from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
@@ -19,11 +19,21 @@ if TYPE_CHECKING:
     from ui.app import CharlieApp
 
 
-class BackendWorkers(DOMNode):
+# For type checkers the mixin is a DOMNode, so they know about ``app``. At run time it
+# must not be one: Textual collects a widget's default CSS and CSS type names along its
+# first DOMNode base, so a DOMNode mixin listed first would hide ``Screen``'s own CSS
+# (its background: screens would show the one below wherever they draw nothing).
+if TYPE_CHECKING:
+    from textual.dom import DOMNode as _Mixin
+else:
+    _Mixin = object
+
+
+class BackendWorkers(_Mixin):
     """Mixin for screens: typed access to the app and the API, and worker error reporting.
 
-    It derives from DOMNode only so type checkers know about ``app``; in a class
-    statement put it before ``Screen`` or ``ModalScreen``.
+    In a class statement put it before ``Screen`` or ``ModalScreen``, so its worker
+    handler is the one found.
     """
 
     @property
@@ -46,3 +56,31 @@ class BackendWorkers(DOMNode):
 
     def worker_failed(self, worker: Worker[object]) -> None:
         """Called before the error is shown; override to clear loading states."""
+
+
+class OneAtATime:
+    """Runs a loader one call at a time; asking while it runs queues exactly one more.
+
+    For readings that events and timers can ask for many times a second: there is
+    never more than one thread doing it, and the last request is always honoured.
+    """
+
+    def __init__(self, start: Callable[[], object]) -> None:
+        self._start = start
+        self._busy = False
+        self._again = False
+
+    def request(self) -> None:
+        """Run the loader now, or once more after the running call ends."""
+        if self._busy:
+            self._again = True
+            return
+        self._busy = True
+        self._start()
+
+    def done(self) -> None:
+        """The running call ended (with a result or an error)."""
+        self._busy = False
+        if self._again:
+            self._again = False
+            self.request()

@@ -16,6 +16,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 Section = tuple[str, list[tuple[str, str]]]
+TEXTUAL_SCREEN_ACTIONS = {
+    binding.action for binding in Screen.BINDINGS if isinstance(binding, Binding)
+}
+"""Actions every Textual screen binds (moving the focus, copying)."""
 
 
 def binding_sections(screen: Screen[object]) -> list[Section]:
@@ -25,19 +29,21 @@ def binding_sections(screen: Screen[object]) -> list[Section]:
     without a description are Textual internals and are left out.
     """
     app = screen.app
-    grouped: dict[DOMNode, dict[str, tuple[list[str], str]]] = {}
+    grouped: dict[DOMNode | None, dict[str, tuple[list[str], str]]] = {}
     for active in screen.active_bindings.values():
         binding: Binding = active.binding
         if binding.system or not binding.description:
             continue
-        actions = grouped.setdefault(active.node, {})
+        # Textual's own screen keys (focus, copy) are listed last, under "General".
+        node = None if binding.action in TEXTUAL_SCREEN_ACTIONS else active.node
+        actions = grouped.setdefault(node, {})
         keys, description = actions.setdefault(binding.action, ([], binding.description))
         key = app.get_key_display(binding)
         if key not in keys:
             keys.append(key)
     # The screen's own keys matter most, then the app's; the focused widget's generic
     # keys (scrolling, cursor movement) come last.
-    order = sorted(grouped, key=lambda node: (node is not screen, node is not app))
+    order = sorted(grouped, key=lambda node: (node is None, node is not screen, node is not app))
     sections: list[Section] = []
     for node in order:
         rows = [(" ".join(keys), text) for keys, text in grouped[node].values()]
@@ -45,7 +51,9 @@ def binding_sections(screen: Screen[object]) -> list[Section]:
     return sections
 
 
-def _heading(node: DOMNode, screen: Screen[object]) -> str:
+def _heading(node: DOMNode | None, screen: Screen[object]) -> str:
+    if node is None:
+        return "General"
     if node is screen.app:
         return "Everywhere"
     if node is screen:

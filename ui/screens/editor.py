@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, TextArea
+from textual.widgets import Footer, Input, Label, TextArea
 from textual.worker import Worker
 
 from backend.errors import CharlieError
@@ -24,6 +24,7 @@ from backend.models import Entry
 from backend.validation import parse_entry_date
 from ui import timeline
 from ui.messages import EntriesChanged
+from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
 
@@ -31,6 +32,8 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
     """Dismisses with the saved Entry, or None when nothing needed saving."""
 
     HELP_TITLE = "Editor"
+    EDITING_REFRESH_SECONDS = 10.0
+    """How often the "user is typing" flag is renewed (the backend forgets it after 30 s)."""
     BINDINGS = [
         Binding("escape", "save", "Save & close"),
         Binding("ctrl+s", "save", "Save & close", priority=True),
@@ -58,7 +61,7 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
         return self.entry is None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield CharlieHeader()
         with Vertical(id="editor-form"):
             with Horizontal(id="editor-fields"):
                 yield Label("Title", classes="editor-label")
@@ -69,6 +72,10 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # While the editor is open the worker does not load the model, so typing
+        # never stutters; the flag expires by itself if Charlie dies meanwhile.
+        self.charlie.report_editing(True)
+        self.set_interval(self.EDITING_REFRESH_SECONDS, self._still_editing)
         self.sub_title = f"{self._journal} · {'New entry' if self.is_new else 'Edit entry'}"
         now = self.charlie.now()
         self._opened_at = now
@@ -86,6 +93,12 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
         body.focus()
         if self.entry is not None:
             body.move_cursor(body.document.end)
+
+    def _still_editing(self) -> None:
+        self.charlie.report_editing(True)
+
+    def on_unmount(self) -> None:
+        self.charlie.report_editing(False)
 
     def _widgets(self) -> tuple[Input, Input, TextArea]:
         return (

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker, get_current_worker
 
 from backend.models import Entry, Page
@@ -19,6 +19,7 @@ from ui.messages import EntriesChanged
 from ui.screens.editor import EditorScreen
 from ui.screens.reader import ReaderScreen
 from ui.widgets.entry_list import EntryList
+from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
 
@@ -33,6 +34,7 @@ class HomeScreen(BackendWorkers, Screen[None]):
         Binding("n", "new", "New"),
         Binding("e", "edit", "Edit"),
         Binding("d", "delete", "Delete"),
+        Binding("r", "reenrich", "Re-enrich"),
         Binding("j", "journals", "Journals"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -66,6 +68,13 @@ class HomeScreen(BackendWorkers, Screen[None]):
     class EntryDeleted(Message):
         """An entry was deleted from this screen."""
 
+    class Requeued(Message):
+        """An entry was queued for enrichment again (``queued`` False: it already was)."""
+
+        def __init__(self, queued: bool) -> None:
+            super().__init__()
+            self.queued = queued
+
     def __init__(self) -> None:
         super().__init__()
         # Every reload bumps the generation; pages from an older one are dropped, so a
@@ -77,7 +86,7 @@ class HomeScreen(BackendWorkers, Screen[None]):
         self._select: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield CharlieHeader()
         yield EntryList(id="entries")
         yield Static(id="home-empty", markup=False)
         yield Footer()
@@ -184,7 +193,10 @@ class HomeScreen(BackendWorkers, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dim Edit and Delete while there is no entry under the cursor."""
-        if action in ("edit", "delete") and self.entry_list.highlighted_entry_id is None:
+        if (
+            action in ("edit", "delete", "reenrich")
+            and self.entry_list.highlighted_entry_id is None
+        ):
             return None
         return True
 
@@ -230,6 +242,21 @@ class HomeScreen(BackendWorkers, Screen[None]):
         """Confirm and refresh."""
         self.notify("Entry deleted")
         self.app.post_message(EntriesChanged(None))
+
+    def action_reenrich(self) -> None:
+        """Queue the highlighted entry for enrichment again, ahead of any backlog."""
+        entry_id = self.entry_list.highlighted_entry_id
+        if entry_id is not None:
+            self._reenrich(entry_id)
+
+    @work(thread=True, group="home-reenrich", exit_on_error=False)
+    def _reenrich(self, entry_id: str) -> None:
+        self.post_message(self.Requeued(self.api.reenrich(entry_id, journal=self.charlie.journal)))
+
+    def on_home_screen_requeued(self, message: Requeued) -> None:
+        """Confirm, and let the indicator catch up at once."""
+        self.notify("Queued for enrichment" if message.queued else "Already queued for enrichment")
+        self.charlie.refresh_queue()
 
     def action_journals(self) -> None:
         """Open the journal switcher."""

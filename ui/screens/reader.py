@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Footer, Markdown, Static
 from textual.worker import Worker, get_current_worker
 
 from backend.models import Entry
@@ -16,6 +16,7 @@ from ui import timeline
 from ui.dialogs.confirm_delete import ConfirmDelete
 from ui.messages import EntriesChanged
 from ui.screens.editor import EditorScreen
+from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
 
@@ -31,6 +32,7 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         Binding("escape", "back", "Back"),
         Binding("e", "edit", "Edit"),
         Binding("d", "delete", "Delete"),
+        Binding("r", "reenrich", "Re-enrich"),
         Binding("left_square_bracket", "older", "Older", key_display="["),
         Binding("right_square_bracket", "newer", "Newer", key_display="]"),
         Binding("p", "older", "Older", show=False),
@@ -53,6 +55,13 @@ class ReaderScreen(BackendWorkers, Screen[None]):
             super().__init__()
             self.entry_id = entry_id
 
+    class Requeued(Message):
+        """The entry was queued for enrichment again (``queued`` False: it already was)."""
+
+        def __init__(self, queued: bool) -> None:
+            super().__init__()
+            self.queued = queued
+
     def __init__(self, entry_id: str) -> None:
         super().__init__()
         self.entry_id = entry_id
@@ -63,7 +72,7 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         self._newer: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield CharlieHeader()
         with Vertical(id="reader-head"):
             yield Static(id="reader-title", markup=False)
             yield Static(id="reader-date", markup=False)
@@ -119,7 +128,7 @@ class ReaderScreen(BackendWorkers, Screen[None]):
             return self._older is not None or None
         if action == "newer":
             return self._newer is not None or None
-        if action in ("edit", "delete"):
+        if action in ("edit", "delete", "reenrich"):
             return self.entry is not None or None
         return True
 
@@ -149,6 +158,20 @@ class ReaderScreen(BackendWorkers, Screen[None]):
     def _edited(self, saved: Entry | None) -> None:
         if saved is not None:
             self.show(saved.id)
+
+    def action_reenrich(self) -> None:
+        """Queue this entry for enrichment again, ahead of any backlog."""
+        if self.entry is not None:
+            self._reenrich(self.entry.id)
+
+    @work(thread=True, group="reader-reenrich", exit_on_error=False)
+    def _reenrich(self, entry_id: str) -> None:
+        self.post_message(self.Requeued(self.api.reenrich(entry_id, journal=self.charlie.journal)))
+
+    def on_reader_screen_requeued(self, message: Requeued) -> None:
+        """Confirm, and let the indicator catch up at once."""
+        self.notify("Queued for enrichment" if message.queued else "Already queued for enrichment")
+        self.charlie.refresh_queue()
 
     def action_delete(self) -> None:
         """Delete this entry after asking."""
