@@ -17,7 +17,6 @@ from ui.dialogs.confirm_delete import ConfirmDelete
 from ui.dialogs.journals import JournalSwitcher
 from ui.messages import EntriesChanged
 from ui.screens.editor import EditorScreen
-from ui.screens.reader import ReaderScreen
 from ui.widgets.entry_list import EntryList
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
@@ -189,6 +188,9 @@ class HomeScreen(BackendWorkers, Screen[None]):
 
     def on_entry_list_selected(self, message: EntryList.Selected) -> None:
         """Open the chosen entry in the reader."""
+        # Imported on first use: the Markdown renderer is a sizeable share of start-up.
+        from ui.screens.reader import ReaderScreen
+
         self.app.push_screen(ReaderScreen(message.entry_id))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
