@@ -18,7 +18,7 @@ import redis
 
 from backend.broker import BrokerConnection, describe, open_broker
 from backend.errors import BrokerError, NotFoundError, ValidationError
-from backend.jobs import BACKLOG, EVENTS, INTERACTIVE, JobRecord, Jobs, enrich_job_id
+from backend.jobs import BACKLOG, EVENTS, INTERACTIVE, JobRecord, Jobs, enrich_job_id, retry_policy
 from backend.models import Entry, Journal, Page, content_hash
 from backend.queue import Wakeups
 from backend.queue_state import (
@@ -168,7 +168,7 @@ class CharlieAPI(QueueAPI):
         self.settings = settings
         self.broker = broker
         self.store = Store(broker.client, max_entry_chars=settings.max_entry_chars)
-        self.jobs = Jobs(broker.client)
+        self.jobs = Jobs(broker.client, retry_policy(settings))
         self.wakeups = Wakeups(broker)
 
     @classmethod

@@ -24,6 +24,8 @@ from typing import Any
 
 import redis
 
+from backend.settings import Settings
+
 PREFIX = "charlie:jobs:"
 QUEUED = PREFIX + "queued"  # zset: id -> order (interactive before backlog, newest first)
 RUNNING = PREFIX + "running"  # zset: id -> lease expiry (ms)
@@ -380,6 +382,13 @@ class RetryPolicy:
         """Delay before the retry after ``attempt`` failed (half fixed, half jitter)."""
         ceiling = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
         return int(1000 * ceiling * (0.5 + 0.5 * rng()))
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """The retry rules the settings ask for."""
+    return RetryPolicy(
+        max_attempts=settings.job_max_attempts, base_seconds=settings.retry_base_seconds
+    )
 
 
 class Jobs:

@@ -68,6 +68,12 @@ class Settings:
     job_time_limit_seconds: float = 300.0
     """The hard limit for one enrichment attempt; the owner kills a worker past it."""
 
+    job_max_attempts: int = 5
+    """Attempts an enrichment job gets before it is dead (a crash or timeout counts)."""
+
+    retry_base_seconds: float = 2.0
+    """The first retry waits up to this long; each later one up to twice as long."""
+
     model_linger_seconds: float = 120.0
     """How long the worker keeps the model loaded after the queue empties."""
 
@@ -90,6 +96,8 @@ class Settings:
             )
         if self.broker_wait_seconds <= 0:
             raise SettingsError("broker_wait_seconds must be greater than 0")
+        if self.job_max_attempts < 1 or self.retry_base_seconds <= 0:
+            raise SettingsError("job_max_attempts must be 1 or more, retry_base_seconds > 0")
         if self.model_linger_seconds < 0:
             raise SettingsError("model_linger_seconds must be 0 or more")
         if self.job_lease_seconds <= 0 or self.job_time_limit_seconds <= 0:

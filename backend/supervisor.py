@@ -29,7 +29,7 @@ from typing import Any
 import redis
 
 from backend.broker import BrokerConnection, die_with_parent
-from backend.jobs import Claim, Jobs, now_ms
+from backend.jobs import Claim, Jobs, now_ms, retry_policy
 from backend.queue import Wakeups
 from backend.queue_state import forget_worker, publish_supervisor, sweep
 from backend.settings import Settings
@@ -73,7 +73,7 @@ class Supervisor:
     ) -> None:
         self.settings = settings
         self.conn = conn
-        self.jobs = Jobs(conn.client)
+        self.jobs = Jobs(conn.client, retry_policy(settings))
         self.wakeups = Wakeups(conn)
         self.extra_env = extra_env or {}
         self.status = SupervisorStatus()

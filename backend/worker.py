@@ -30,7 +30,7 @@ from backend.broker import BrokerConnection, open_broker, process_start_ticks
 from backend.enrich import queue_mentions
 from backend.errors import CharlieError
 from backend.extractor import Extractor, ExtractorUnavailable, load_extractor
-from backend.jobs import Claim, Jobs
+from backend.jobs import Claim, Jobs, retry_policy
 from backend.queue import Wakeups, set_wake_handler
 from backend.queue_state import (
     close_breaker,
@@ -235,7 +235,7 @@ def run_worker(settings: Settings) -> int:
         raise CharlieError(f"Another worker holds {worker_lock_path(settings)}.")
     conn = open_broker(settings, own=False)
     _watch_owner(conn)
-    jobs = Jobs(conn.client)
+    jobs = Jobs(conn.client, retry_policy(settings))
     runner = Runner(
         jobs=jobs,
         client=conn.client,

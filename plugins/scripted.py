@@ -4,7 +4,8 @@ Capitalised words are people. Directives in the text make it misbehave on purpos
 ``#fail`` raises, ``#hang`` blocks until killed, ``#crash`` kills the worker process,
 ``#sleep=SECONDS`` takes its time, and ``#unavailable`` reports that it cannot work.
 When ``CHARLIE_SCRIPTED_UNAVAILABLE`` names a file that exists, every call reports
-"unavailable" (tests create and remove it to open and close the breaker). Each call
+"unavailable" (tests create and remove it to open and close the breaker); while
+``CHARLIE_SCRIPTED_FAIL`` names an existing file, every call raises. Each call
 appends a line to ``CHARLIE_SCRIPTED_LOG`` if set, so tests can count side effects.
 """
 
@@ -64,7 +65,8 @@ class ScriptedExtractor(Extractor):
         match = _SLEEP.search(text)
         if match:
             time.sleep(float(match.group(1)))
-        if "#fail" in text:
+        fail_switch = os.environ.get("CHARLIE_SCRIPTED_FAIL")
+        if "#fail" in text or (fail_switch and Path(fail_switch).exists()):
             raise RuntimeError("The scripted extractor failed on purpose.")
         names = sorted(set(_NAME.findall(text)))
         self._log("finish", text)

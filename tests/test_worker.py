@@ -15,7 +15,7 @@ from backend.broker import Paths, process_start_ticks, read_handoff
 from backend.enrich import mentioned_names
 from backend.settings import Settings
 from backend.supervisor import Supervisor
-from tests.conftest import ROOT, events, job_state, wait_state
+from tests.conftest import ROOT, events, wait_state
 from tests.procs import servers_for, wait_until
 
 
@@ -44,44 +44,60 @@ def test_worker_sigkilled_mid_job_completes_exactly_once(
     assert mentioned_names(api.store.graph(api.journal()), entry.id) == ["Kim"]
 
 
-def test_hung_job_is_killed_at_its_limit_and_others_keep_flowing(
-    owner: tuple[CharlieAPI, Supervisor],
+def test_hung_job_is_killed_at_its_limit_retried_later_and_dies_as_timeout(
+    settings: Settings,
 ) -> None:
-    api, _ = owner
-    hung = api.add_entry("Stuck #hang")
-    wait_until(
-        lambda: job_state(api, hung.id) in ("retry_wait", "dead"),
-        timeout=30,
-        what="the hung job to be killed at its time limit",
+    api = CharlieAPI.open(
+        settings.with_changes(job_time_limit_seconds=2.0, job_max_attempts=2, retry_base_seconds=1)
     )
-    other = api.add_entry("Lee is fine")
-    wait_state(api, other.id, "done")
-    record = api.jobs.get(f"enrich:{api.journal().id}:{hung.id}")
-    assert record is not None and record.last_failure == "timeout"
-    assert "Timed out after 4 s" in record.last_error
+    supervisor = Supervisor(api.settings, api.broker).start()
+    try:
+        hung = api.add_entry("Stuck #hang")
+        wait_state(api, hung.id, "retry_wait", timeout=30)
+        other = api.add_entry("Lee is fine")
+        wait_state(api, other.id, "done")  # Other work flows while the hung job waits.
+        wait_state(api, hung.id, "dead", timeout=60)
+        record = api.get_job(f"enrich:{api.journal().id}:{hung.id}")
+        assert record.last_failure == "timeout"
+        assert "Timed out after 2 s" in record.last_error
+        timeouts = [h for h in record.history if h["event"] == "timeout"]
+        starts = [h["at"] for h in record.history if h["event"] == "started"]
+        assert len(timeouts) == 2 and len(starts) == 2
+        # The retry waited at least half the base delay after the first kill.
+        assert starts[1] - timeouts[0]["at"] >= 500
+    finally:
+        supervisor.stop()
+        api.close()
 
 
-def test_failing_job_retries_then_dies_with_traceback(
-    owner: tuple[CharlieAPI, Supervisor],
+def test_failing_job_backs_off_dies_with_traceback_and_retry_completes_it(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    api, _ = owner
-    api.jobs.policy = api.jobs.policy.__class__(max_attempts=2, base_seconds=0.2)
-    entry = api.add_entry("Broken #fail")
-    # The worker's own policy has more attempts; count what the record says instead.
-    wait_until(
-        lambda: (
-            (r := api.jobs.get(f"enrich:{api.journal().id}:{entry.id}")) is not None
-            and r.attempts >= 2
-        ),
-        timeout=30,
-        what="two failed attempts",
-    )
-    record = api.jobs.get(f"enrich:{api.journal().id}:{entry.id}")
-    assert record is not None
-    assert "failed on purpose" in record.last_error
-    assert "Traceback" in record.last_traceback
-    errors = [h for h in record.history if h["event"] == "error"]
-    assert len(errors) >= 1
+    switch = tmp_path / "fail"
+    switch.touch()
+    monkeypatch.setenv("CHARLIE_SCRIPTED_FAIL", str(switch))
+    api = CharlieAPI.open(settings.with_changes(job_max_attempts=3, retry_base_seconds=0.4))
+    supervisor = Supervisor(api.settings, api.broker).start()
+    try:
+        entry = api.add_entry("Broken for now, Quinn")
+        job_id = f"enrich:{api.journal().id}:{entry.id}"
+        wait_state(api, entry.id, "dead", timeout=60)
+        record = api.get_job(job_id)
+        assert "failed on purpose" in record.last_error
+        assert record.last_traceback.startswith("Traceback (most recent call last)")
+        fails = [h["at"] for h in record.history if h["event"] == "error"]
+        starts = [h["at"] for h in record.history if h["event"] == "started"]
+        assert len(fails) == 3
+        waits = [starts[i + 1] - fails[i] for i in range(2)]
+        # Backoff with jitter: attempt n waits between half and all of base * 2**(n-1).
+        assert waits[0] >= 200 and waits[1] >= 400
+        switch.unlink()
+        api.retry_job(job_id)
+        wait_state(api, entry.id, "done")
+        assert mentioned_names(api.store.graph(api.journal()), entry.id) == ["Broken", "Quinn"]
+    finally:
+        supervisor.stop()
+        api.close()
 
 
 def test_unavailable_extractor_charges_nothing_and_pauses(
