@@ -59,7 +59,7 @@ class Settings:
     """How long a client waits for the owner's handoff (``broker.json``) to become valid
     before giving up with an error."""
 
-    extractor: str = "scripted"
+    extractor: str = "rules"
     """The extractor plugin (entry point in ``charlie.extractors``) that enriches entries."""
 
     job_lease_seconds: float = 30.0

@@ -26,6 +26,8 @@ def _isolated_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("CHARLIE_CONFIG_FILE", str(tmp_path / "config.toml"))
     monkeypatch.setenv("CHARLIE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("TZ", "UTC")
+    # The steerable test extractor: entries can make it fail, hang, crash or sleep.
+    monkeypatch.setenv("CHARLIE_EXTRACTOR", "scripted")
     monkeypatch.setenv("LANG", "C.UTF-8")
     time.tzset()
     yield
