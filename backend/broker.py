@@ -637,6 +637,10 @@ class _Owner:
             if self.process is not None and self.process.poll() is None:
                 self._stop_leftover(self.process.pid)
                 self.process.wait()
+            # The server removed its socket and pid file; an empty run directory (which
+            # may live under /tmp for a long data path) goes too.
+            with contextlib.suppress(OSError):
+                self.paths.run_dir.rmdir()
         finally:
             self.release()
 

@@ -185,6 +185,7 @@ def test_long_data_dir_puts_socket_in_private_runtime_dir(tmp_path: Path) -> Non
         assert not str(socket_path).startswith(str(deep))
         assert (socket_path.parent.stat().st_mode & 0o777) == 0o700
         assert conn.client.ping()
+    assert not socket_path.parent.exists()  # Nothing left behind under /tmp.
 
 
 def test_external_broker_url_uses_that_server_and_starts_none(settings: Settings) -> None:
