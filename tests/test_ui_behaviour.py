@@ -264,7 +264,7 @@ async def test_startup_error_app_explains_and_quits() -> None:
         text = str(app.screen.query_one("#startup-message", Static).render())
         assert text == "The data directory /nowhere is not writable."
         await pilot.press("q")
-        await pilot.pause()
+    # Leaving run_test waits for the app to finish exiting.
     assert app.return_code == 0
 
 

@@ -58,18 +58,20 @@ async def settle(pilot: Pilot[Any]) -> None:
         # The app's event follower runs for the app's whole life; it is not "work".
         return [w for w in app.workers if w.is_running and w.group != EVENTS_GROUP]
 
-    for _ in range(20):
+    # Settled means no work running on two checks in a row: handling one worker's
+    # result may start another, so one quiet check is not enough.
+    quiet = 0
+    for _ in range(40):
         try:
             busy = running()
             if busy:  # An empty list would mean "every worker", the follower included.
                 await app.workers.wait_for_complete(busy)
         except WorkerFailed:
             pass  # The app reports worker errors itself; tests check what it showed.
-        await pilot.pause()
-        if not running():
-            await pilot.pause()
-            if not running():
-                return
+        await pilot.pause()  # Let the messages the workers posted be handled.
+        quiet = quiet + 1 if not running() else 0
+        if quiet == 2:
+            return
     raise AssertionError("workers kept running")
 
 
