@@ -33,7 +33,6 @@ from backend.settings import Settings, save_settings
 from backend.store import Also, Store
 from backend.validation import check_body, check_journal_name, check_title, local_zone
 
-SOURCES = ("tui", "cli", "import", "test", "bench")
 DEFAULT_JOURNAL_KEY = "charlie:default_journal"
 
 

@@ -499,9 +499,7 @@ class _Owner:
         """Start the server again after it died, on the same files, with a new id."""
         if self.process is not None and self.process.poll() is None:
             raise BrokerError("The database server is still running; not restarting it.")
-        with contextlib.suppress(FileNotFoundError):
-            self.paths.handoff.unlink()
-        _handoff, client = self.start()
+        _handoff, client = self.start()  # start() clears the old handoff first.
         return client
 
     # -- recovery ------------------------------------------------------------------

@@ -36,7 +36,6 @@ COMPLETED = PREFIX + "completed"  # counter: jobs ever committed as done
 PAUSED = PREFIX + "paused"  # hash: cause -> reason shown to the user
 EVENTS = "charlie:events"  # pub/sub channel: one JSON message per transition
 
-STATES = ("queued", "running", "retry_wait", "done", "dead", "cancelled")
 INTERACTIVE, BACKLOG = "interactive", "backlog"
 DONE_KEEP = 1000
 HISTORY_KEEP = 50
@@ -56,10 +55,6 @@ def history_key(job_id: str) -> str:
 def enrich_job_id(journal_id: str, entry_id: str) -> str:
     """One enrichment job per entry; an edit reuses it with the new content hash."""
     return f"enrich:{journal_id}:{entry_id}"
-
-
-def order_score(priority: str, enqueued_ms: int) -> int:
-    return (_BACKLOG_OFFSET if priority == BACKLOG else 0) - enqueued_ms
 
 
 def _s(value: Any) -> str:
@@ -344,6 +339,18 @@ class JobRecord:
     last_traceback: str = ""
     last_failure: str = ""
     history: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_claim(self) -> Claim:
+        """The claim its current holder has (for the owner, once that worker is dead)."""
+        return Claim(
+            job_id=self.id,
+            kind=self.kind,
+            journal_id=self.journal_id,
+            entry_id=self.entry_id,
+            content_hash=self.content_hash,
+            attempt=self.attempts,
+            token=self.token,
+        )
 
     @classmethod
     def from_hash(cls, raw: dict[Any, Any], history: list[Any]) -> JobRecord:

@@ -29,7 +29,7 @@ from typing import Any
 import redis
 
 from backend.broker import BrokerConnection, die_with_parent
-from backend.jobs import Claim, Jobs, now_ms, retry_policy
+from backend.jobs import Jobs, now_ms, retry_policy
 from backend.queue import Wakeups
 from backend.queue_state import forget_worker, publish_supervisor, sweep
 from backend.settings import Settings
@@ -39,6 +39,7 @@ TICK_SECONDS = 0.25
 CRASH_LOOP_DEATHS = 5
 CRASH_LOOP_WINDOW = 60.0
 STOP_GRACE_SECONDS = 5.0
+REPUBLISH_SECONDS = 4.0  # Below the status record's 10 s TTL.
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -83,6 +84,8 @@ class Supervisor:
         self._restart_at = 0.0
         self._started_at = 0.0
         self._completed_at_spawn = 0
+        self._published: dict[str, Any] | None = None
+        self._published_at = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -111,7 +114,7 @@ class Supervisor:
 
     def _tick(self) -> None:
         self._watch_server()
-        publish_supervisor(self.conn.client, self.status_record())
+        self._publish_status()
         if self.process is None:
             if not self.status.gave_up and time.monotonic() >= self._restart_at:
                 self._spawn()
@@ -120,6 +123,15 @@ class Supervisor:
         else:
             self._enforce_time_limit()
         self._sweep()
+
+    def _publish_status(self) -> None:
+        """Publish the status when it changed, else only often enough to beat its TTL:
+        every write lands in the fsynced append-only file, so not four times a second."""
+        record = self.status_record()
+        now = time.monotonic()
+        if record != self._published or now - self._published_at >= REPUBLISH_SECONDS:
+            publish_supervisor(self.conn.client, record)
+            self._published, self._published_at = record, now
 
     def status_record(self) -> dict[str, Any]:
         """The status as a plain record (what screens and `charlie status` show)."""
@@ -211,17 +223,8 @@ class Supervisor:
                 continue
             if now - record.started_at > limit_ms:
                 self._kill_worker()
-                claim = Claim(
-                    job_id=record.id,
-                    kind=record.kind,
-                    journal_id=record.journal_id,
-                    entry_id=record.entry_id,
-                    content_hash=record.content_hash,
-                    attempt=record.attempts,
-                    token=record.token,
-                )
                 self.jobs.fail(
-                    claim,
+                    record.as_claim(),
                     f"Timed out after {self.settings.job_time_limit_seconds:g} s "
                     "(the worker was killed).",
                     kind="timeout",
