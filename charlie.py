@@ -8,6 +8,7 @@ for its own lifetime. Either way there is never a second database server.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import signal
 import sys
@@ -296,6 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="entry id (a unique prefix is enough)")
     journal_opt(p)
     p.set_defaults(func=cmd_delete)
+
+    from cli import COMMAND_MODULES
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 
@@ -311,6 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_worker(settings)
         if args.command == "serve":
             return run_serve(settings)
+        if not getattr(args, "needs_api", True):
+            return int(args.func(settings, args))
         from backend.api import CharlieAPI
 
         func: Callable[[CharlieAPI, argparse.Namespace], int] = args.func

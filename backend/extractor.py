@@ -11,9 +11,21 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
 from backend.errors import CharlieError
+from backend.settings import Settings
 
 ENTITY_TYPES = ("Person", "Place", "Group", "Activity")
 GROUP = "charlie.extractors"
+# Relationship kinds the graph keeps; anything else a model says becomes RELATED_TO.
+RELATION_KINDS = (
+    "KNOWS",
+    "FAMILY_OF",
+    "WORKS_WITH",
+    "MEMBER_OF",
+    "VISITED",
+    "LIVES_IN",
+    "DOES",
+    "RELATED_TO",
+)
 
 
 @dataclass(frozen=True)
@@ -27,10 +39,23 @@ class Entity:
 
 
 @dataclass(frozen=True)
+class Relationship:
+    """A link between two entities the entry states, e.g. Sarah VISITED Lisbon."""
+
+    source: Entity
+    kind: str
+    """One of RELATION_KINDS (others are kept as RELATED_TO)."""
+    target: Entity
+    evidence: str = ""
+    """The sentence that supports it."""
+
+
+@dataclass(frozen=True)
 class Extraction:
     """What an extractor found in one entry."""
 
     entities: list[Entity] = field(default_factory=list)
+    relationships: list[Relationship] = field(default_factory=list)
 
 
 class ExtractorUnavailable(Exception):
@@ -49,6 +74,9 @@ class Extractor(ABC):
     """Finds entities in entry text. One instance lives in the worker process."""
 
     name: str = ""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings if settings is not None else Settings()
 
     def load(self) -> None:  # noqa: B027 - optional hook, most extractors need nothing
         """Get ready (load a model). May raise ExtractorUnavailable."""
@@ -75,12 +103,12 @@ def installed_extractors() -> dict[str, str]:
     return {ep.name: ep.value for ep in entry_points(group=GROUP)}
 
 
-def load_extractor(name: str) -> Extractor:
-    """An instance of the extractor registered as ``name``."""
+def load_extractor(name: str, settings: Settings | None = None) -> Extractor:
+    """An instance of the extractor registered as ``name``, configured by ``settings``."""
     for ep in entry_points(group=GROUP):
         if ep.name == name:
             cls = ep.load()
-            instance = cls()
+            instance = cls(settings)
             if not isinstance(instance, Extractor):
                 raise UnknownExtractorError(f"{ep.value} is not an Extractor.")
             return instance

@@ -77,6 +77,36 @@ class Settings:
     model_linger_seconds: float = 120.0
     """How long the worker keeps the model loaded after the queue empties."""
 
+    model: str = ""
+    """The model the ``llama_cpp`` extractor loads: a path to a ``.gguf`` file, or the name
+    of a model ``charlie model list`` shows (pulled into ``<data>/models``). Empty: none."""
+
+    model_context: int = 4096
+    """The context window (tokens) the ``llama_cpp`` extractor gives the model; longer
+    entries are split into pieces that fit and the results merged."""
+
+    model_threads: int = 0
+    """CPU threads for the ``llama_cpp`` extractor; 0 means one per core."""
+
+    openai_base_url: str = "http://127.0.0.1:11434/v1"
+    """The ``openai_compat`` extractor's server (Ollama, llama-server, LM Studio, …)."""
+
+    openai_model: str = ""
+    """The model name the ``openai_compat`` extractor asks its server for."""
+
+    openai_api_key: str = ""
+    """An API key for the ``openai_compat`` server, if it wants one."""
+
+    max_entities: int = 50
+    """The most entities one entry can yield; extra model output is dropped."""
+
+    fuzzy_threshold: float = 90.0
+    """How similar (0–100, rapidfuzz) a new name must be to an existing entity of the same
+    type to be taken as the same one, after exact matching failed."""
+
+    backup_keep: int = 10
+    """How many automatic backups to keep in ``<data>/backups`` (oldest are removed)."""
+
     config_file: Path = field(default_factory=default_config_file)
     """The TOML file these settings were read from (set by ``CHARLIE_CONFIG_FILE``)."""
 
@@ -102,6 +132,14 @@ class Settings:
             raise SettingsError("model_linger_seconds must be 0 or more")
         if self.job_lease_seconds <= 0 or self.job_time_limit_seconds <= 0:
             raise SettingsError("job_lease_seconds and job_time_limit_seconds must be > 0")
+        if self.model_context < 512 or self.model_threads < 0:
+            raise SettingsError("model_context must be at least 512, model_threads 0 or more")
+        if self.max_entities < 1:
+            raise SettingsError("max_entities must be 1 or more")
+        if not 0 <= self.fuzzy_threshold <= 100:
+            raise SettingsError("fuzzy_threshold must be between 0 and 100")
+        if self.backup_keep < 1:
+            raise SettingsError("backup_keep must be 1 or more")
 
     def with_changes(self, **changes: object) -> Settings:
         """A copy with some fields replaced (validated like any other)."""

@@ -239,7 +239,7 @@ def run_worker(settings: Settings) -> int:
     runner = Runner(
         jobs=jobs,
         client=conn.client,
-        extractor=load_extractor(settings.extractor),
+        extractor=load_extractor(settings.extractor, settings),
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
         lease_ms=int(settings.job_lease_seconds * 1000),
         linger_seconds=settings.model_linger_seconds,
