@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from backend.extractor import Entity, Extraction, Extractor, ExtractorUnavailable
+from backend.settings import Settings
 
 _NAME = re.compile(r"\b[A-Z][a-z]+\b")
 _SLEEP = re.compile(r"#sleep=(\d+(?:\.\d+)?)")
@@ -27,7 +28,8 @@ _SLEEP = re.compile(r"#sleep=(\d+(?:\.\d+)?)")
 class ScriptedExtractor(Extractor):
     name = "scripted"
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__(settings)
         self._loaded = False
 
     @property
