@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -16,10 +17,23 @@ from typing import Any
 
 import redis
 
+from backend import curation, graph_views
 from backend.broker import BrokerConnection, describe, open_broker
+from backend.enrich import version_key
 from backend.errors import BrokerError, NotFoundError, ValidationError
+from backend.extractor import ENTITY_TYPES
 from backend.jobs import BACKLOG, EVENTS, INTERACTIVE, JobRecord, Jobs, enrich_job_id, retry_policy
-from backend.models import Entry, Journal, Page, content_hash
+from backend.models import (
+    EntityPage,
+    EntityRef,
+    Entry,
+    EntryEntities,
+    Journal,
+    Page,
+    PeriodSummary,
+    SearchResults,
+    content_hash,
+)
 from backend.queue import Wakeups
 from backend.queue_state import (
     BREAKER_KEY,
@@ -29,8 +43,9 @@ from backend.queue_state import (
     set_inference,
     supervisor_status,
 )
+from backend.resolution import normalise
 from backend.settings import Settings, save_settings
-from backend.store import Also, Store
+from backend.store import Also, Graph, Store
 from backend.validation import check_body, check_journal_name, check_title, local_zone
 
 DEFAULT_JOURNAL_KEY = "charlie:default_journal"
@@ -320,6 +335,7 @@ class CharlieAPI(QueueAPI):
         def cancel(pipe: redis.client.Pipeline, _entry_id: str, _hash: str) -> None:
             self.jobs.cancel(job_id, pipe=pipe)
             self.jobs.forget(job_id, pipe)
+            pipe.incr(version_key(target.id))  # Entities may have been pruned.
 
         return self.store.delete_entry(target, entry_id, also=cancel)
 
@@ -359,6 +375,102 @@ class CharlieAPI(QueueAPI):
         """(older id, newer id) around an entry, for previous/next in the reader."""
         target = self.journal(journal)
         return self.store.neighbours(target, self.store.get_entry(target, entry_id))
+
+    # -- the knowledge graph ---------------------------------------------------------
+
+    def _graph(self, journal: str | None) -> tuple[Journal, Graph]:
+        target = self.journal(journal)
+        return target, self.store.graph(target)
+
+    def entry_entities(self, entry_id: str, *, journal: str | None = None) -> EntryEntities:
+        """What an entry mentions and the relationships it states (for the reader)."""
+        return graph_views.entry_entities(self._graph(journal)[1], entry_id)
+
+    def entity(self, entity_id: str, *, journal: str | None = None, limit: int = 200) -> EntityPage:
+        """An entity's page: quotes, first and last mention, company, relationships."""
+        return graph_views.entity_page(self._graph(journal)[1], entity_id, limit=limit)
+
+    def entities(
+        self, *, type: str | None = None, journal: str | None = None, limit: int = 500
+    ) -> list[EntityRef]:
+        """Entities, most mentioned first."""
+        if type is not None and type not in ENTITY_TYPES:
+            raise ValidationError(f"{type!r} is not a type; use one of {', '.join(ENTITY_TYPES)}.")
+        return graph_views.list_entities(self._graph(journal)[1], type_=type, limit=limit)
+
+    def find_entity(
+        self, name: str, *, type: str | None = None, journal: str | None = None
+    ) -> EntityRef | None:
+        """The entity called ``name`` (exactly, after normalising; or by an alias)."""
+        key = normalise(name)
+        rows = self._graph(journal)[1].read(
+            "MATCH (n:Entity) WHERE (n.key = $key OR $key IN coalesce(n.aliases, [])) "
+            "AND ($type = '' OR n.type = $type) RETURN n.id, n.name, n.type ORDER BY n.id LIMIT 1",
+            {"key": key, "type": type or ""},
+        )
+        return EntityRef(rows[0][0], rows[0][1], rows[0][2]) if rows else None
+
+    def search(self, text: str, *, journal: str | None = None, limit: int = 20) -> SearchResults:
+        """Entries and entities matching what the user typed (last word as a prefix)."""
+        return graph_views.search(self._graph(journal)[1], text, limit=limit)
+
+    def period(self, year: int, month: int, *, journal: str | None = None) -> PeriodSummary:
+        """Who and what appeared in a month (local time)."""
+        if not 1 <= month <= 12 or not 1 <= year <= 9999:
+            raise ValidationError(f"{year}-{month:02} is not a month.")
+        zone = local_zone()
+        start = datetime(year, month, 1, tzinfo=zone)
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+        return graph_views.period(self._graph(journal)[1], start, end)
+
+    def rename_entity(self, entity_id: str, new_name: str, *, journal: str | None = None) -> str:
+        """Rename an entity; the old name stays an alias. Returns the stored name."""
+        return curation.rename(self.broker.client, self.journal(journal).id, entity_id, new_name)
+
+    def merge_entities(self, keep_id: str, other_id: str, *, journal: str | None = None) -> None:
+        """Fold ``other_id`` into ``keep_id`` (same type), keeping every quote."""
+        curation.merge(self.broker.client, self.journal(journal).id, keep_id, other_id)
+
+    def remove_entity_from_entry(
+        self, entry_id: str, entity_id: str, *, journal: str | None = None
+    ) -> None:
+        """Unlink an entity from one entry, for good (re-enrichment respects it)."""
+        curation.remove_from_entry(
+            self.broker.client, self.journal(journal).id, entry_id, entity_id
+        )
+
+    def delete_entity(self, entity_id: str, *, journal: str | None = None) -> None:
+        """Remove an entity from every entry."""
+        curation.delete_everywhere(self.broker.client, self.journal(journal).id, entity_id)
+
+    def block_name(self, name: str, *, journal: str | None = None) -> int:
+        """Never extract ``name`` again; removes entities called that. Returns how many."""
+        return curation.block(self.broker.client, self.journal(journal).id, name)
+
+    def unblock_name(self, name: str, *, journal: str | None = None) -> int:
+        """Allow ``name`` again and re-enrich the entries that contain it. Returns how
+        many entries were queued."""
+        target, graph = self._graph(journal)
+        if curation.unblock(self.broker.client, target.id, name) is None:
+            raise NotFoundError(f"{name!r} is not blocked.")
+        query = " ".join(re.findall(r"\w+", name))
+        if not query:
+            return 0
+        rows = graph.read(
+            "CALL db.idx.fulltext.queryNodes('Episode', $q) YIELD node "
+            "RETURN node.id, node.content_hash",
+            {"q": query},
+        )
+        with self.broker.client.pipeline(transaction=True) as pipe:
+            for entry_id, chash in rows:
+                self.jobs.enqueue(target.id, entry_id, chash, priority=INTERACTIVE, pipe=pipe)
+            pipe.execute()
+        if rows:
+            self._wake(INTERACTIVE)
+        return len(rows)
+
+    def blocked_names(self, *, journal: str | None = None) -> list[str]:
+        return curation.blocked_names(self.broker.client, self.journal(journal).id)
 
     @staticmethod
     def _check_time(entry_at: datetime | None) -> datetime:

@@ -26,6 +26,11 @@ import redis
 
 from backend.settings import Settings
 
+Write = Callable[[redis.client.Pipeline], None]
+"""Queues a job's result writes into a MULTI."""
+# How often a commit is planned again when another write in its journal got in first.
+PLAN_ATTEMPTS = 20
+
 PREFIX = "charlie:jobs:"
 QUEUED = PREFIX + "queued"  # zset: id -> order (interactive before backlog, newest first)
 RUNNING = PREFIX + "running"  # zset: id -> lease expiry (ms)
@@ -492,49 +497,57 @@ class Jobs:
     def complete(
         self,
         claim: Claim,
-        write: Callable[[redis.client.Pipeline], None],
+        write: Write | None = None,
         *,
+        plan: Callable[[], Write] | None = None,
+        watch: tuple[str, ...] = (),
         now: int | None = None,
     ) -> bool:
         """Commit a result: ``write`` queues the graph writes, applied with the move to done.
 
-        The job record is watched from the check to the commit, so if anything touched
-        it in between (a reap, an edit, a delete, a newer claim) nothing is written and
-        False is returned: the result is discarded, never half-applied.
+        The job record (and every key in ``watch``) is watched from the check to the
+        commit, so if anything touched the record in between (a reap, an edit, a delete,
+        a newer claim) nothing is written and False is returned: the result is
+        discarded, never half-applied. With ``plan``, the write is computed once the
+        keys are watched; if only a ``watch`` key changed (another commit or a user's
+        correction in the same journal, or the worker's own heartbeat), the check and
+        the plan run again on the fresh state.
         """
         key = job_key(claim.job_id)
-        with self.client.pipeline() as pipe:
-            try:
-                pipe.watch(key)
-                state, token, chash = pipe.hmget(key, "state", "token", "content_hash")
-                if (state, token, chash) != (
-                    b"running",
-                    claim.token.encode(),
-                    claim.content_hash.encode(),
-                ):
-                    pipe.unwatch()
-                    return False
-                stamp = now or now_ms()
-                pipe.multi()
-                write(pipe)
-                pipe.hset(key, mapping={"state": "done", "updated_at": stamp, "done_at": stamp})
-                pipe.hdel(key, "token", "lease_expires", "worker")
-                pipe.zrem(RUNNING, claim.job_id)
-                pipe.zadd(DONE, {claim.job_id: stamp})
-                pipe.incr(COMPLETED)
-                pipe.zremrangebyrank(DONE, 0, -DONE_KEEP - 1)
-                pipe.rpush(
-                    history_key(claim.job_id),
-                    json.dumps({"event": "done", "at": stamp, "attempt": claim.attempt}),
-                )
-                pipe.ltrim(history_key(claim.job_id), -HISTORY_KEEP, -1)
-                pipe.publish(
-                    EVENTS, json.dumps({"job": claim.job_id, "event": "done", "state": "done"})
-                )
-                pipe.execute()
-                return True
-            except redis.WatchError:
-                return False
+        expected = (b"running", claim.token.encode(), claim.content_hash.encode())
+        for _ in range(PLAN_ATTEMPTS):
+            with self.client.pipeline() as pipe:
+                try:
+                    pipe.watch(key, *watch)
+                    if tuple(pipe.hmget(key, "state", "token", "content_hash")) != expected:
+                        pipe.unwatch()
+                        return False
+                    queue_writes = plan() if plan is not None else write
+                    stamp = now or now_ms()
+                    pipe.multi()
+                    if queue_writes is not None:
+                        queue_writes(pipe)
+                    self._queue_done(pipe, claim, stamp)
+                    pipe.execute()
+                    return True
+                except redis.WatchError:
+                    continue  # Checked again: still ours (a heartbeat) or not.
+        return False
+
+    def _queue_done(self, pipe: redis.client.Pipeline, claim: Claim, stamp: int) -> None:
+        key = job_key(claim.job_id)
+        pipe.hset(key, mapping={"state": "done", "updated_at": stamp, "done_at": stamp})
+        pipe.hdel(key, "token", "lease_expires", "worker")
+        pipe.zrem(RUNNING, claim.job_id)
+        pipe.zadd(DONE, {claim.job_id: stamp})
+        pipe.incr(COMPLETED)
+        pipe.zremrangebyrank(DONE, 0, -DONE_KEEP - 1)
+        pipe.rpush(
+            history_key(claim.job_id),
+            json.dumps({"event": "done", "at": stamp, "attempt": claim.attempt}),
+        )
+        pipe.ltrim(history_key(claim.job_id), -HISTORY_KEEP, -1)
+        pipe.publish(EVENTS, json.dumps({"job": claim.job_id, "event": "done", "state": "done"}))
 
     def fail(
         self,

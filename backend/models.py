@@ -101,3 +101,92 @@ def first_line(text: str, width: int = 120) -> str:
         if line:
             return line if len(line) <= width else line[: width - 1] + "…"
     return ""
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    """An entity as a link: enough to show it and open its page."""
+
+    id: str
+    name: str
+    type: str
+    """Person, Place, Group or Activity."""
+    count: int = 0
+    """How many entries mention it (where a view counts)."""
+
+
+@dataclass(frozen=True)
+class EntityMention:
+    """One entry's mention of an entity, with the sentence that says it."""
+
+    entry_id: str
+    entry_title: str
+    entry_at: datetime
+    quote: str
+    names: tuple[str, ...] = ()
+    """The spellings the entry used ("Sarah", "Sarah's")."""
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A relationship seen from one entity: ``kind`` towards (or from) ``other``."""
+
+    kind: str
+    other: EntityRef
+    outgoing: bool
+    """True for "this KIND other", False for "other KIND this"."""
+    evidence: str
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class EntityPage:
+    """Everything an entity's page shows."""
+
+    entity: EntityRef
+    aliases: tuple[str, ...]
+    is_self: bool
+    mention_count: int
+    first_mention: datetime | None
+    last_mention: datetime | None
+    mentions: list[EntityMention]
+    """Newest first, at most the page's limit."""
+    appears_with: list[EntityRef]
+    """Entities mentioned in the same entries, most shared entries first."""
+    relations: list[Relation]
+
+
+@dataclass(frozen=True)
+class EntryEntities:
+    """An entry's connections: what it mentions and the relationships it states."""
+
+    mentions: list[tuple[EntityRef, tuple[str, ...]]]
+    """Each entity with the spellings the entry used, by type then name."""
+    relations: list[tuple[EntityRef, str, EntityRef, str]]
+    """(source, kind, target, evidence)."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """An entry that matches a search, with a line of context."""
+
+    entry: EntrySummary
+    snippet: str
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    entries: list[SearchHit]
+    entities: list[EntityRef]
+
+
+@dataclass(frozen=True)
+class PeriodSummary:
+    """Who and what appeared in a span of time (a month)."""
+
+    start: datetime
+    end: datetime
+    entry_count: int
+    entities: dict[str, list[EntityRef]]
+    """Per type, most-mentioned first."""

@@ -32,10 +32,7 @@ from backend.validation import check_journal_name
 JOURNALS_KEY = "charlie:journals"
 # Queues extra commands into an entry write's MULTI: (pipe, entry_id, content_hash).
 Also = Callable[[redis.client.Pipeline, str, str], None]
-PRUNE_UNMENTIONED = (
-    "MATCH (n) WHERE (n:Person OR n:Place OR n:Group OR n:Activity) "
-    "AND NOT ()-[:MENTIONS]->(n) DELETE n"
-)
+PRUNE_UNMENTIONED = "MATCH (n:Entity) WHERE NOT ()-[:MENTIONS]->(n) DETACH DELETE n"
 PREVIEW_CHARS = 240
 
 _ENTRY_FIELDS = (
@@ -215,6 +212,9 @@ class Store:
         graph.query("CREATE INDEX FOR (e:Episode) ON (e.id)")
         graph.query("CREATE INDEX FOR (e:Episode) ON (e.entry_at)")
         graph.query("CALL db.idx.fulltext.createNodeIndex('Episode', 'title', 'body')")
+        graph.query("CREATE INDEX FOR (n:Entity) ON (n.id)")
+        graph.query("CREATE INDEX FOR (n:Entity) ON (n.key)")
+        graph.query("CALL db.idx.fulltext.createNodeIndex('Entity', 'name')")
 
     def graph(self, journal: Journal) -> Graph:
         return Graph(self.client, graph_key(journal.id))

@@ -27,10 +27,10 @@ import redis
 from huey.consumer import Consumer
 
 from backend.broker import BrokerConnection, open_broker, process_start_ticks
-from backend.enrich import queue_mentions
+from backend.enrich import blocked_key, plan_enrichment, queue_enrichment, version_key
 from backend.errors import CharlieError
 from backend.extractor import Extractor, ExtractorUnavailable, load_extractor
-from backend.jobs import Claim, Jobs, retry_policy
+from backend.jobs import Claim, Jobs, Write, retry_policy
 from backend.queue import Wakeups, set_wake_handler
 from backend.queue_state import (
     close_breaker,
@@ -74,6 +74,8 @@ class Runner:
     worker_id: str
     lease_ms: int
     linger_seconds: float = 120.0
+    fuzzy_threshold: float = 90.0
+    max_entities: int = 50
     current: Claim | None = None
     current_since: float = 0.0
     idle_since: float = field(default_factory=time.monotonic)
@@ -152,11 +154,25 @@ class Runner:
                 self.jobs.fail(claim, f"{type(exc).__name__}: {exc}", traceback.format_exc())
                 return True
             close_breaker(self.client)
+            text = f"{title}\n\n{body}" if title else body
+
+            def plan() -> Write:
+                planned = plan_enrichment(
+                    self.client,
+                    claim.journal_id,
+                    claim.entry_id,
+                    claim.content_hash,
+                    text,
+                    extraction,
+                    threshold=self.fuzzy_threshold,
+                    max_entities=self.max_entities,
+                )
+                return lambda pipe: queue_enrichment(pipe, claim.journal_id, planned)
+
             self.jobs.complete(
                 claim,
-                lambda pipe: queue_mentions(
-                    pipe, graph, claim.entry_id, claim.content_hash, extraction
-                ),
+                plan=plan,
+                watch=(version_key(claim.journal_id), blocked_key(claim.journal_id)),
             )
             return True
         finally:
@@ -243,6 +259,8 @@ def run_worker(settings: Settings) -> int:
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
         lease_ms=int(settings.job_lease_seconds * 1000),
         linger_seconds=settings.model_linger_seconds,
+        fuzzy_threshold=settings.fuzzy_threshold,
+        max_entities=settings.max_entities,
     )
     set_wake_handler(runner.drain)
     wakeups = Wakeups(conn)

@@ -1,6 +1,8 @@
 """A deterministic extractor that tests (and demos) can steer from the entry text.
 
-Capitalised words are people. Directives in the text make it misbehave on purpose:
+Capitalised words are people. ``[[Place:Jordan]]`` is an entity of that type, written as
+is; ``[[Person:Sarah -KNOWS-> Place:Lisbon]]`` is a relationship (and both entities).
+Directives in the text make it misbehave on purpose:
 ``#fail`` raises, ``#hang`` blocks until killed, ``#crash`` kills the worker process,
 ``#sleep=SECONDS`` takes its time, and ``#unavailable`` reports that it cannot work.
 When ``CHARLIE_SCRIPTED_UNAVAILABLE`` names a file that exists, every call reports
@@ -18,11 +20,20 @@ import threading
 import time
 from pathlib import Path
 
-from backend.extractor import Entity, Extraction, Extractor, ExtractorUnavailable
+from backend.extractor import (
+    Entity,
+    Extraction,
+    Extractor,
+    ExtractorUnavailable,
+    Relationship,
+)
 from backend.settings import Settings
 
 _NAME = re.compile(r"\b[A-Z][a-z]+\b")
 _SLEEP = re.compile(r"#sleep=(\d+(?:\.\d+)?)")
+_MARKUP = re.compile(r"\[\[(.+?)\]\]")
+_TYPED = re.compile(r"^\s*(\w+):(.+?)\s*$")
+_RELATION = re.compile(r"^(.+?)\s+-(\w+)->\s+(.+)$")
 
 
 class ScriptedExtractor(Extractor):
@@ -70,6 +81,29 @@ class ScriptedExtractor(Extractor):
         fail_switch = os.environ.get("CHARLIE_SCRIPTED_FAIL")
         if "#fail" in text or (fail_switch and Path(fail_switch).exists()):
             raise RuntimeError("The scripted extractor failed on purpose.")
-        names = sorted(set(_NAME.findall(text)))
+        entities, relationships = _markup(text)
+        names = sorted(set(_NAME.findall(_MARKUP.sub(" ", text))))
+        entities += [Entity(name=n, type="Person") for n in names]
         self._log("finish", text)
-        return Extraction(entities=[Entity(name=n, type="Person") for n in names])
+        return Extraction(entities=entities, relationships=relationships)
+
+
+def _typed(text: str) -> Entity:
+    match = _TYPED.match(text)
+    if match is None:
+        raise ValueError(f"scripted markup {text!r} is not Type:Name")
+    return Entity(name=match.group(2), type=match.group(1))
+
+
+def _markup(text: str) -> tuple[list[Entity], list[Relationship]]:
+    entities: list[Entity] = []
+    relationships: list[Relationship] = []
+    for inner in _MARKUP.findall(text):
+        relation = _RELATION.match(inner)
+        if relation:
+            source, target = _typed(relation.group(1)), _typed(relation.group(3))
+            entities += [source, target]
+            relationships.append(Relationship(source, relation.group(2), target))
+        else:
+            entities.append(_typed(inner))
+    return entities, relationships

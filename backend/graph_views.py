@@ -1,0 +1,221 @@
+"""Read-only views of a journal's knowledge graph: entity pages, an entry's connections,
+search and what a period held. Every query takes user text only as parameters."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from backend.enrich import SEP, split_list
+from backend.errors import NotFoundError
+from backend.extractor import ENTITY_TYPES
+from backend.models import (
+    EntityMention,
+    EntityPage,
+    EntityRef,
+    EntryEntities,
+    EntrySummary,
+    PeriodSummary,
+    Relation,
+    SearchHit,
+    SearchResults,
+    from_epoch_and_offset,
+)
+from backend.store import PREVIEW_CHARS, Graph
+
+_NAMES = "reduce(s = '', x IN coalesce(m.names, []) | s + x + $sep)"
+_WORD = re.compile(r"\w+", re.UNICODE)
+SNIPPET_CHARS = 160
+
+
+def entity_page(graph: Graph, entity_id: str, *, limit: int = 200) -> EntityPage:
+    """The entity's page: type, aliases, quotes newest first, first and last mention,
+    who and what it appears with, and its relationships."""
+    rows = graph.read(
+        "MATCH (n:Entity {id: $id}) OPTIONAL MATCH (e:Episode)-[:MENTIONS]->(n) "
+        "RETURN n.name, n.type, reduce(s = '', a IN coalesce(n.aliases, []) | s + a + $sep), "
+        "coalesce(n.is_self, false), count(e)",
+        {"id": entity_id, "sep": SEP},
+    )
+    if not rows:
+        raise NotFoundError(f"There is no entity {entity_id} in this journal.")
+    name, type_, aliases, is_self, count = rows[0]
+    mentions = [
+        _mention(r)
+        for r in graph.read(
+            "MATCH (e:Episode)-[m:MENTIONS]->(:Entity {id: $id}) "
+            f"RETURN e.id, e.title, e.body, e.entry_at, e.utc_offset, m.quote, {_NAMES} "
+            "ORDER BY e.entry_at DESC, e.id DESC LIMIT $limit",
+            {"id": entity_id, "sep": SEP, "limit": limit},
+        )
+    ]
+    first = graph.read(
+        "MATCH (e:Episode)-[:MENTIONS]->(:Entity {id: $id}) "
+        "RETURN e.entry_at, e.utc_offset ORDER BY e.entry_at ASC LIMIT 1",
+        {"id": entity_id},
+    )
+    appears_with = [
+        EntityRef(r[0], r[1], r[2], r[3])
+        for r in graph.read(
+            "MATCH (:Entity {id: $id})<-[:MENTIONS]-(e:Episode)-[:MENTIONS]->(o:Entity) "
+            "WHERE o.id <> $id "
+            "RETURN o.id, o.name, o.type, count(e) AS c ORDER BY c DESC, o.name LIMIT 20",
+            {"id": entity_id},
+        )
+    ]
+    relations = [
+        Relation(r[0], EntityRef(r[1], r[2], r[3]), True, r[4] or "", r[5] or "")
+        for r in graph.read(
+            "MATCH (:Entity {id: $id})-[r:RELATES]->(o:Entity) "
+            "RETURN r.kind, o.id, o.name, o.type, r.evidence, r.episode ORDER BY r.kind, o.name",
+            {"id": entity_id},
+        )
+    ] + [
+        Relation(r[0], EntityRef(r[1], r[2], r[3]), False, r[4] or "", r[5] or "")
+        for r in graph.read(
+            "MATCH (:Entity {id: $id})<-[r:RELATES]-(o:Entity) "
+            "RETURN r.kind, o.id, o.name, o.type, r.evidence, r.episode ORDER BY r.kind, o.name",
+            {"id": entity_id},
+        )
+    ]
+    return EntityPage(
+        entity=EntityRef(entity_id, name, type_, count),
+        aliases=tuple(split_list(aliases)),
+        is_self=bool(is_self),
+        mention_count=count,
+        first_mention=from_epoch_and_offset(*first[0]) if first else None,
+        last_mention=mentions[0].entry_at if mentions else None,
+        mentions=mentions,
+        appears_with=appears_with,
+        relations=relations,
+    )
+
+
+def _mention(row: list[Any]) -> EntityMention:
+    entry_id, title, body, at, offset, quote, names = row
+    return EntityMention(
+        entry_id=entry_id,
+        entry_title=title or _first_words(body),
+        entry_at=from_epoch_and_offset(at, offset),
+        quote=quote or "",
+        names=tuple(split_list(names)),
+    )
+
+
+def _first_words(body: str, width: int = 60) -> str:
+    line = next((ln.strip("# ").strip() for ln in body.splitlines() if ln.strip()), "")
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def entry_entities(graph: Graph, entry_id: str) -> EntryEntities:
+    """What one entry mentions (with the spellings it used) and the relationships it
+    states."""
+    order = {t: i for i, t in enumerate(ENTITY_TYPES)}
+    mentions = sorted(
+        (
+            (EntityRef(r[0], r[1], r[2]), tuple(split_list(r[3])))
+            for r in graph.read(
+                "MATCH (:Episode {id: $id})-[m:MENTIONS]->(n:Entity) "
+                f"RETURN n.id, n.name, n.type, {_NAMES}",
+                {"id": entry_id, "sep": SEP},
+            )
+        ),
+        key=lambda m: (order.get(m[0].type, 9), m[0].name.casefold()),
+    )
+    relations = [
+        (EntityRef(r[0], r[1], r[2]), r[3], EntityRef(r[4], r[5], r[6]), r[7] or "")
+        for r in graph.read(
+            "MATCH (:Episode {id: $id})-[:MENTIONS]->(a:Entity)-[r:RELATES]->(b:Entity) "
+            "WHERE r.episode = $id "
+            "RETURN a.id, a.name, a.type, r.kind, b.id, b.name, b.type, r.evidence "
+            "ORDER BY a.name, r.kind, b.name",
+            {"id": entry_id},
+        )
+    ]
+    return EntryEntities(mentions=mentions, relations=relations)
+
+
+def fulltext_query(text: str) -> str:
+    """A RediSearch query for what the user typed: every word must match, the last one
+    as a prefix (so results appear while typing). "" when nothing searchable is left."""
+    words = _WORD.findall(text)
+    if not words:
+        return ""
+    *head, last = words
+    return " ".join([*head, f"{last}*" if len(last) >= 2 else last])
+
+
+def search(graph: Graph, text: str, *, limit: int = 20) -> SearchResults:
+    """Entries (full-text on title and body) and entities (by name) matching ``text``."""
+    query = fulltext_query(text)
+    if not query:
+        return SearchResults(text, [], [])
+    rows = graph.read(
+        "CALL db.idx.fulltext.queryNodes('Episode', $q) YIELD node, score "
+        "RETURN node.id, node.title, node.body, node.entry_at, node.utc_offset "
+        "ORDER BY score DESC, node.entry_at DESC LIMIT $limit",
+        {"q": query, "limit": limit},
+    )
+    words = [w.casefold() for w in _WORD.findall(text)]
+    entries = [
+        SearchHit(
+            EntrySummary(r[0], r[1], r[2][:PREVIEW_CHARS], from_epoch_and_offset(r[3], r[4])),
+            snippet(r[2], words),
+        )
+        for r in rows
+    ]
+    entities = [
+        EntityRef(r[0], r[1], r[2], r[3])
+        for r in graph.read(
+            "CALL db.idx.fulltext.queryNodes('Entity', $q) YIELD node, score "
+            "OPTIONAL MATCH (e:Episode)-[:MENTIONS]->(node) "
+            "RETURN node.id, node.name, node.type, count(e) AS c, score "
+            "ORDER BY score DESC, c DESC LIMIT $limit",
+            {"q": query, "limit": limit},
+        )
+    ]
+    return SearchResults(text, entries, entities)
+
+
+def snippet(body: str, words: list[str]) -> str:
+    """A line of ``body`` around the first word of the search, on one line."""
+    flat = " ".join(body.split())
+    lower = flat.casefold()
+    hits = [i for i in (lower.find(w) for w in words) if i >= 0]
+    start = max(0, min(hits) - 40) if hits else 0
+    text = flat[start : start + SNIPPET_CHARS]
+    return ("…" if start else "") + text + ("…" if start + SNIPPET_CHARS < len(flat) else "")
+
+
+def period(graph: Graph, start: datetime, end: datetime, *, per_type: int = 30) -> PeriodSummary:
+    """Who and what the entries written in [start, end) mention, most often first."""
+    bounds = {"start": int(start.timestamp()), "end": int(end.timestamp())}
+    count = graph.read(
+        "MATCH (e:Episode) WHERE e.entry_at >= $start AND e.entry_at < $end RETURN count(e)",
+        bounds,
+    )[0][0]
+    found: dict[str, list[EntityRef]] = {t: [] for t in ENTITY_TYPES}
+    for r in graph.read(
+        "MATCH (e:Episode)-[:MENTIONS]->(n:Entity) "
+        "WHERE e.entry_at >= $start AND e.entry_at < $end "
+        "RETURN n.id, n.name, n.type, count(DISTINCT e) AS c ORDER BY c DESC, n.name",
+        bounds,
+    ):
+        refs = found.setdefault(r[2], [])
+        if len(refs) < per_type:
+            refs.append(EntityRef(r[0], r[1], r[2], r[3]))
+    return PeriodSummary(start, end, count, found)
+
+
+def list_entities(graph: Graph, *, type_: str | None = None, limit: int = 500) -> list[EntityRef]:
+    """Entities, most mentioned first (optionally of one type)."""
+    where = "WHERE n.type = $type " if type_ else ""
+    return [
+        EntityRef(r[0], r[1], r[2], r[3])
+        for r in graph.read(
+            f"MATCH (n:Entity) {where}OPTIONAL MATCH (e:Episode)-[:MENTIONS]->(n) "
+            "RETURN n.id, n.name, n.type, count(e) AS c ORDER BY c DESC, n.name LIMIT $limit",
+            {"type": type_ or "", "limit": limit},
+        )
+    ]
