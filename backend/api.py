@@ -13,7 +13,8 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import redis
 
@@ -47,6 +48,9 @@ from backend.resolution import normalise
 from backend.settings import Settings, save_settings
 from backend.store import Also, Graph, Store
 from backend.validation import check_body, check_journal_name, check_title, local_zone
+
+if TYPE_CHECKING:
+    from backend.importing import ImportSummary, Progress
 
 DEFAULT_JOURNAL_KEY = "charlie:default_journal"
 
@@ -471,6 +475,38 @@ class CharlieAPI(QueueAPI):
 
     def blocked_names(self, *, journal: str | None = None) -> list[str]:
         return curation.blocked_names(self.broker.client, self.journal(journal).id)
+
+    # -- import ----------------------------------------------------------------------
+
+    def importers(self) -> dict[str, str]:
+        """Installed importers: name -> one line saying what each reads."""
+        from backend.importing import installed_importers, load_importer
+
+        return {name: load_importer(name).description for name in sorted(installed_importers())}
+
+    def import_entries(
+        self,
+        importer: str,
+        source: Path | str,
+        *,
+        journal: str | None = None,
+        dry_run: bool = False,
+        recursive: bool = False,
+        progress: Progress | None = None,
+    ) -> ImportSummary:
+        """Import a source as backlog work (see backend.importing.run_import);
+        ``progress(stage, done, total)`` is called from this thread as it goes."""
+        from backend.importing import run_import
+
+        return run_import(
+            self,
+            importer,
+            source,
+            journal=journal,
+            dry_run=dry_run,
+            recursive=recursive,
+            progress=progress,
+        )
 
     @staticmethod
     def _check_time(entry_at: datetime | None) -> datetime:
