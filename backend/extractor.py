@@ -74,6 +74,9 @@ class Extractor(ABC):
     """Finds entities in entry text. One instance lives in the worker process."""
 
     name: str = ""
+    uses_model: bool = False
+    """True when load() brings a model into this process's memory (the UI shows whether
+    it is loaded); False for extractors that need none or call a remote server."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings if settings is not None else Settings()

@@ -119,6 +119,7 @@ class Runner:
             "id": self.worker_id,
             "pid": os.getpid(),
             "model_loaded": self.extractor.loaded,
+            "uses_model": self.extractor.uses_model,
             "extractor": self.extractor.name,
             "job": current.job_id if current else None,
             "entry_id": current.entry_id if current else None,

@@ -38,6 +38,7 @@ _RELATION = re.compile(r"^(.+?)\s+-(\w+)->\s+(.+)$")
 
 class ScriptedExtractor(Extractor):
     name = "scripted"
+    uses_model = True  # It pretends to load one, so tests can watch load and unload.
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__(settings)

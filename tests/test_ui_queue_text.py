@@ -76,6 +76,10 @@ def test_worker_lines() -> None:
         ("w1 · llama · model loaded · busy", ""),
         ("Restarts: worker 2 (last exit: code -9)", "muted"),
     ]
+    rules = {"id": "w2", "extractor": "rules", "uses_model": False, "at": now}
+    assert queue_text.worker_lines([rules], None, now) == [
+        ("w2 · rules · no model needed · idle", "")
+    ]
     assert queue_text.worker_lines([], None, now) == [("No worker running", "warning")]
     starting = queue_text.worker_lines([], {"worker_alive": True}, now)
     assert starting == [("Worker starting…", "muted")]

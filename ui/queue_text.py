@@ -145,7 +145,10 @@ def worker_lines(
         lines.append(("stopped after a crash loop; not restarting", "error"))
     live = live_workers(workers, now_s)
     for worker in live:
-        model = "model loaded" if worker.get("model_loaded") else "model not loaded"
+        if worker.get("uses_model", True):
+            model = "model loaded" if worker.get("model_loaded") else "model not loaded"
+        else:
+            model = "no model needed"
         doing = "busy" if worker.get("job") else "idle"
         extractor = worker.get("extractor") or "?"
         lines.append((f"{worker.get('id', '?')} · {extractor} · {model} · {doing}", ""))
