@@ -109,6 +109,17 @@ def cmd_delete(api: CharlieAPI, args: argparse.Namespace) -> int:
     return 0
 
 
+def _startup_backup(api: CharlieAPI) -> threading.Thread | None:
+    """The owner's start-up backup, in the background so the app opens at once."""
+    from backend.backup import startup_snapshot
+
+    if not api.broker.is_owner:
+        return None
+    thread = threading.Thread(target=startup_snapshot, args=(api,), name="startup-backup")
+    thread.start()
+    return thread
+
+
 def _supervise(api: CharlieAPI) -> Supervisor | None:
     """The owner runs the worker; a second instance (a client) leaves that to the owner."""
     from backend.supervisor import Supervisor
@@ -200,10 +211,14 @@ def run_tui(settings: Settings) -> int:
     except CharlieError as exc:
         return _startup_error(exc)
     supervisor = None
+    backup = None
     try:
+        backup = _startup_backup(api)
         supervisor = _supervise(api)
         CharlieApp(api).run()
     finally:
+        if backup is not None:
+            backup.join()  # It must not lose the server half-way.
         if supervisor is not None:
             supervisor.stop()
         api.close()
@@ -228,11 +243,14 @@ def run_serve(settings: Settings) -> int:
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
+    backup = _startup_backup(api)
     supervisor = _supervise(api)
     print(f"charlie serving {settings.data_dir}", flush=True)
     try:
         stopping.wait()
     finally:
+        if backup is not None:
+            backup.join()  # It must not lose the server half-way.
         if supervisor is not None:
             supervisor.stop()
         api.close()

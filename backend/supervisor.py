@@ -8,7 +8,8 @@ It runs in a thread of the owner (the TUI or `charlie serve`). Every tick it:
 - kills a worker whose running job passed its hard time limit, then fails that attempt
   as a timeout (kill before you reap: the job is touched only once the worker is gone);
 - re-sends wake-ups for queued jobs whose last one is old (a lost message costs
-  nothing), and closes the extractor breaker for a probe once its backoff is over.
+  nothing), and closes the extractor breaker for a probe once its backoff is over;
+- takes the daily backup once the newest backup is a day old (looked at once a minute).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 import redis
 
+from backend import backup
 from backend.broker import BrokerConnection, die_with_parent
 from backend.jobs import Jobs, now_ms, retry_policy
 from backend.queue import Wakeups
@@ -40,6 +42,7 @@ CRASH_LOOP_DEATHS = 5
 CRASH_LOOP_WINDOW = 60.0
 STOP_GRACE_SECONDS = 5.0
 REPUBLISH_SECONDS = 4.0  # Below the status record's 10 s TTL.
+BACKUP_CHECK_SECONDS = 60.0  # How often to look whether the daily backup is due.
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -86,6 +89,8 @@ class Supervisor:
         self._completed_at_spawn = 0
         self._published: dict[str, Any] | None = None
         self._published_at = 0.0
+        # The owner takes a start-up backup, so the first daily check can wait.
+        self._backup_check_at = time.monotonic() + BACKUP_CHECK_SECONDS
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -123,6 +128,7 @@ class Supervisor:
         else:
             self._enforce_time_limit()
         self._sweep()
+        self._daily_backup()
 
     def _publish_status(self) -> None:
         """Publish the status when it changed, else only often enough to beat its TTL:
@@ -261,6 +267,15 @@ class Supervisor:
                 self._kill_worker()
         self.process = None
         self.status.worker_alive = False
+
+    def _daily_backup(self) -> None:
+        """Back up once the newest backup is a day old (file names only: cheap)."""
+        now = time.monotonic()
+        if now < self._backup_check_at:
+            return
+        self._backup_check_at = now + BACKUP_CHECK_SECONDS
+        if backup.daily_due(self.settings):
+            backup.automatic_snapshot(self.conn.client, self.settings, "daily")
 
     # -- the queue -----------------------------------------------------------------------
 

@@ -1,7 +1,83 @@
-"""Placeholder until its issue fills it in."""
+"""`charlie backup [--list]` and `charlie restore FILE`."""
 
-from typing import Any
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from backend.api import CharlieAPI
+    from backend.settings import Settings
 
 
 def register(sub: Any) -> None:
-    """Add this module's subcommands (none yet)."""
+    """Add ``charlie backup`` and ``charlie restore``."""
+    p = sub.add_parser(
+        "backup",
+        help="back up the database now (or list backups)",
+        description="Take a backup of everything (through the running Charlie, if one "
+        "runs) into <data>/backups and print its path. Backups you take are kept until "
+        "you delete them; automatic ones (start-up, daily, before imports and restores) "
+        "are rotated to the newest backup_keep.",
+    )
+    p.add_argument("--list", "-l", action="store_true", help="list backups: time, reason, size")
+    p.set_defaults(func=cmd_backup, needs_api=True)
+
+    p = sub.add_parser(
+        "restore",
+        help="replace everything with a backup (Charlie must not be running)",
+        description="Replace the whole database with a backup. The current state is "
+        "backed up first (reason before-restore). Quit the app and `charlie serve` first.",
+    )
+    p.add_argument("file", help="a backup file, or its name as `charlie backup --list` shows")
+    p.set_defaults(func=cmd_restore, needs_api=True)
+
+
+def cmd_backup(api: CharlieAPI, args: argparse.Namespace) -> int:
+    """Take a manual backup and print its path, or list the backups."""
+    from backend.backup import snapshot
+
+    if args.list:
+        print_backups(api.settings)
+        return 0
+    print(snapshot(api, reason="manual"))
+    return 0
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n = n / 1024  # type: ignore[assignment]
+    return f"{n:.1f} GB"
+
+
+def print_backups(settings: Settings) -> None:
+    """One line per backup, oldest first: time (local), reason, size, file name."""
+    from backend.backup import backup_dir, list_backups
+
+    infos = list_backups(settings)
+    if not infos:
+        print(f"No backups in {backup_dir(settings)} yet.")
+        return
+    for info in infos:
+        if info.problem:
+            print(
+                f"{'unreadable':<19}  {info.reason:<15} {'':>9}  {info.path.name}: {info.problem}"
+            )
+            continue
+        assert info.created is not None
+        when = info.created.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{when:<19}  {info.reason:<15} {_size(info.size):>9}  {info.path.name}")
+
+
+def cmd_restore(api: CharlieAPI, args: argparse.Namespace) -> int:
+    """Restore a backup and say where the previous state was saved."""
+    from backend.backup import resolve_backup, restore
+
+    result = restore(api, resolve_backup(api.settings, args.file))
+    print(f"Restored {result.keys} keys from {result.source}.")
+    if result.requeued:
+        print(f"{result.requeued} job(s) that were running in the backup are queued again.")
+    print(f"The state before the restore is saved in {result.before}.")
+    return 0
