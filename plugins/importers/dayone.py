@@ -1,0 +1,227 @@
+"""Day One: its JSON export (``Journal.json``), or the export zip holding one JSON file
+per journal plus ``photos/``.
+
+The zip is never extracted: members are read in memory, with limits. A member with an
+unsafe name (``../``, an absolute path), a symlink, or a journal file that is too big or
+compresses suspiciously well (a zip bomb) is rejected with a reason and nothing is read
+from it. Photos, videos and audio are not imported; their links are removed from the
+text. Entries keep Day One's ``uuid`` as their source id, so importing the same export
+twice adds nothing, and their own time zone (``timeZone``; UTC when it is unknown).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+import zipfile
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from backend.importing import (
+    ImportedEntry,
+    Importer,
+    ImportOptions,
+    ImportSourceError,
+    Rejected,
+)
+from plugins.importers import content_id, normalise_newlines, split_heading, tidy_body, zone_named
+
+MAX_JSON_BYTES = 512 * 1024 * 1024
+"""The biggest journal file read (plain or inside the zip)."""
+MAX_RATIO = 100
+"""A zipped journal file expanding more than this many times its packed size is
+treated as a zip bomb (JSON text packs 5-15 times)."""
+RATIO_FLOOR = 1024 * 1024
+"""Members smaller than this are never too compressed to read."""
+
+_MEDIA = re.compile(r"!\[[^\]\n]*\]\(dayone-moment:[^)\n]*\)[ \t]*\n?")
+# Day One escapes Markdown punctuation (\. \- \( …); any ASCII punctuation may be escaped.
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def clean_text(text: str) -> str:
+    """Day One's Markdown as plain Markdown: media links out, escapes undone."""
+    text = _MEDIA.sub("", normalise_newlines(text))
+    text = _ESCAPE.sub(r"\1", text)
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+class DayOneImporter(Importer):
+    """Reads a Day One JSON export or the zip it comes in."""
+
+    name = "dayone"
+    description = "Day One: the export zip, or the Journal.json inside it"
+
+    def scan(self, source: Path, options: ImportOptions) -> Iterator[ImportedEntry | Rejected]:
+        if source.is_dir():
+            raise ImportSourceError(
+                f"{source} is a folder; give the Day One export zip or its JSON file."
+            )
+        if source.suffix.lower() == ".zip" or zipfile.is_zipfile(source):
+            yield from self._scan_zip(source)
+            return
+        try:
+            size = source.stat().st_size
+            if size > MAX_JSON_BYTES:
+                raise ImportSourceError(
+                    f"{source} is {size:,} bytes; Charlie reads Day One files up to "
+                    f"{MAX_JSON_BYTES:,} bytes."
+                )
+            data = source.read_bytes()
+        except OSError as exc:
+            raise ImportSourceError(f"Could not read {source}: {exc.strerror or exc}.") from exc
+        journal = _parse_journal(data)
+        if isinstance(journal, str):
+            raise ImportSourceError(f"{source} {journal}")
+        yield from _entries(journal, source.name)
+
+    def _scan_zip(self, source: Path) -> Iterator[ImportedEntry | Rejected]:
+        try:
+            archive = zipfile.ZipFile(source)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            raise ImportSourceError(f"{source} is not a readable zip file ({exc}).") from exc
+        with archive:
+            found = False
+            for info in archive.infolist():
+                if info.is_dir():
+                    continue
+                unsafe = unsafe_member(info)
+                if unsafe:
+                    found = True  # Reported, so the user sees why nothing came of it.
+                    yield Rejected(f"{source.name}: {info.filename}", unsafe)
+                    continue
+                if not _is_journal_file(info.filename):
+                    continue  # photos/, videos, macOS metadata: never read.
+                found = True
+                yield from _scan_member(archive, info, source.name)
+            if not found:
+                raise ImportSourceError(f"{source} holds no Day One journal (.json) file.")
+
+
+def unsafe_member(info: zipfile.ZipInfo) -> str:
+    """Why a zip member must not be touched ("" if it is fine to look at)."""
+    name = info.filename
+    if "\x00" in name:
+        return "Its name contains a NUL character."
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        return "It has an absolute path, which a safe export never has."
+    if ".." in re.split(r"[/\\]", name):
+        return "Its path climbs out of the archive (../), which a safe export never does."
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        return "It is a symbolic link, which a safe export never holds."
+    return ""
+
+
+def _is_journal_file(name: str) -> bool:
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    hidden = any(p.startswith(".") or p == "__MACOSX" for p in parts)
+    return not hidden and name.lower().endswith(".json")
+
+
+def _scan_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, zip_name: str
+) -> Iterator[ImportedEntry | Rejected]:
+    where = f"{zip_name}: {info.filename}"
+    if info.file_size > MAX_JSON_BYTES:
+        yield Rejected(
+            where, f"It unpacks to {info.file_size:,} bytes; the limit is {MAX_JSON_BYTES:,}."
+        )
+        return
+    packed = max(info.compress_size, 1)
+    if info.file_size > RATIO_FLOOR and info.file_size / packed > MAX_RATIO:
+        yield Rejected(
+            where,
+            f"It unpacks to {info.file_size / packed:,.0f} times its packed size, which "
+            "looks like a zip bomb; nothing was read from it.",
+        )
+        return
+    try:
+        with archive.open(info) as member:
+            # Read one byte past the limit: a member whose header lies about its size is
+            # caught here instead of filling memory.
+            data = member.read(MAX_JSON_BYTES + 1)
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        ValueError,
+        RuntimeError,  # encrypted
+        NotImplementedError,  # a compression method Python lacks
+    ) as exc:
+        yield Rejected(where, f"It could not be unpacked ({exc}).")
+        return
+    if len(data) > MAX_JSON_BYTES:
+        yield Rejected(where, f"It unpacks to more than {MAX_JSON_BYTES:,} bytes.")
+        return
+    journal = _parse_journal(data)
+    if isinstance(journal, str):
+        yield Rejected(where, f"It {journal}")
+        return
+    yield from _entries(journal, where)
+
+
+def _parse_journal(data: bytes) -> list[Any] | str:
+    """The export's entries, or what is wrong with it (a phrase after the file name)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return "is not UTF-8 text, so it is not a Day One export."
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+    except RecursionError:
+        return "is nested too deeply to be a Day One export."
+    if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
+        return 'is not a Day One export (it has no "entries" list).'
+    return doc["entries"]
+
+
+def _entries(raw_entries: list[Any], where: str) -> Iterator[ImportedEntry | Rejected]:
+    for index, raw in enumerate(raw_entries, 1):
+        yield _entry(raw, where, index)
+
+
+def _entry(raw: Any, file_label: str, index: int) -> ImportedEntry | Rejected:
+    if not isinstance(raw, dict):
+        return Rejected(f"{file_label}, entry {index}", "It is not a Day One entry object.")
+    uuid = raw.get("uuid")
+    uuid = uuid.strip() if isinstance(uuid, str) else ""
+    where = f"{file_label}, entry {index}" + (f" ({uuid})" if uuid else "")
+    created = raw.get("creationDate")
+    if not isinstance(created, str):
+        return Rejected(where, "It has no creationDate.")
+    try:
+        moment = datetime.fromisoformat(created.strip())
+    except ValueError:
+        return Rejected(where, f"Its creationDate {created[:40]!r} is not a date.")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    zone_name = raw.get("timeZone")
+    zone = zone_named(zone_name) if isinstance(zone_name, str) else None
+    try:
+        moment = moment.astimezone(zone or UTC)
+    except (OverflowError, ValueError):
+        return Rejected(where, f"Its creationDate {created[:40]!r} is out of range.")
+    text = raw.get("text", "")
+    if not isinstance(text, str):
+        return Rejected(where, "Its text is not text.")
+    cleaned = tidy_body(clean_text(text))
+    if not cleaned.strip():
+        media = "photos" in raw or "videos" in raw or "audios" in raw or "dayone-moment" in text
+        why = " (only media, which Charlie does not import)" if media else ""
+        return Rejected(where, f"It has no text{why}.")
+    title, body = split_heading(cleaned)
+    return ImportedEntry(
+        source_id=f"uuid:{uuid}" if uuid else content_id(title, body, moment),
+        title=title,
+        body=body,
+        entry_at=moment,
+        where=where,
+    )
