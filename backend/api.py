@@ -390,7 +390,7 @@ class CharlieAPI(QueueAPI):
         """What an entry mentions and the relationships it states (for the reader)."""
         return graph_views.entry_entities(self._graph(journal)[1], entry_id)
 
-    def entity(self, entity_id: str, *, journal: str | None = None, limit: int = 200) -> EntityPage:
+    def entity(self, entity_id: str, *, journal: str | None = None, limit: int = 100) -> EntityPage:
         """An entity's page: quotes, first and last mention, company, relationships."""
         return graph_views.entity_page(self._graph(journal)[1], entity_id, limit=limit)
 

@@ -29,10 +29,11 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 SNIPPET_CHARS = 160
 # "Appears with" looks at an entity's most recent entries only, so the page of someone
 # mentioned in thousands of entries opens as fast as anyone's.
-APPEARS_WITH_RECENT = 500
+APPEARS_WITH_RECENT = 300
+RELATIONS_SHOWN = 100  # per direction
 
 
-def entity_page(graph: Graph, entity_id: str, *, limit: int = 200) -> EntityPage:
+def entity_page(graph: Graph, entity_id: str, *, limit: int = 100) -> EntityPage:
     """The entity's page: type, aliases, quotes newest first, first and last mention,
     who and what it appears with, and its relationships."""
     rows = graph.read(
@@ -73,15 +74,17 @@ def entity_page(graph: Graph, entity_id: str, *, limit: int = 200) -> EntityPage
         Relation(r[0], EntityRef(r[1], r[2], r[3]), True, r[4] or "", r[5] or "")
         for r in graph.read(
             "MATCH (:Entity {id: $id})-[r:RELATES]->(o:Entity) "
-            "RETURN r.kind, o.id, o.name, o.type, r.evidence, r.episode ORDER BY r.kind, o.name",
-            {"id": entity_id},
+            "RETURN r.kind, o.id, o.name, o.type, r.evidence, r.episode "
+            "ORDER BY r.kind, o.name LIMIT $shown",
+            {"id": entity_id, "shown": RELATIONS_SHOWN},
         )
     ] + [
         Relation(r[0], EntityRef(r[1], r[2], r[3]), False, r[4] or "", r[5] or "")
         for r in graph.read(
             "MATCH (:Entity {id: $id})<-[r:RELATES]-(o:Entity) "
-            "RETURN r.kind, o.id, o.name, o.type, r.evidence, r.episode ORDER BY r.kind, o.name",
-            {"id": entity_id},
+            "RETURN r.kind, o.id, o.name, o.type, r.evidence, r.episode "
+            "ORDER BY r.kind, o.name LIMIT $shown",
+            {"id": entity_id, "shown": RELATIONS_SHOWN},
         )
     ]
     return EntityPage(

@@ -152,7 +152,7 @@ class EntityPage:
     mentions: list[EntityMention]
     """Newest first, at most the page's limit."""
     appears_with: list[EntityRef]
-    """Entities mentioned in the same entries (its latest 500), most shared first."""
+    """Entities mentioned in the same entries (its latest 300), most shared first."""
     relations: list[Relation]
 
 
