@@ -8,6 +8,7 @@ yields a typed entity and ``[[Person:A -KNOWS-> Person:B]]`` a relationship.
 from __future__ import annotations
 
 from datetime import UTC
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,8 @@ from backend.api import CharlieAPI
 from backend.errors import NotFoundError, ValidationError
 from backend.worker import Runner
 from plugins.scripted import ScriptedExtractor
+from tests.conftest import events, wait_state
+from tests.procs import wait_until
 
 
 def enrich_all(api: CharlieAPI, *, extractor: object | None = None) -> None:
@@ -258,3 +261,17 @@ def test_period_lists_who_appeared_in_a_month(api: CharlieAPI) -> None:
     assert [e.name for e in summary.entities["Place"]] == ["Oslo"]
     with pytest.raises(ValidationError):
         api.period(2024, 13)
+
+
+def test_a_name_blocked_while_the_worker_reads_the_entry_stays_out(
+    owner: tuple[CharlieAPI, object], log: Path
+) -> None:
+    """The real worker: the block lands after extraction started; the commit is planned
+    against the blocked names as they are at commit time, so the name never appears."""
+    api, _ = owner
+    entry = api.add_entry("#sleep=1.5 with [[Person:Quinn]] and [[Person:Ros]].")
+    wait_until(lambda: events(log, "start"), timeout=30, what="the worker to start extracting")
+    api.block_name("Quinn")
+    wait_state(api, entry.id, "done")
+    assert names(api, entry.id) == {("Ros", "Person")}
+    assert api.find_entity("Quinn") is None
