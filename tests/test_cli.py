@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from backend.settings import Settings
+from charlie import main
 from tests.procs import OwnerProc, servers_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,3 +85,22 @@ def test_bad_config_is_reported_before_anything_starts(settings: Settings) -> No
     assert result.returncode == 1
     assert "max_entry_chars must be a positive number" in result.stderr
     assert not settings.data_dir.exists()
+
+
+def test_graph_commands(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from backend.api import CharlieAPI
+    from tests.test_entities import enrich_all
+
+    with CharlieAPI.open(settings) as api:
+        api.add_entry("walked with [[Person:Sarah -VISITED-> Place:Lisbon]] by the river.")
+        enrich_all(api)
+    assert main(["entities", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {(e["name"], e["type"]) for e in listed} == {("Sarah", "Person"), ("Lisbon", "Place")}
+    assert main(["entity", "sarah"]) == 0
+    page = capsys.readouterr().out
+    assert page.startswith("Sarah (Person) · 1 entries") and "VISITED Lisbon" in page
+    assert main(["search", "riv", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["entries"]) == 1
+    assert main(["entity", "nobody"]) == 1
+    assert "No entity is called 'nobody'" in capsys.readouterr().err

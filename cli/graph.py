@@ -1,0 +1,138 @@
+"""`charlie entities`, `charlie entity NAME`, `charlie search TEXT`: the graph from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from backend.api import CharlieAPI
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "entities", help="people, places, groups and activities, most mentioned first"
+    )
+    p.add_argument("--type", "-t", choices=["Person", "Place", "Group", "Activity"])
+    p.add_argument("--limit", "-n", type=int, default=50, help="how many (default 50)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--journal", "-j", help="journal name (default: the default journal)")
+    p.set_defaults(func=cmd_entities, needs_api=True)
+
+    p = sub.add_parser("entity", help="one entity's page: quotes, company, relationships")
+    p.add_argument("name", help="its name (or an old name), or its id")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--journal", "-j", help="journal name (default: the default journal)")
+    p.set_defaults(func=cmd_entity, needs_api=True)
+
+    p = sub.add_parser("search", help="entries and entities matching words (last one a prefix)")
+    p.add_argument("text", help="what to look for")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--journal", "-j", help="journal name (default: the default journal)")
+    p.set_defaults(func=cmd_search, needs_api=True)
+
+
+def cmd_entities(api: CharlieAPI, args: argparse.Namespace) -> int:
+    refs = api.entities(type=args.type, journal=args.journal, limit=args.limit)
+    if args.json:
+        print(
+            json.dumps(
+                [{"id": r.id, "name": r.name, "type": r.type, "entries": r.count} for r in refs]
+            )
+        )
+        return 0
+    for ref in refs:
+        print(f"{ref.count:>5}  {ref.type:<8}  {ref.name}")
+    return 0
+
+
+def cmd_entity(api: CharlieAPI, args: argparse.Namespace) -> int:
+    from backend.errors import NotFoundError
+
+    found = api.find_entity(args.name, journal=args.journal)
+    entity_id = found.id if found else args.name
+    try:
+        page = api.entity(entity_id, journal=args.journal)
+    except NotFoundError:
+        raise NotFoundError(f"No entity is called {args.name!r}.") from None
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "id": page.entity.id,
+                    "name": page.entity.name,
+                    "type": page.entity.type,
+                    "aliases": list(page.aliases),
+                    "entries": page.mention_count,
+                    "first": page.first_mention.isoformat() if page.first_mention else None,
+                    "last": page.last_mention.isoformat() if page.last_mention else None,
+                    "quotes": [
+                        {"entry": m.entry_id, "date": m.entry_at.isoformat(), "quote": m.quote}
+                        for m in page.mentions
+                    ],
+                    "appears_with": [
+                        {"name": r.name, "type": r.type, "entries": r.count}
+                        for r in page.appears_with
+                    ],
+                    "relationships": [
+                        {
+                            "kind": r.kind,
+                            "other": r.other.name,
+                            "outgoing": r.outgoing,
+                            "evidence": r.evidence,
+                            "entry": r.entry_id,
+                        }
+                        for r in page.relations
+                    ],
+                }
+            )
+        )
+        return 0
+    print(f"{page.entity.name} ({page.entity.type}) · {page.mention_count} entries")
+    if page.aliases:
+        print(f"also: {', '.join(page.aliases)}")
+    if page.first_mention and page.last_mention:
+        print(f"first {page.first_mention:%Y-%m-%d} · last {page.last_mention:%Y-%m-%d}")
+    for relation in page.relations:
+        arrow = (
+            f"{relation.kind} {relation.other.name}"
+            if relation.outgoing
+            else (f"{relation.other.name} {relation.kind} (this)")
+        )
+        print(f"  {arrow}")
+    if page.appears_with:
+        print("with: " + ", ".join(f"{r.name} ({r.count})" for r in page.appears_with))
+    for mention in page.mentions:
+        print(f"{mention.entry_at:%Y-%m-%d}  {mention.quote or mention.entry_title}")
+    return 0
+
+
+def cmd_search(api: CharlieAPI, args: argparse.Namespace) -> int:
+    results = api.search(args.text, journal=args.journal)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "entries": [
+                        {
+                            "id": h.entry.id,
+                            "date": h.entry.entry_at.isoformat(),
+                            "snippet": h.snippet,
+                        }
+                        for h in results.entries
+                    ],
+                    "entities": [
+                        {"id": r.id, "name": r.name, "type": r.type} for r in results.entities
+                    ],
+                }
+            )
+        )
+        return 0
+    for ref in results.entities:
+        print(f"{ref.type:<8}  {ref.name} ({ref.count})")
+    for hit in results.entries:
+        print(f"{hit.entry.id[:8]}  {hit.entry.entry_at:%Y-%m-%d}  {hit.snippet}")
+    if not results.entities and not results.entries:
+        print("Nothing found.")
+    return 0
