@@ -90,7 +90,7 @@ def entity_page(graph: Graph, entity_id: str, *, limit: int = 100) -> EntityPage
     return EntityPage(
         entity=EntityRef(entity_id, name, type_, count),
         aliases=tuple(split_list(aliases)),
-        is_self=bool(is_self),
+        is_self=is_self in (True, "true"),  # booleans come back as text
         mention_count=count,
         first_mention=from_epoch_and_offset(*first[0]) if first else None,
         last_mention=mentions[0].entry_at if mentions else None,
@@ -162,7 +162,7 @@ def search(graph: Graph, text: str, *, limit: int = 20) -> SearchResults:
     rows = graph.read(
         "CALL db.idx.fulltext.queryNodes('Episode', $q) YIELD node, score "
         "RETURN node.id, node.title, node.body, node.entry_at, node.utc_offset "
-        "ORDER BY score DESC, node.entry_at DESC LIMIT $limit",
+        "ORDER BY score DESC, node.entry_at DESC, node.id LIMIT $limit",
         {"q": query, "limit": limit},
     )
     words = [w.casefold() for w in _WORD.findall(text)]
@@ -179,7 +179,7 @@ def search(graph: Graph, text: str, *, limit: int = 20) -> SearchResults:
             "CALL db.idx.fulltext.queryNodes('Entity', $q) YIELD node, score "
             "OPTIONAL MATCH (e:Episode)-[:MENTIONS]->(node) "
             "RETURN node.id, node.name, node.type, count(e) AS c, score "
-            "ORDER BY score DESC, c DESC LIMIT $limit",
+            "ORDER BY score DESC, c DESC, node.name, node.id LIMIT $limit",
             {"q": query, "limit": limit},
         )
     ]

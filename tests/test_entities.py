@@ -91,6 +91,9 @@ def test_the_author_is_one_i_per_journal(api: CharlieAPI) -> None:
     me = entity(api, "I")
     page = api.entity(me.id)
     assert me.id == "self" and page.is_self and page.mention_count == 2
+    api.add_entry("with [[Person:Noor]].")
+    enrich_all(api)
+    assert not api.entity(entity(api, "Noor").id).is_self
 
 
 def test_relationships_with_evidence_on_entity_pages(api: CharlieAPI) -> None:

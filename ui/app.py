@@ -32,11 +32,12 @@ from backend.api import CharlieAPI
 from backend.errors import CharlieError
 from ui.dialogs.error import ErrorDialog
 from ui.dialogs.help import HelpScreen, binding_sections
-from ui.messages import EntriesChanged, JournalRenamed, QueueChanged
+from ui.messages import EntriesChanged, EntryEnriched, GraphChanged, JournalRenamed, QueueChanged
 from ui.queue_data import EntryTitles, QueueStatus, load_status
 from ui.screens.dead_jobs import DeadJobsScreen
 from ui.screens.editor import EditorScreen
 from ui.screens.home import HomeScreen
+from ui.screens.import_screen import ImportScreen
 from ui.screens.job_detail import JobDetailScreen
 from ui.screens.queue import QueueScreen
 from ui.screens.settings import SettingsScreen
@@ -56,7 +57,12 @@ CSS_FILES: list[str | PurePath] = [
     _HERE / "screens" / "dead_jobs.tcss",
     _HERE / "screens" / "job_detail.tcss",
     _HERE / "screens" / "settings.tcss",
+    _HERE / "screens" / "import_screen.tcss",
+    _HERE / "screens" / "entity.tcss",
+    _HERE / "screens" / "search.tcss",
+    _HERE / "screens" / "period.tcss",
     _HERE / "dialogs" / "dialogs.tcss",
+    _HERE / "dialogs" / "graph_dialogs.tcss",
 ]
 
 
@@ -66,6 +72,28 @@ when they wait for the app to settle)."""
 WORK_SCREENS = (QueueScreen, DeadJobsScreen, JobDetailScreen, SettingsScreen)
 """Screens about background work: opening another one replaces them, so going back
 and forth between them never piles up screens."""
+
+
+GRAPH_SCREENS = {
+    "open_search": "SearchScreen",
+    "open_period": "PeriodScreen",
+    "open_blocked": "BlockedNames",
+}
+"""The knowledge-graph screens, by the action that opens them. They are imported on first
+use (the home screen does not need them, and start-up time counts), so they are told
+apart by class name."""
+
+
+def enriched_entry(event: dict[str, object]) -> str | None:
+    """The entry id of a job event that says an enrichment was committed, else None.
+
+    Enrichment job ids are ``enrich:<journal id>:<entry id>`` and entry ids are unique
+    across journals, so the last part is enough.
+    """
+    job = event.get("job")
+    if event.get("event") != "done" or not isinstance(job, str) or not job.startswith("enrich:"):
+        return None
+    return job.rsplit(":", 1)[-1] or None
 
 
 def system_clock() -> datetime:
@@ -87,6 +115,12 @@ class CharlieApp(App[None]):
         Binding("f3", "open_dead", "Dead jobs", show=False),
         Binding("comma", "open_settings", "Settings", key_display=",", show=False),
         Binding("f4", "open_settings", "Settings", show=False),
+        Binding("f7", "open_import", "Import", show=False),
+        # Shown in the home screen's footer (a binding there); here for every other screen.
+        Binding("slash", "open_search", "Search", key_display="/", show=False),
+        Binding("f5", "open_search", "Search", show=False),
+        Binding("f6", "open_period", "Month", show=False),
+        Binding("f8", "open_blocked", "Blocked names", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         # F1 too, because ? types a question mark while a text field has the focus.
         Binding("f1", "help", "Help"),
@@ -214,6 +248,11 @@ class CharlieApp(App[None]):
             # The backend yields {} about once a second when nothing happens, so a
             # burst's last events are posted at most a second late.
             for event in self.api.events(self._events_stop):
+                entry_id = enriched_entry(event)
+                if entry_id is not None:
+                    # Not coalesced like the queue readings: the reader showing this
+                    # entry needs to know that it, in particular, was read.
+                    self.post_message(EntryEnriched(entry_id))
                 pending = pending or bool(event)
                 if pending and time.monotonic() - last_post >= self.EVENT_GAP_SECONDS:
                     pending, last_post = False, time.monotonic()
@@ -225,6 +264,16 @@ class CharlieApp(App[None]):
                     # (if the database is gone already, the TTL clears it).
                     self.api.set_editing(False)
                     self._editing_sent = False
+
+    def on_entry_enriched(self, message: EntryEnriched) -> None:
+        """Tell every open screen that an entry's connections are in the graph."""
+        for screen in self.screen_stack:
+            screen.post_message(EntryEnriched(message.entry_id))
+
+    def on_graph_changed(self, message: GraphChanged) -> None:
+        """Tell every open screen that the graph was corrected by hand."""
+        for screen in self.screen_stack:
+            screen.post_message(GraphChanged())
 
     def on_charlie_app_queue_event(self, message: QueueEvent) -> None:
         """Jobs moved: read the queue again."""
@@ -242,7 +291,9 @@ class CharlieApp(App[None]):
         """Keep the reading for the indicators and tell the screen on top."""
         self._background_failing = False
         self.queue_status = message.status
-        self.screen.post_message(QueueChanged(message.status))
+        # A reading can land while the app shuts down, after its screens are gone.
+        if self.screen_stack:
+            self.screen.post_message(QueueChanged(message.status))
         self._status_reader.done()
 
     def report_editing(self, editing: bool) -> None:
@@ -285,8 +336,11 @@ class CharlieApp(App[None]):
             "open_queue": QueueScreen,
             "open_dead": DeadJobsScreen,
             "open_settings": SettingsScreen,
+            "open_import": ImportScreen,
         }.get(action)
         if target is not None and isinstance(self.screen, target):
+            return False
+        if GRAPH_SCREENS.get(action) == type(self.screen).__name__:
             return False
         return True
 
@@ -309,6 +363,29 @@ class CharlieApp(App[None]):
     def action_open_settings(self) -> None:
         """Show the settings."""
         self._open(SettingsScreen())
+
+    def action_open_import(self) -> None:
+        """Import entries from another journaling app or a folder of files."""
+        self._open(ImportScreen())
+
+    def action_open_search(self) -> None:
+        """Search entries and names."""
+        from ui.screens.search import SearchScreen
+
+        self._open(SearchScreen())
+
+    def action_open_period(self) -> None:
+        """Show who and what appeared this month."""
+        from ui.screens.period import PeriodScreen
+
+        self._open(PeriodScreen())
+
+    def action_open_blocked(self) -> None:
+        """List the names that are never picked out of entries."""
+        from ui.dialogs.blocked import BlockedNames
+
+        if not isinstance(self.screen, BlockedNames):
+            self.push_screen(BlockedNames())
 
     def action_help(self) -> None:
         """Show every key that works here, read from the bindings."""

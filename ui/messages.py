@@ -43,3 +43,28 @@ class QueueChanged(Message):
         super().__init__()
         self.status = status
         """The reading the app just took."""
+
+
+# Both messages below are posted to the app, which hands them on to every open screen;
+# they must not bubble, or each screen would hand them back up to the app again.
+
+
+class GraphChanged(Message, bubble=False):
+    """Entities were renamed, merged, unlinked, deleted, blocked or unblocked by hand.
+
+    Post it to the app, which passes it to every open screen: screens that show the
+    knowledge graph load it again (at once if on top, else when they show again).
+    """
+
+
+class EntryEnriched(Message, bubble=False):
+    """An entry's enrichment finished (a job event), so its connections are in the graph.
+
+    The app posts it to every open screen; the reader showing that entry reloads its
+    connections, and views of the whole graph catch up.
+    """
+
+    def __init__(self, entry_id: str) -> None:
+        super().__init__()
+        self.entry_id = entry_id
+        """The entry whose enrichment was committed."""

@@ -33,8 +33,11 @@ class HomeScreen(BackendWorkers, Screen[None]):
         Binding("n", "new", "New"),
         Binding("e", "edit", "Edit"),
         Binding("d", "delete", "Delete"),
-        Binding("r", "reenrich", "Re-enrich"),
+        Binding("r", "reenrich", "Re-enrich", show=False),
         Binding("j", "journals", "Journals"),
+        Binding("/", "app.open_search", "Search"),
+        Binding("p", "app.open_period", "Month"),
+        Binding("i", "app.open_import", "Import"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -88,7 +91,7 @@ class HomeScreen(BackendWorkers, Screen[None]):
         yield CharlieHeader()
         yield EntryList(id="entries")
         yield Static(id="home-empty", markup=False)
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P still opens it; room for keys.
 
     def on_mount(self) -> None:
         self.reload()

@@ -1,21 +1,33 @@
-"""Read one entry as rendered Markdown and step to the entries around it."""
+"""Read one entry as rendered Markdown and step to the entries around it.
+
+The names of the entry's entities are links in the text, and a sidebar lists its
+connections (entities by type, relationships); both open entity pages. The sidebar
+loads again when the entry's enrichment finishes while it is on screen.
+"""
 
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, get_current_worker
 
-from backend.models import Entry
+from backend.models import EntityRef, Entry, EntryEntities
 from ui import timeline
 from ui.dialogs.confirm_delete import ConfirmDelete
-from ui.messages import EntriesChanged
+from ui.dialogs.graph_confirm import confirm_remove
+from ui.messages import EntriesChanged, EntryEnriched, GraphChanged, QueueChanged
 from ui.screens.editor import EditorScreen
+from ui.screens.entity import EntityScreen
+from ui.widgets.connections import Connections
+from ui.widgets.entity_list import EntityList
+from ui.widgets.entity_markdown import EntityMarkdown, link_entities
+from ui.widgets.live_reload import LiveReload
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
@@ -37,16 +49,35 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         Binding("right_square_bracket", "newer", "Newer", key_display="]"),
         Binding("p", "older", "Older", show=False),
         Binding("n", "newer", "Newer", show=False),
+        Binding("c", "toggle_connections", "Connections"),
     ]
 
     class Loaded(Message):
-        """An entry and the ids of its neighbours arrived."""
+        """An entry, the ids of its neighbours and its connections arrived."""
 
-        def __init__(self, entry: Entry, older: str | None, newer: str | None) -> None:
+        def __init__(
+            self, entry: Entry, older: str | None, newer: str | None, connections: EntryEntities
+        ) -> None:
             super().__init__()
             self.entry = entry
             self.older = older
             self.newer = newer
+            self.connections = connections
+
+    class ConnectionsLoaded(Message):
+        """An entry's connections arrived (read again after a change)."""
+
+        def __init__(self, entry_id: str, connections: EntryEntities) -> None:
+            super().__init__()
+            self.entry_id = entry_id
+            self.connections = connections
+
+    class Removed(Message):
+        """An entity was unlinked from the entry on screen."""
+
+        def __init__(self, entity: EntityRef) -> None:
+            super().__init__()
+            self.entity = entity
 
     class Deleted(Message):
         """The entry on screen was deleted."""
@@ -68,26 +99,40 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         """The id of the entry shown (or being fetched)."""
         self.entry: Entry | None = None
         """The entry shown, once it has arrived."""
+        self.connections: EntryEntities | None = None
+        """The entry's connections as last loaded."""
         self._older: str | None = None
         self._newer: str | None = None
+        self._live = LiveReload(self, self._load_connections)
+        self._counts: dict[str, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield CharlieHeader()
         with Vertical(id="reader-head"):
             yield Static(id="reader-title", markup=False)
             yield Static(id="reader-date", markup=False)
-        with VerticalScroll(id="reader-scroll"):
-            yield Markdown(id="reader-body")
-        yield Footer()
+        with Horizontal(id="reader-main"):
+            with VerticalScroll(id="reader-scroll"):
+                yield EntityMarkdown(id="reader-body")
+            with Vertical(id="reader-side"):
+                yield Label("Connections", id="reader-side-title")
+                yield Connections(id="reader-connections")
+        yield Footer(show_command_palette=False)  # Ctrl+P still opens it; room for keys.
 
     def on_mount(self) -> None:
         self.sub_title = self.charlie.journal
         self.show(self.entry_id)
 
+    @property
+    def sidebar(self) -> Connections:
+        """The connections sidebar."""
+        return self.query_one(Connections)
+
     def show(self, entry_id: str) -> None:
         """Fetch and show another entry."""
         self.entry_id = entry_id
         self.query_one("#reader-scroll").loading = True
+        self.sidebar.loading = True
         self._load(entry_id)
 
     @work(thread=True, exclusive=True, group="reader-load", exit_on_error=False)
@@ -95,8 +140,9 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         journal = self.charlie.journal
         entry = self.api.get_entry(entry_id, journal=journal)
         older, newer = self.api.neighbours(entry_id, journal=journal)
+        connections = self.api.entry_entities(entry_id, journal=journal)
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(entry, older, newer))
+            self.post_message(self.Loaded(entry, older, newer, connections))
 
     async def on_reader_screen_loaded(self, message: Loaded) -> None:
         """Render the entry that arrived."""
@@ -112,15 +158,103 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         date.update(when)
         date.display = bool(entry.title)
         scroll = self.query_one("#reader-scroll", VerticalScroll)
-        await self.query_one("#reader-body", Markdown).update(entry.body)
+        await self._show_connections(message.connections)
         scroll.scroll_home(animate=False)
         scroll.loading = False
         scroll.focus()
         self.refresh_bindings()
 
+    async def _show_connections(self, connections: EntryEntities) -> None:
+        """Fill the sidebar and link the entities' names in the text."""
+        self.connections = connections
+        self.sidebar.loading = False
+        self.sidebar.show(connections)
+        if self.entry is not None:
+            body = self.query_one("#reader-body", EntityMarkdown)
+            source = link_entities(self.entry.body, connections.mentions)
+            if source != body.source:
+                await body.update(source)
+
+    @work(thread=True, group="reader-connections", exit_on_error=False)
+    def _load_connections(self) -> None:
+        entry_id = self.entry_id
+        connections = self.api.entry_entities(entry_id, journal=self.charlie.journal)
+        self.post_message(self.ConnectionsLoaded(entry_id, connections))
+
+    async def on_reader_screen_connections_loaded(self, message: ConnectionsLoaded) -> None:
+        """Show connections read again, unless the user has moved to another entry."""
+        self._live.done()
+        if message.entry_id == self.entry_id and self.entry is not None:
+            await self._show_connections(message.connections)
+
     def worker_failed(self, worker: Worker[object]) -> None:
         """Stop the spinner; what is on screen stays."""
         self.query_one("#reader-scroll").loading = False
+        self.sidebar.loading = False
+        if worker.group == "reader-connections":
+            self._live.done()
+
+    def on_entry_enriched(self, message: EntryEnriched) -> None:
+        """This entry's enrichment finished: its connections are new."""
+        if message.entry_id == self.entry_id:
+            self._live.changed()
+
+    def on_graph_changed(self, message: GraphChanged) -> None:
+        """A correction (a rename, a merge, a removal) may change what is linked here."""
+        self._live.changed()
+
+    def on_queue_changed(self, message: QueueChanged) -> None:
+        """Jobs moved on. Events name the entry they finished, but one can be missed, so
+        any change in the job counts also reads the (small) connections again."""
+        counts = message.status.counts
+        if self._counts is not None and counts != self._counts:
+            self._live.changed()
+        self._counts = counts
+
+    def on_screen_resume(self, event: ScreenResume) -> None:
+        """Catch up on changes made while another screen was on top."""
+        self._live.resumed()
+
+    # -- connections -------------------------------------------------------------------
+
+    def on_entity_markdown_entity_clicked(self, message: EntityMarkdown.EntityClicked) -> None:
+        """A name in the text was clicked: open its page."""
+        self.app.push_screen(EntityScreen(message.entity_id))
+
+    @on(EntityList.Chosen, "#reader-connections")
+    def _open_entity(self, event: EntityList.Chosen) -> None:
+        if event.row.target is not None:
+            self.app.push_screen(EntityScreen(event.row.target))
+
+    def action_toggle_connections(self) -> None:
+        """Show or hide the connections sidebar."""
+        side = self.query_one("#reader-side")
+        side.display = not side.display
+        if not side.display and self.sidebar.has_focus:
+            self.query_one("#reader-scroll").focus()
+
+    def on_connections_remove_requested(self, message: Connections.RemoveRequested) -> None:
+        """Unlink an entity from this entry, after asking."""
+        entry = self.entry
+        if entry is None:
+            return
+        entity = message.entity
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._remove(entry.id, entity)
+
+        self.app.push_screen(confirm_remove(entity, entry.display_title or "this entry"), answered)
+
+    @work(thread=True, group="reader-remove", exit_on_error=False)
+    def _remove(self, entry_id: str, entity: EntityRef) -> None:
+        self.api.remove_entity_from_entry(entry_id, entity.id, journal=self.charlie.journal)
+        self.post_message(self.Removed(entity))
+
+    def on_reader_screen_removed(self, message: Removed) -> None:
+        """Confirm; every view of the graph (this sidebar too) reads it again."""
+        self.notify(f"Removed “{message.entity.name}” from this entry")
+        self.app.post_message(GraphChanged())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dim keys that cannot do anything (no older entry, nothing loaded yet)."""

@@ -35,6 +35,17 @@ FIELDS = {
 """The numeric settings on this screen: key -> (label, what it means)."""
 
 RESTART_NOTE = "Saved to the config file. These apply the next time Charlie starts."
+MODEL_NOTE = "Read-only here: choose with “charlie model use”."
+
+
+def model_text(settings: Settings) -> str:
+    """Which model the active extractor uses, in a line: a model file or name for
+    llama_cpp, the model and server for openai_compat, nothing for the offline ones."""
+    if settings.extractor == "llama_cpp":
+        return settings.model or "none chosen yet"
+    if settings.extractor == "openai_compat":
+        return f"{settings.openai_model or 'none chosen yet'} at {settings.openai_base_url}"
+    return "none needed (no model)"
 
 
 def number_text(value: float) -> str:
@@ -88,13 +99,14 @@ class SettingsScreen(BackendWorkers, Screen[None]):
                 yield Label("Inference", classes="settings-label")
                 yield Switch(id="settings-inference", animate=False)
                 yield Static(id="settings-inference-note", classes="settings-note")
+            yield Label("Extraction", classes="settings-section")
             with Horizontal(classes="settings-row"):
                 yield Label("Extractor", classes="settings-label")
                 yield Static(id="settings-extractor", markup=False)
-                yield Static(
-                    "Read-only here: set “extractor” in the config file.",
-                    classes="settings-note",
-                )
+                yield Static(MODEL_NOTE, classes="settings-note", markup=False)
+            with Horizontal(classes="settings-row"):
+                yield Label("Model", classes="settings-label")
+                yield Static(id="settings-model", markup=False)
             yield Label("Worker limits", classes="settings-section")
             for key, (label, meaning) in FIELDS.items():
                 with Horizontal(classes="settings-row"):
@@ -113,6 +125,7 @@ class SettingsScreen(BackendWorkers, Screen[None]):
         self.sub_title = "Settings"
         settings = self.api.settings
         self.query_one("#settings-extractor", Static).update(settings.extractor)
+        self.query_one("#settings-model", Static).update(model_text(settings))
         self._show_saved(settings)
         for box in self.query(Input):
             box.cursor_blink = self.app.animation_level != "none"
