@@ -45,9 +45,11 @@ _GROUP_NOUNS = (
 _PLACE_CUE = re.compile(rf"\b(?:at|in|to|from|near|visited|visiting)\s+(?:the\s+)?({_NAME})")
 _HONORIFIC_NAME = re.compile(rf"\b({_HONORIFIC}\s+{_NAME_WORD})")
 _KIN = re.compile(r"\b(?:my\s+)?(" + "|".join(_KINSHIP) + r")\b", re.IGNORECASE)
+# Only "the" and the group nouns ignore case: a name before "team" must be capitalised,
+# or "about the book club" would read as one group's name.
 _GROUP = re.compile(
-    rf"\b(?:the\s+)((?:[A-Za-z]+\s+){{0,2}}(?:{_GROUP_NOUNS}))\b|\b({_NAME}\s+(?:{_GROUP_NOUNS}))\b",
-    re.IGNORECASE,
+    rf"\b(?i:the)\s+((?:[A-Za-z]+\s+){{0,2}}(?i:{_GROUP_NOUNS}))\b"
+    rf"|\b({_NAME}\s+(?i:{_GROUP_NOUNS}))\b"
 )
 _ACTIVITY = re.compile(
     r"\b(?i:went|go|goes|going|love|loves|enjoy|enjoyed|enjoys|started|start|tried)\s+"

@@ -59,3 +59,7 @@ def test_unknown_extractor_lists_the_installed_ones() -> None:
 
     with pytest.raises(UnknownExtractorError, match="Installed: .*rules, scripted"):
         load_extractor("gpt-9")
+
+
+def test_a_group_name_before_a_group_noun_must_be_capitalised() -> None:
+    assert found("Mom called about the book club.") == {("Book club", "Group"), ("Mom", "Person")}
