@@ -86,7 +86,8 @@ class Settings:
     entries are split into pieces that fit and the results merged."""
 
     model_threads: int = 0
-    """CPU threads for the ``llama_cpp`` extractor; 0 means one per core."""
+    """CPU threads for the ``llama_cpp`` extractor; 0 means one per core but one (that
+    one is left to the app, so typing stays smooth while the model works)."""
 
     openai_base_url: str = "http://127.0.0.1:11434/v1"
     """The ``openai_compat`` extractor's server (Ollama, llama-server, LM Studio, …)."""

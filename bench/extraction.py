@@ -51,7 +51,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=4, help="entries per round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=0, help="model_threads (0: one per core)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="model_threads (0: the default, one per core but one)",
+    )
     parser.add_argument("--max-entities", type=int, default=5)
     args = parser.parse_args()
     entries = (ENTRIES * 10)[: args.entries]
@@ -145,7 +150,7 @@ def main() -> int:
         extractor.unload()
 
     mean = {name: statistics.fmean(times) for name, times in samples.items()}
-    threads = args.threads or "one per core"
+    threads = args.threads or "default (one per core but one)"
     print(f"gemma 270M Q4_K_M, threads: {threads}, {len(entries)} entries x {args.rounds} rounds")
     print(f"model load {load_seconds:.2f} s; shared prefix {prefix} tokens; ", end="")
     print(f"reply {statistics.fmean(tokens):.0f} tokens per entry on average")

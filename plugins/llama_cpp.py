@@ -36,8 +36,9 @@ MIN_PIECE_TOKENS = 128
 
 
 def model_threads(settings: Settings) -> int:
-    """CPU threads for llama.cpp: the setting, or one per core when it is 0."""
-    return settings.model_threads or os.cpu_count() or 1
+    """CPU threads for llama.cpp: the setting, or when it is 0 one per core but one,
+    which is left to the app so typing stays smooth while the model works."""
+    return settings.model_threads or max(1, (os.cpu_count() or 1) - 1)
 
 
 def release_freed_memory() -> None:
