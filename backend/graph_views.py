@@ -39,12 +39,12 @@ def entity_page(graph: Graph, entity_id: str, *, limit: int = 100) -> EntityPage
     rows = graph.read(
         "MATCH (n:Entity {id: $id}) OPTIONAL MATCH (e:Episode)-[:MENTIONS]->(n) "
         "RETURN n.name, n.type, reduce(s = '', a IN coalesce(n.aliases, []) | s + a + $sep), "
-        "coalesce(n.is_self, false), count(e)",
+        "coalesce(n.is_self, false), count(e), min(e.entry_at)",
         {"id": entity_id, "sep": SEP},
     )
     if not rows:
         raise NotFoundError(f"There is no entity {entity_id} in this journal.")
-    name, type_, aliases, is_self, count = rows[0]
+    name, type_, aliases, is_self, count, first_at = rows[0]
     mentions = [
         _mention(r)
         for r in graph.read(
@@ -55,11 +55,17 @@ def entity_page(graph: Graph, entity_id: str, *, limit: int = 100) -> EntityPage
             {"id": entity_id, "sep": SEP, "limit": limit},
         )
     ]
-    first = graph.read(
-        "MATCH (e:Episode)-[:MENTIONS]->(:Entity {id: $id}) "
-        "RETURN e.entry_at, e.utc_offset ORDER BY e.entry_at ASC LIMIT 1",
-        {"id": entity_id},
-    )
+    first = None
+    if mentions and len(mentions) == count:
+        first = mentions[-1].entry_at
+    elif first_at is not None:
+        # Found through the entry_at index, not by sorting every mention again.
+        offset = graph.read(
+            "MATCH (e:Episode) WHERE e.entry_at = $at AND (e)-[:MENTIONS]->(:Entity {id: $id}) "
+            "RETURN e.utc_offset LIMIT 1",
+            {"id": entity_id, "at": first_at},
+        )
+        first = from_epoch_and_offset(first_at, offset[0][0] if offset else 0)
     appears_with = [
         EntityRef(r[0], r[1], r[2], r[3])
         for r in graph.read(
@@ -92,7 +98,7 @@ def entity_page(graph: Graph, entity_id: str, *, limit: int = 100) -> EntityPage
         aliases=tuple(split_list(aliases)),
         is_self=is_self in (True, "true"),  # booleans come back as text
         mention_count=count,
-        first_mention=from_epoch_and_offset(*first[0]) if first else None,
+        first_mention=first,
         last_mention=mentions[0].entry_at if mentions else None,
         mentions=mentions,
         appears_with=appears_with,

@@ -278,3 +278,20 @@ def test_a_name_blocked_while_the_worker_reads_the_entry_stays_out(
     wait_state(api, entry.id, "done")
     assert names(api, entry.id) == {("Ros", "Person")}
     assert api.find_entity("Quinn") is None
+
+
+def test_first_and_last_mention_keep_their_offsets_beyond_the_page(api: CharlieAPI) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    lisbon = timezone(timedelta(hours=1))
+    oldest = datetime(2023, 1, 2, 9, 30, tzinfo=lisbon)
+    api.add_entry("[[Person:Ola]] first.", entry_at=oldest)
+    api.add_entry("[[Person:Ola]] later.", entry_at=datetime(2024, 5, 1, tzinfo=UTC))
+    newest = datetime(2025, 6, 1, 8, tzinfo=timezone(timedelta(hours=-7)))
+    api.add_entry("[[Person:Ola]] last.", entry_at=newest)
+    enrich_all(api)
+    ola = entity(api, "Ola")
+    for limit in (1, 100):  # the oldest is on the page only with the larger limit
+        page = api.entity(ola.id, limit=limit)
+        assert page.first_mention == oldest and page.first_mention.utcoffset() == timedelta(hours=1)
+        assert page.last_mention == newest and page.mention_count == 3

@@ -51,7 +51,11 @@ def model_settings(model: Path | str, **changes: object) -> Settings:
 
 
 def rss_mb() -> float:
-    status = Path("/proc/self/status").read_text()
+    return process_rss_mb("self")
+
+
+def process_rss_mb(pid: int | str) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
     match = re.search(r"VmRSS:\s+(\d+) kB", status)
     assert match, status
     return int(match.group(1)) / 1024
@@ -155,3 +159,16 @@ def test_worker_subprocess_extracts_with_the_real_model(
     assert supervisor.status.restarts == 0
     mentions = mentioned_names(api.store.graph(api.journal()), entry.id)
     assert len(mentions) <= MAX_ENTITIES
+    # Switching inference off makes the worker unload the model: its RSS must fall.
+    assert supervisor.process is not None
+    pid = supervisor.process.pid
+    loaded = process_rss_mb(pid)
+    api.set_inference(False)
+    wait_until(
+        lambda: not any(w["model_loaded"] for w in api.workers()),
+        timeout=30,
+        what="the worker to unload its model after inference was switched off",
+    )
+    unloaded = process_rss_mb(pid)
+    assert supervisor.process.pid == pid  # the same worker, not a restarted one
+    assert unloaded < loaded - 100, f"worker RSS {loaded:.0f} MB -> {unloaded:.0f} MB"
