@@ -40,10 +40,13 @@ KNOWN_ENTITIES = (
     "MATCH (n:Entity) RETURN n.id, n.type, n.name, n.key, "
     "reduce(s = '', a IN coalesce(n.aliases, []) | s + a + $sep)"
 )
-_CLEAR = (
-    "MATCH (e:Episode {id: $id}) OPTIONAL MATCH (e)-[m:MENTIONS]->(n) DELETE m "
-    "WITH DISTINCT e MATCH (:Entity)-[r:RELATES {episode: $id}]->(:Entity) DELETE r"
+# An entry's relationships always start at an entity it mentions, so they are found
+# through its mentions rather than by scanning every relationship in the journal.
+_CLEAR_RELATIONS = (
+    "MATCH (:Episode {id: $id})-[:MENTIONS]->(:Entity)-[r:RELATES {episode: $id}]->(:Entity) "
+    "DELETE r"
 )
+_CLEAR_MENTIONS = "MATCH (:Episode {id: $id})-[m:MENTIONS]->() DELETE m"
 _LINK_KNOWN = (
     "MATCH (e:Episode {id: $id, content_hash: $hash}) UNWIND $items AS x "
     "MATCH (n:Entity {id: x.id}) CREATE (e)-[:MENTIONS {quote: x.quote, names: x.names}]->(n)"
@@ -239,7 +242,8 @@ def queue_enrichment(pipe: redis.client.Pipeline, journal_id: str, plan: Plan) -
     nothing is linked."""
     graph = Graph(pipe, graph_key(journal_id))
     ids = {"id": plan.entry_id, "hash": plan.content_hash}
-    pipe.execute_command(*graph.command(_CLEAR, {"id": plan.entry_id}))
+    pipe.execute_command(*graph.command(_CLEAR_RELATIONS, {"id": plan.entry_id}))
+    pipe.execute_command(*graph.command(_CLEAR_MENTIONS, {"id": plan.entry_id}))
     known = [m for m in plan.mentions if not m.new]
     if known:
         links = [{"id": m.entity_id, "quote": m.quote, "names": m.names} for m in known]

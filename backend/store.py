@@ -310,6 +310,14 @@ class Store:
         with whatever ``also`` queues. True if it existed; deleting twice is harmless."""
         graph = self.graph(journal)
         with self.client.pipeline(transaction=True) as pipe:
+            # Its relationships go too, even between entities other entries mention.
+            pipe.execute_command(
+                *graph.command(
+                    "MATCH (:Episode {id: $id})-[:MENTIONS]->(:Entity)"
+                    "-[r:RELATES {episode: $id}]->(:Entity) DELETE r",
+                    {"id": entry_id},
+                )
+            )
             pipe.execute_command(
                 *graph.command(
                     "MATCH (e:Episode {id: $id}) DETACH DELETE e RETURN count(e)",
@@ -320,7 +328,7 @@ class Store:
             if also is not None:
                 also(pipe, entry_id, "")
             replies = pipe.execute()
-        rows = rows_of(replies[0])
+        rows = rows_of(replies[1])
         return bool(rows and rows[0][0])
 
     def get_entry(self, journal: Journal, entry_id: str) -> Entry:

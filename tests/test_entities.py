@@ -210,6 +210,18 @@ def test_deleting_entries_prunes_entities_and_relationships(api: CharlieAPI) -> 
     graph_is_clean(api)
 
 
+def test_deleting_an_entry_removes_its_relationships_between_surviving_entities(
+    api: CharlieAPI,
+) -> None:
+    stating = api.add_entry("[[Person:Ivy -KNOWS-> Person:Jay]].")
+    api.add_entry("[[Person:Ivy]] and [[Person:Jay]] again.")
+    enrich_all(api)
+    assert [r.kind for r in api.entity(entity(api, "Ivy").id).relations] == ["KNOWS"]
+    api.delete_entry(stating.id)
+    assert api.entity(entity(api, "Ivy").id).relations == []
+    graph_is_clean(api)
+
+
 def test_block_removes_and_stops_extraction_until_unblocked(api: CharlieAPI) -> None:
     entry = api.add_entry("walked with [[Person:Monday]] and [[Person:Rex]].")
     enrich_all(api)
