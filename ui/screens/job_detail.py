@@ -103,6 +103,11 @@ class JobDetailScreen(BackendWorkers, Screen[None]):
     def on_job_detail_screen_gone(self, message: Gone) -> None:
         """Nothing left to show."""
         self._reader.done()
+        # Two readings can both find the job gone (a refresh and the discard's own
+        # event); only the first may close this screen, or the second would close the
+        # screen beneath it.
+        if not self.is_current:
+            return
         self.notify("This job no longer exists.")
         self.dismiss(None)
 
