@@ -24,7 +24,7 @@ from ui.dialogs.merge_entity import MergePicker
 from ui.dialogs.rename_entity import RenameEntity
 from ui.messages import EntryEnriched, GraphChanged
 from ui.widgets import graph_text
-from ui.widgets.entity_list import EntityList, Row, note_row
+from ui.widgets.entity_list import EntityList, Row, entity_row, note_row
 from ui.widgets.live_reload import LiveReload
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
@@ -50,14 +50,7 @@ def mention_rows(page: EntityPage) -> Iterator[Row]:
 def company_rows(page: EntityPage) -> Iterator[Row]:
     """Who and what shares entries with the entity, most shared first."""
     for ref in page.appears_with:
-        yield Row(
-            ref.id,
-            Content.assemble(
-                (ref.name, "bold"),
-                (f"  {ref.type} · {graph_text.entries_count(ref.count)}", graph_text.MUTED),
-            ),
-            ref.id,
-        )
+        yield entity_row(ref)
     if not page.appears_with:
         yield note_row("none", "Nobody and nothing else yet.")
 

@@ -26,7 +26,7 @@ from ui import timeline
 from ui.messages import EntryEnriched, GraphChanged
 from ui.screens.entity import EntityScreen
 from ui.widgets import graph_text
-from ui.widgets.entity_list import EntityList, Row, note_row
+from ui.widgets.entity_list import EntityList, Row, entity_row, note_row
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
@@ -60,14 +60,7 @@ def entry_rows(results: SearchResults) -> Iterator[Row]:
 def entity_rows(results: SearchResults) -> Iterator[Row]:
     """One row per matching entity: name, type and how many entries mention it."""
     for ref in results.entities:
-        yield Row(
-            ref.id,
-            Content.assemble(
-                (ref.name, "bold"),
-                (f"  {ref.type} · {graph_text.entries_count(ref.count)}", graph_text.MUTED),
-            ),
-            ref.id,
-        )
+        yield entity_row(ref)
     if not results.entities:
         yield note_row("none", "No name matches.")
 

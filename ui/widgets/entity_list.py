@@ -18,6 +18,9 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from backend.models import EntityRef
+from ui.widgets import graph_text
+
 
 @dataclass(frozen=True)
 class Row:
@@ -36,6 +39,18 @@ class Row:
 def heading_row(key: str, text: str) -> Row:
     """A heading (a disabled row) over the rows that follow."""
     return Row(key, Content.styled(text, "bold $accent"))
+
+
+def entity_row(ref: EntityRef) -> Row:
+    """An entity with its type and how many entries mention it; opens its page."""
+    return Row(
+        ref.id,
+        Content.assemble(
+            (ref.name, "bold"),
+            (f"  {ref.type} · {graph_text.entries_count(ref.count)}", graph_text.MUTED),
+        ),
+        ref.id,
+    )
 
 
 def note_row(key: str, text: str) -> Row:
