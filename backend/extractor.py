@@ -91,6 +91,11 @@ class Extractor(ABC):
     def loaded(self) -> bool:
         return True
 
+    def runtime_info(self) -> dict[str, object]:
+        """Facts about what runs the extractor, for `charlie doctor` (e.g. a native
+        library's build); empty when there is nothing to tell."""
+        return {}
+
     @abstractmethod
     def extract(self, text: str) -> Extraction:
         """The entities in ``text``. Raise ExtractorUnavailable if it cannot work at all;

@@ -229,6 +229,11 @@ class LlamaCppExtractor(Extractor):
         self._piece_tokens = 0
         self.model_path: Path | None = None
         self.load_seconds = 0.0
+        self._runtime: dict[str, object] = {}
+
+    def runtime_info(self) -> dict[str, object]:
+        """The llama.cpp build's CPU features and the model file (after load())."""
+        return dict(self._runtime)
 
     @property
     def loaded(self) -> bool:
@@ -244,6 +249,11 @@ class LlamaCppExtractor(Extractor):
             path = model_sources.resolve(self.settings.model, self.settings)
         except CharlieError as exc:
             raise ExtractorUnavailable(str(exc)) from None
+        from plugins import llama_runtime
+
+        # A build that would crash here (AMX, or instructions this CPU lacks) is refused
+        # before any model code runs: the queue pauses with the fix instead.
+        self._runtime = {**llama_runtime.check_build(), "model_path": str(path)}
         started = time.perf_counter()
         try:
             from llama_cpp import Llama
