@@ -12,9 +12,21 @@ import pytest
 from backend.api import CharlieAPI
 from backend.settings import Settings, load_settings
 from backend.supervisor import Supervisor
+from tests.isolation import run_in_child
 from tests.procs import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Tests marked ``real_model`` run their body in a forked child (tests/isolation.py)."""
+    if pyfuncitem.get_closest_marker("real_model") is None:
+        return None
+    test = pyfuncitem.obj
+    args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    run_in_child(lambda: test(**args), what=pyfuncitem.nodeid)
+    return True
 
 
 @pytest.fixture(autouse=True)

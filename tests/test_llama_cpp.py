@@ -3,7 +3,9 @@
 It is a base model, so what it finds is poor; these tests prove the path: it loads,
 every reply fits the output schema (even for hostile entries), caps hold, unloading
 gives the memory back, and a real worker subprocess commits an extraction with it.
-Model loads are few on purpose: the CI machine has two cores.
+Model loads are few on purpose: the CI machine has two cores. Tests that load the model
+in this process are marked ``real_model``: their bodies run in a forked child, so a
+crash in llama.cpp fails that test with the signal's name instead of ending the run.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from backend.settings import Settings, load_settings
 from backend.supervisor import Supervisor
 from plugins.llama_cpp import LlamaCppExtractor
 from plugins.llm_program import load_program, output_schema
-from tests.conftest import wait_state
+from tests.conftest import job_state
 from tests.procs import wait_until
 
 MAX_ENTITIES = 3
@@ -61,6 +63,7 @@ def process_rss_mb(pid: int | str) -> float:
     return int(match.group(1)) / 1024
 
 
+@pytest.mark.real_model
 def test_real_model_output_fits_the_schema_and_unload_frees_memory(gemma_model: Path) -> None:
     extractor = load_extractor("llama_cpp", model_settings(gemma_model))
     assert isinstance(extractor, LlamaCppExtractor)
@@ -100,6 +103,7 @@ def test_real_model_output_fits_the_schema_and_unload_frees_memory(gemma_model: 
     assert after - before < grown / 4, f"RSS {before:.0f} -> {loaded:.0f} -> {after:.0f} MB"
 
 
+@pytest.mark.real_model
 def test_a_model_that_cannot_load_makes_the_extractor_unavailable(tmp_path: Path) -> None:
     not_gguf = tmp_path / "notes.txt"
     not_gguf.write_text("hello")
@@ -119,6 +123,7 @@ def test_a_model_that_cannot_load_makes_the_extractor_unavailable(tmp_path: Path
         assert not extractor.loaded
 
 
+@pytest.mark.real_model
 def test_a_context_too_small_for_the_prompt_is_unavailable(gemma_model: Path) -> None:
     extractor = LlamaCppExtractor(model_settings(gemma_model, model_context=1024))
     with pytest.raises(ExtractorUnavailable, match=r"model_context 1024 is too small.*Set"):
@@ -145,7 +150,15 @@ def test_worker_subprocess_extracts_with_the_real_model(
 ) -> None:
     api, supervisor = llama_owner
     entry = api.add_entry("Coffee with Tom at the harbour in Porto.")
-    wait_state(api, entry.id, "done", timeout=300)
+    # A worker the model crashed fails this test at once, naming the signal.
+    wait_until(
+        lambda: job_state(api, entry.id) == "done" or "killed by" in supervisor.status.last_exit,
+        timeout=300,
+        what=f"the job to be done (is {job_state(api, entry.id)})",
+    )
+    assert "killed by" not in supervisor.status.last_exit, (
+        f"the worker running the model was {supervisor.status.last_exit}"
+    )
     record = api.jobs.get(f"enrich:{api.journal().id}:{entry.id}")
     assert record is not None and record.attempts == 1 and not record.last_error
     workers = api.workers()
