@@ -44,6 +44,9 @@ EVENTS = "charlie:events"  # pub/sub channel: one JSON message per transition
 INTERACTIVE, BACKLOG = "interactive", "backlog"
 DONE_KEEP = 1000
 HISTORY_KEEP = 50
+# A job that crashed its worker waits behind the other jobs of its class (one offset per
+# crash; two crashes stay below the backlog offset, and a third makes it dead).
+_CRASH_DEFER = 2 * 10**13
 # Order scores: smaller runs first. Interactive jobs sort before every backlog job
 # and, within a class, the newest first. Both stay exact in a double.
 _BACKLOG_OFFSET = 10**14
@@ -248,13 +251,39 @@ if crashes >= tonumber(ARGV[2]) or attempts >= limit then
   redis.call('HSET', KEYS[1], 'state', 'dead', 'died_at', ARGV[1], 'last_failure', why)
   redis.call('ZADD', '%(dead)s', ARGV[1], id)
 else
+  -- Behind the other jobs of its class, so the next claim tries a different entry: a
+  -- crash on one entry then tells a poison entry from a model that crashes on all.
+  local order = tonumber(redis.call('HGET', KEYS[1], 'order')) + crashes * %(defer)d
   redis.call('HSET', KEYS[1], 'state', 'queued', 'last_wake', 0)
-  redis.call('ZADD', '%(queued)s', redis.call('HGET', KEYS[1], 'order'), id)
+  redis.call('ZADD', '%(queued)s', order, id)
 end
 note(id, KEYS[2], 'crashed', {attempt=attempts, crashes=crashes, reason=ARGV[3]})
 return redis.call('HGET', KEYS[1], 'state')
 """
-    % {"dead": DEAD, "queued": QUEUED}
+    % {"dead": DEAD, "queued": QUEUED, "defer": _CRASH_DEFER}
+)
+
+# KEYS: job, history. ARGV: now, reason. Takes back the attempt and the crash that the
+# last reap charged (the extractor, not this entry, crashed the worker): queued again.
+_REFUND = (
+    _LUA_COMMON
+    + """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'queued' and state ~= 'retry_wait' and state ~= 'dead' then return 0 end
+if tonumber(redis.call('HGET', KEYS[1], 'crashes') or '0') < 1 then return 0 end
+local id = redis.call('HGET', KEYS[1], 'id')
+redis.call('HINCRBY', KEYS[1], 'crashes', -1)
+if tonumber(redis.call('HGET', KEYS[1], 'attempts')) > 0 then
+  redis.call('HINCRBY', KEYS[1], 'attempts', -1)
+end
+unindex(id)
+redis.call('HDEL', KEYS[1], 'died_at', 'run_after')
+redis.call('HSET', KEYS[1], 'state', 'queued', 'updated_at', ARGV[1], 'last_wake', 0)
+redis.call('ZADD', '%(queued)s', redis.call('HGET', KEYS[1], 'order'), id)
+note(id, KEYS[2], 'refunded', {reason=ARGV[2]})
+return 1
+"""
+    % {"queued": QUEUED}
 )
 
 # KEYS: job, history. ARGV: now. Any non-final job becomes cancelled.
@@ -415,6 +444,7 @@ class Jobs:
         self._fail = client.register_script(_FAIL)
         self._release = client.register_script(_RELEASE)
         self._reap = client.register_script(_REAP)
+        self._refund = client.register_script(_REFUND)
         self._cancel = client.register_script(_CANCEL)
         self._retry_dead = client.register_script(_RETRY_DEAD)
         self._due_wakeups = client.register_script(_DUE_WAKEUPS)
@@ -604,6 +634,15 @@ class Jobs:
             ):
                 reaped.append(job_id)
         return reaped
+
+    def refund_crash(self, job_id: str, reason: str, *, now: int | None = None) -> bool:
+        """Take back the attempt and crash the last reap charged ``job_id`` (the
+        extractor crashes on everything, so the entry is not to blame); it is queued."""
+        return bool(
+            self._refund(
+                keys=[job_key(job_id), history_key(job_id)], args=[now or now_ms(), reason]
+            )
+        )
 
     def due_wakeups(self, *, older_than_ms: int, limit: int = 1000) -> list[str]:
         """Queued jobs whose last wake-up is older than ``older_than_ms`` (now marked)."""

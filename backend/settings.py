@@ -14,7 +14,7 @@ import os
 import tomllib
 import types
 import typing
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import platformdirs
@@ -234,6 +234,11 @@ def load_settings(env: typing.Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"{exc} (settings from {config_file} and CHARLIE_* variables)"
         ) from None
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """Environment variables that give a child process exactly these settings."""
+    return {f"{ENV_PREFIX}{name.upper()}": str(value) for name, value in asdict(settings).items()}
 
 
 def _toml_value(value: object) -> str:

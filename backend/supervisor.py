@@ -23,7 +23,8 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,24 @@ import redis
 
 from backend import backup
 from backend.broker import BrokerConnection, die_with_parent
+from backend.errors import SettingsError
+from backend.exits import CRASH_SIGNALS, describe_exit, signal_of, signal_words
+from backend.extractor_probe import CRASH_ADVICE, no_core_dumps
 from backend.jobs import Jobs, now_ms, retry_policy
 from backend.queue import Wakeups
-from backend.queue_state import forget_worker, publish_supervisor, sweep
-from backend.settings import Settings
+from backend.queue_state import (
+    BREAKER,
+    MODEL_CRASH_STREAK,
+    PROBE_ITEM,
+    close_breaker,
+    forget_worker,
+    note_model_crash,
+    open_breaker,
+    probing_worker,
+    publish_supervisor,
+    sweep,
+)
+from backend.settings import Settings, load_settings, settings_env
 from backend.worker import try_worker_lock
 
 TICK_SECONDS = 0.25
@@ -44,14 +59,39 @@ STOP_GRACE_SECONDS = 5.0
 REPUBLISH_SECONDS = 4.0  # Below the status record's 10 s TTL.
 BACKUP_CHECK_SECONDS = 60.0  # How often to look whether the daily backup is due.
 ROOT = Path(__file__).resolve().parent.parent
+CONFIG_CHECK_SECONDS = 1.0
+# The settings that decide how entries are read: a change restarts the worker.
+EXTRACTOR_KEYS = (
+    "extractor",
+    "model",
+    "model_context",
+    "model_threads",
+    "openai_base_url",
+    "openai_model",
+    "openai_api_key",
+    "max_entities",
+)
 
 
-def settings_env(settings: Settings) -> dict[str, str]:
-    """Environment variables that give a child process exactly these settings."""
-    env = {}
-    for name, value in asdict(settings).items():
-        env[f"CHARLIE_{name.upper()}"] = str(value)
-    return env
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """When and how big the config file is, to notice it changed (None: no file)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
+
+
+def _worker_preexec() -> Callable[[], None]:
+    """What the worker child runs before it starts: die with the owner (arranged here, in
+    the parent), and never write a core file (a crashing model's would hold journal text)."""
+    die_with_owner = die_with_parent(signal.SIGTERM)
+
+    def arrange() -> None:
+        die_with_owner()
+        no_core_dumps()
+
+    return arrange
 
 
 @dataclass
@@ -64,6 +104,7 @@ class SupervisorStatus:
     server_restarts: int = 0
     last_exit: str = ""
     gave_up: str = ""
+    config_error: str = ""
     deaths: deque[float] = field(default_factory=lambda: deque(maxlen=CRASH_LOOP_DEATHS))
 
 
@@ -91,6 +132,8 @@ class Supervisor:
         self._published_at = 0.0
         # The owner takes a start-up backup, so the first daily check can wait.
         self._backup_check_at = time.monotonic() + BACKUP_CHECK_SECONDS
+        self._config_check_at = 0.0
+        self._config_stamp = _stamp(settings.config_file)
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -119,12 +162,14 @@ class Supervisor:
 
     def _tick(self) -> None:
         self._watch_server()
+        self._follow_config()
         self._publish_status()
         if self.process is None:
             if not self.status.gave_up and time.monotonic() >= self._restart_at:
                 self._spawn()
         elif self.process.poll() is not None:
-            self._on_death(f"exited with code {self.process.returncode}")
+            code = self.process.returncode
+            self._on_death(describe_exit(code), crash_signal=signal_of(code))
         else:
             self._enforce_time_limit()
         self._sweep()
@@ -148,6 +193,7 @@ class Supervisor:
             "server_restarts": self.status.server_restarts,
             "last_exit": self.status.last_exit,
             "gave_up": self.status.gave_up,
+            "config_error": self.status.config_error,
             "time_limit_seconds": self.settings.job_time_limit_seconds,
         }
 
@@ -166,17 +212,24 @@ class Supervisor:
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
-                preexec_fn=die_with_parent(signal.SIGTERM),
+                preexec_fn=_worker_preexec(),
             )
         self._started_at = time.monotonic()
         self._completed_at_spawn = self.jobs.completed_total()
         self.status.worker_pid = self.process.pid
         self.status.worker_alive = True
 
-    def _on_death(self, why: str) -> None:
+    def _on_death(self, why: str, *, crash_signal: signal.Signals | None = None) -> None:
+        """The worker is gone: reap its jobs and restart it with backoff.
+
+        ``crash_signal`` is set when it died of a fault of its own (SIGSEGV…), which in a
+        worker means native code (the model) crashed while reading something.
+        """
+        worker_id = None
         if self.process is not None:
+            worker_id = f"{socket.gethostname()}:{self.process.pid}"
             # Its health record would otherwise linger until its TTL runs out.
-            forget_worker(self.conn.client, f"{socket.gethostname()}:{self.process.pid}")
+            forget_worker(self.conn.client, worker_id)
         self.process = None
         self.status.worker_alive = False
         self.status.last_exit = why
@@ -187,8 +240,17 @@ class Supervisor:
             or self.jobs.completed_total() > self._completed_at_spawn
         ):
             self.status.deaths.clear()
-        self.status.deaths.append(now)
-        self._reap_if_no_worker(f"worker died ({why})", wait=True)
+        streak = None
+        if worker_id is not None and crash_signal in CRASH_SIGNALS:
+            streak = self._note_model_crash(worker_id)
+        if streak is None:
+            self.status.deaths.append(now)
+        else:
+            # Not a crash loop to give up on: the breaker paces the probes from now on.
+            self.status.deaths.clear()
+        self._reap_if_no_worker(f"worker died: {why}", wait=True)
+        if streak is not None and crash_signal is not None:
+            self._pause_for_model_crash(streak, crash_signal)
         if (
             len(self.status.deaths) >= CRASH_LOOP_DEATHS
             and now - self.status.deaths[0] <= CRASH_LOOP_WINDOW
@@ -201,6 +263,42 @@ class Supervisor:
         self.status.restarts += 1
         backoff = min(30.0, 0.25 * 2 ** (len(self.status.deaths) - 1))
         self._restart_at = now + backoff
+
+    def _note_model_crash(self, worker_id: str) -> list[str] | None:
+        """Record what the crashed worker was reading; the streak if the model is to blame.
+
+        A crash on one entry may be that entry's fault (poison: it goes dead after a few
+        crashes, as before). A crash on a second, different input with nothing read
+        successfully in between — another entry, or the plain test sentence every worker
+        reads after a crash — blames the model.
+        """
+        client = self.conn.client
+        items = [r.id for r in self.jobs.list("running") if r.worker == worker_id]
+        if not items and probing_worker(client) == worker_id:
+            items = [PROBE_ITEM]
+        streak: list[str] = []
+        for item in items:
+            streak = note_model_crash(client, item)
+        return streak if len(streak) >= MODEL_CRASH_STREAK else None
+
+    def _pause_for_model_crash(self, streak: list[str], crash_signal: signal.Signals) -> None:
+        """Pause the queue with the reason in words and give every entry in the streak
+        its attempt back: the model, not the entries, is broken."""
+        entries = [item for item in streak if item != PROBE_ITEM]
+        if len(entries) >= 2:
+            what = f"while reading {len(entries)} entries in a row"
+        elif entries:
+            what = "while reading an entry, and again on a plain test sentence"
+        else:
+            what = "on a plain test sentence"
+        model = f" ({self.settings.model})" if self.settings.extractor == "llama_cpp" else ""
+        reason = (
+            f"The {self.settings.extractor} extractor{model} crashed the worker with "
+            f"{signal_words(crash_signal)} {what}; {CRASH_ADVICE}."
+        )
+        open_breaker(self.conn.client, self.jobs, reason)
+        for job_id in entries:
+            self.jobs.refund_crash(job_id, reason)
 
     def _reap_if_no_worker(self, reason: str, *, wait: bool = False) -> None:
         """Return running jobs to the queue, only while holding the worker lock."""
@@ -241,6 +339,47 @@ class Supervisor:
                 self._kill_worker()
                 self._on_death("killed: hung (its lease expired while it was alive)")
                 return
+
+    def _follow_config(self) -> None:
+        """Switch the worker to another extractor when the config file says so.
+
+        `charlie model use` writes the config file; the worker then in use may be the very
+        one crashing, so it is stopped (its job goes back uncharged), the breaker and a
+        crash give-up are cleared, and a worker with the new settings starts at once.
+        """
+        now = time.monotonic()
+        if now < self._config_check_at:
+            return
+        self._config_check_at = now + CONFIG_CHECK_SECONDS
+        stamp = _stamp(self.settings.config_file)
+        if stamp == self._config_stamp:
+            return
+        self._config_stamp = stamp
+        try:
+            fresh = load_settings(
+                {**os.environ, "CHARLIE_CONFIG_FILE": str(self.settings.config_file)}
+            )
+        except SettingsError as exc:
+            self.status.config_error = str(exc)  # Keep working with the settings we have.
+            return
+        self.status.config_error = ""
+        changes = {
+            key: getattr(fresh, key)
+            for key in EXTRACTOR_KEYS
+            if getattr(fresh, key) != getattr(self.settings, key)
+        }
+        if not changes:
+            return
+        self.settings = self.settings.with_changes(**changes)
+        self._stop_worker()
+        self._reap_if_no_worker("the extractor was switched", wait=True)
+        close_breaker(self.conn.client)
+        if BREAKER in self.jobs.paused():
+            self.jobs.resume(BREAKER)
+        self.status.gave_up = ""
+        self.status.deaths.clear()
+        self.status.last_exit = f"stopped to switch to the {self.settings.extractor} extractor"
+        self._restart_at = 0.0
 
     def _watch_server(self) -> None:
         """Restart the database server from its append-only file if it died."""

@@ -30,14 +30,19 @@ from backend.broker import BrokerConnection, open_broker, process_start_ticks
 from backend.enrich import blocked_key, plan_enrichment, queue_enrichment, version_key
 from backend.errors import CharlieError
 from backend.extractor import Extractor, ExtractorUnavailable, load_extractor
+from backend.extractor_probe import PROBE_TEXT
 from backend.jobs import Claim, Jobs, Write, retry_policy
 from backend.queue import Wakeups, set_wake_handler
 from backend.queue_state import (
     close_breaker,
     inference_enabled,
     is_editing,
+    mark_probing,
     open_breaker,
+    probe_due,
+    probe_passed,
     publish_worker,
+    request_probe,
     sweep,
 )
 from backend.settings import Settings
@@ -90,6 +95,8 @@ class Runner:
                     # The user is typing: loading a model now would make the editor
                     # stutter. The job stays queued; the sweeper wakes us again later.
                     return
+                if probe_due(self.client) and not self.probe():
+                    return
                 claim = self.jobs.claim(self.worker_id, lease_ms=self.lease_ms)
                 if claim is None:
                     self.idle_since = time.monotonic()
@@ -101,6 +108,31 @@ class Runner:
                 finally:
                     self.current = None
                     self.idle_since = time.monotonic()
+
+    def probe(self) -> bool:
+        """Read a plain test sentence before taking a job, after the extractor crashed
+        this worker's predecessor. True if it worked and jobs may be claimed.
+
+        If it crashes this worker too, the owner knows the model (not one entry) is to
+        blame: it pauses the queue and gives the entries their attempts back.
+        """
+        if self.jobs.paused():
+            return False  # Inference off, or the breaker's backoff: probe on resume.
+        mark_probing(self.client, self.worker_id)
+        try:
+            self.extractor.load()
+            self.extractor.extract(PROBE_TEXT)
+        except ExtractorUnavailable as exc:
+            open_breaker(self.client, self.jobs, exc.reason)
+            request_probe(self.client)
+            return False
+        except Exception as exc:  # noqa: BLE001 - it failed in Python, so it did not crash
+            log.warning("the test sentence failed (%s: %s); taking jobs", type(exc).__name__, exc)
+        # Only the probe is done: the crash streak stays until an entry is read, so a
+        # model that reads plain text but crashes on every entry still pauses the queue.
+        probe_passed(self.client)
+        log.info("the extractor read the test sentence; taking jobs again")
+        return True
 
     def housekeeping(self) -> None:
         """Unload the model once idle for the linger time, or at once if inference is off."""

@@ -7,17 +7,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 from backend.errors import CharlieError
 from backend.settings import Settings, save_settings
-
-SAMPLE = (
-    "Saturday: coffee with Sarah at Blue Bottle in Oakland, then choir practice with the "
-    "Harbor Singers. Her brother Tom drove us home."
-)
 
 
 def register(sub: Any) -> None:
@@ -138,59 +132,51 @@ def cmd_use(settings: Settings, args: argparse.Namespace) -> int:
         value = str(path)
     save_settings(settings, model=value, extractor="llama_cpp")
     print(f"Entries are now read by {value} ({path}) through llama.cpp.")
-    print("A running Charlie picks this up when its worker next starts (restart it to be sure).")
+    print("A running Charlie switches its worker over within a few seconds.")
     return 0
 
 
 def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
-    """Load the configured extractor here and show what it finds in some text."""
-    from backend.extractor import ExtractorUnavailable, load_extractor
+    """Load the configured extractor and show what it finds in some text.
 
-    text = args.text if args.text is not None else SAMPLE
-    extractor = load_extractor(settings.extractor, settings)
-    started = time.perf_counter()
-    try:
-        extractor.load()
-        loaded = time.perf_counter()
-        extraction = extractor.extract(text)
-        done = time.perf_counter()
-    except ExtractorUnavailable as exc:
-        raise CharlieError(
-            f"The {settings.extractor} extractor cannot work: {exc.reason}"
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - shown to the user, as the worker would record it
-        raise CharlieError(f"The {settings.extractor} extractor failed: {exc}") from None
-    finally:
-        extractor.unload()
+    It runs in a child process, so a model that crashes in native code is reported in
+    one line (with the signal's name and what to do) instead of killing this command.
+    """
+    from backend.extractor_probe import PROBE_TEXT, probe_extractor
+
+    text = args.text if args.text is not None else PROBE_TEXT
+    probe = probe_extractor(settings, text)
+    if probe.outcome == "unavailable":
+        raise CharlieError(f"The {settings.extractor} extractor cannot work: {probe.error}")
+    if probe.outcome == "crashed":
+        raise CharlieError(f"The {settings.extractor} extractor crashed: {probe.error}")
+    if not probe.ok:
+        raise CharlieError(f"The {settings.extractor} extractor failed: {probe.error}")
     result = {
-        "extractor": settings.extractor,
-        "model": settings.model if settings.extractor == "llama_cpp" else None,
-        "load_seconds": round(loaded - started, 3),
-        "extract_seconds": round(done - loaded, 3),
-        "entities": [{"name": e.name, "type": e.type} for e in extraction.entities],
-        "relationships": [
-            {
-                "source": r.source.name,
-                "kind": r.kind,
-                "target": r.target.name,
-                "evidence": r.evidence,
-            }
-            for r in extraction.relationships
-        ],
+        "extractor": probe.extractor,
+        "model": probe.model,
+        "load_seconds": probe.load_seconds,
+        "extract_seconds": probe.extract_seconds,
+        "entities": probe.entities,
+        "relationships": probe.relationships,
+        "runtime": probe.runtime,
     }
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
     what = settings.extractor + (f" ({settings.model})" if result["model"] else "")
     print(f"extractor: {what}")
-    print(f"load {result['load_seconds']:.2f} s, extract {result['extract_seconds']:.2f} s")
-    print(f"entities ({len(extraction.entities)}):")
-    for e in extraction.entities:
-        print(f"  {e.type:<9} {e.name}")
-    print(f"relationships ({len(extraction.relationships)}):")
-    for r in extraction.relationships:
+    features = probe.runtime.get("build_features")
+    if isinstance(features, list):
+        print(f"llama.cpp built for: {' '.join(features) or 'no CPU extensions'}")
+    print(f"load {probe.load_seconds:.2f} s, extract {probe.extract_seconds:.2f} s")
+    print(f"entities ({len(probe.entities)}):")
+    for e in probe.entities:
+        print(f"  {e['type']:<9} {e['name']}")
+    print(f"relationships ({len(probe.relationships)}):")
+    for r in probe.relationships:
         print(
-            f"  {r.source.name} {r.kind} {r.target.name}"
-            + (f"  ({r.evidence})" if r.evidence else "")
+            f"  {r['source']} {r['kind']} {r['target']}"
+            + (f"  ({r['evidence']})" if r["evidence"] else "")
         )
     return 0

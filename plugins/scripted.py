@@ -3,8 +3,11 @@
 Capitalised words are people. ``[[Place:Jordan]]`` is an entity of that type, written as
 is; ``[[Person:Sarah -KNOWS-> Place:Lisbon]]`` is a relationship (and both entities).
 Directives in the text make it misbehave on purpose:
-``#fail`` raises, ``#hang`` blocks until killed, ``#crash`` kills the worker process,
-``#sleep=SECONDS`` takes its time, and ``#unavailable`` reports that it cannot work.
+``#fail`` raises, ``#hang`` blocks until killed, ``#crash`` kills the worker process
+(SIGKILL), ``#segv`` makes it die of a segmentation fault (SIGSEGV, as a crashing native
+model would), ``#sleep=SECONDS`` takes its time, and ``#unavailable`` reports that it
+cannot work. While ``CHARLIE_SCRIPTED_SEGV`` names an existing file, every call dies of
+a segmentation fault (a model that crashes on everything).
 When ``CHARLIE_SCRIPTED_UNAVAILABLE`` names a file that exists, every call reports
 "unavailable" (tests create and remove it to open and close the breaker); while
 ``CHARLIE_SCRIPTED_FAIL`` names an existing file, every call raises. Each call
@@ -74,6 +77,9 @@ class ScriptedExtractor(Extractor):
         self._log("start", text)
         if "#crash" in text:
             os.kill(os.getpid(), signal.SIGKILL)
+        segv_switch = os.environ.get("CHARLIE_SCRIPTED_SEGV")
+        if "#segv" in text or (segv_switch and Path(segv_switch).exists()):
+            os.kill(os.getpid(), signal.SIGSEGV)
         if "#hang" in text:
             threading.Event().wait()
         match = _SLEEP.search(text)

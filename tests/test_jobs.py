@@ -101,17 +101,43 @@ def test_release_does_not_charge_an_attempt(jobs: Jobs) -> None:
     assert claim(jobs).attempt == 1
 
 
-def test_reaped_crashes_turn_poison(jobs: Jobs) -> None:
+def test_a_crashed_job_waits_behind_the_others_then_turns_poison(jobs: Jobs) -> None:
     jobs.enqueue("j", "bad", "h")
     jobs.enqueue("j", "good", "h", now=1)  # Older, so it runs after "bad".
     assert claim(jobs).entry_id == "bad"
     assert jobs.reap_running("worker died") == [enrich_job_id("j", "bad")]
+    # After a crash another entry runs first: that tells a poison entry from a model
+    # that crashes on everything.
+    good = claim(jobs)
+    assert good.entry_id == "good"
+    assert jobs.complete(good)
     assert claim(jobs).entry_id == "bad"
     jobs.reap_running("worker died")
     record = jobs.get(enrich_job_id("j", "bad"))
     assert record is not None
     assert (record.state, record.last_failure, record.crashes) == ("dead", "poison", 2)
-    assert claim(jobs).entry_id == "good"
+    assert jobs.claim("w1", lease_ms=LEASE) is None
+
+
+def test_a_refund_takes_back_the_crash_and_the_attempt_even_from_dead(jobs: Jobs) -> None:
+    job_id = enrich_job_id("j", "e")
+    jobs.enqueue("j", "e", "h")
+    claim(jobs)
+    jobs.reap_running("worker died: killed by SIGSEGV")
+    assert jobs.refund_crash(job_id, "the model crashes on everything")
+    record = jobs.get(job_id)
+    assert record is not None
+    assert (record.state, record.attempts, record.crashes) == ("queued", 0, 0)
+    assert record.history[-1]["event"] == "refunded"
+    assert not jobs.refund_crash(job_id, "again")  # Nothing is left to take back.
+    for _ in range(2):  # poison_crashes=2: dead.
+        claim(jobs)
+        jobs.reap_running("worker died")
+    assert jobs.refund_crash(job_id, "the model crashes on everything")
+    record = jobs.get(job_id)
+    assert record is not None
+    assert (record.state, record.attempts, record.crashes) == ("queued", 1, 1)
+    assert jobs.counts()["dead"] == 0 and claim(jobs).entry_id == "e"
 
 
 def test_priority_interactive_newest_first_before_backlog(jobs: Jobs) -> None:
