@@ -154,6 +154,9 @@ def cmd_status(api: CharlieAPI, args: argparse.Namespace) -> int:
     supervisor = status["supervisor"]
     if supervisor and supervisor["gave_up"]:
         print(f"worker:    {supervisor['gave_up']}")
+    elif supervisor and supervisor["restarts"]:
+        last = supervisor["last_exit"] or "unknown"
+        print(f"worker:    restarted {supervisor['restarts']} time(s); last exit: {last}")
     print(f"inference: {status['inference']}")
     for cause, reason in status["paused"].items():
         print(f"paused:    {reason} ({cause})")

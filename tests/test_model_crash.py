@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import charlie
 from backend.api import CharlieAPI
 from backend.jobs import JobRecord
 from backend.settings import Settings, load_settings, save_settings
@@ -66,7 +67,10 @@ def assert_nothing_charged(api: CharlieAPI, ids: list[str]) -> None:
 
 
 def test_a_model_that_crashes_on_everything_pauses_the_queue_and_charges_nothing(
-    owner_from_config: tuple[CharlieAPI, Supervisor], crashing: Path, log: Path
+    owner_from_config: tuple[CharlieAPI, Supervisor],
+    crashing: Path,
+    log: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     api, supervisor = owner_from_config
     crashing.touch()
@@ -78,6 +82,11 @@ def test_a_model_that_crashes_on_everything_pauses_the_queue_and_charges_nothing
     assert_nothing_charged(api, ids)
     assert not supervisor.status.gave_up
     assert "SIGSEGV" in supervisor.status.last_exit
+    # `charlie status` names the signal too (the paused line may show a later probe's).
+    assert charlie.main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "last exit: killed by SIGSEGV (segmentation fault)" in out, out
+    assert "-11" not in out
 
     # The user switches to a model that works: the queue resumes and every job is done.
     save_settings(load_settings(), extractor="rules")
