@@ -101,7 +101,7 @@ def probe_extractor(
     last = done.stderr.strip().splitlines()[-1:] if done.stderr.strip() else []
     if sig is not None:
         error = (
-            f"it crashed the process that ran it ({describe_exit(done.returncode)}) after "
+            f"crashed the process that ran it ({describe_exit(done.returncode)}) after "
             f"{time.monotonic() - started:.1f} s; {CRASH_ADVICE}"
         )
         return ProbeResult(

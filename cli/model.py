@@ -149,7 +149,7 @@ def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
     if probe.outcome == "unavailable":
         raise CharlieError(f"The {settings.extractor} extractor cannot work: {probe.error}")
     if probe.outcome == "crashed":
-        raise CharlieError(f"The {settings.extractor} extractor crashed: {probe.error}")
+        raise CharlieError(f"The {settings.extractor} extractor {probe.error}")
     if not probe.ok:
         raise CharlieError(f"The {settings.extractor} extractor failed: {probe.error}")
     result = {

@@ -159,3 +159,25 @@ def test_test_explains_an_extractor_that_cannot_work(
     code, out, err = run(capsys, "test", "Anything.")
     assert code == 1 and out == ""
     assert err.startswith("charlie: The llama_cpp extractor cannot work: No model is set")
+
+
+def test_test_reports_a_crashing_extractor_in_one_line(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real process, as a user runs it: the extractor dies by SIGSEGV in its child.
+    switch = tmp_path / "segv"
+    switch.touch()
+    env = {**os.environ, "CHARLIE_EXTRACTOR": "scripted", "CHARLIE_SCRIPTED_SEGV": str(switch)}
+    done = subprocess.run(
+        [sys.executable, "charlie.py", "model", "test", "Lunch with Maria in Lisbon."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("charlie: The scripted extractor crashed the process that ran it")
+    assert "killed by SIGSEGV (segmentation fault)" in line
+    assert "charlie doctor" in line and "charlie model use rules" in line
