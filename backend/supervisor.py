@@ -359,7 +359,7 @@ class Supervisor:
             fresh = load_settings(
                 {**os.environ, "CHARLIE_CONFIG_FILE": str(self.settings.config_file)}
             )
-        except SettingsError as exc:
+        except (SettingsError, OSError) as exc:
             self.status.config_error = str(exc)  # Keep working with the settings we have.
             return
         self.status.config_error = ""
