@@ -6,4 +6,12 @@ happen inside the command functions). A parser sets ``func`` and ``needs_api``: 
 CharlieAPI, otherwise as ``func(settings, args)``.
 """
 
-COMMAND_MODULES = ("cli.model", "cli.imports", "cli.export", "cli.backup", "cli.eval", "cli.graph")
+COMMAND_MODULES = (
+    "cli.model",
+    "cli.imports",
+    "cli.export",
+    "cli.backup",
+    "cli.eval",
+    "cli.graph",
+    "cli.doctor",
+)

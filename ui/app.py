@@ -16,12 +16,12 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path, PurePath
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import var
@@ -61,6 +61,7 @@ CSS_FILES: list[str | PurePath] = [
     _HERE / "screens" / "entity.tcss",
     _HERE / "screens" / "search.tcss",
     _HERE / "screens" / "period.tcss",
+    _HERE / "screens" / "doctor.tcss",
     _HERE / "dialogs" / "dialogs.tcss",
     _HERE / "dialogs" / "graph_dialogs.tcss",
 ]
@@ -386,6 +387,22 @@ class CharlieApp(App[None]):
 
         if not isinstance(self.screen, BlockedNames):
             self.push_screen(BlockedNames())
+
+    def action_open_doctor(self) -> None:
+        """Check the setup and say what to fix (the report `charlie doctor` prints)."""
+        from ui.screens.doctor import DoctorScreen
+
+        if not isinstance(self.screen, DoctorScreen):
+            self.push_screen(DoctorScreen())
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The command palette (Ctrl+P): Textual's commands, and the doctor."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Doctor",
+            "Check the data, database, worker, model, queue and backups; say what to fix",
+            self.action_open_doctor,
+        )
 
     def action_help(self) -> None:
         """Show every key that works here, read from the bindings."""

@@ -43,6 +43,7 @@ class QueueScreen(BackendWorkers, Screen[None]):
         Binding("i", "toggle_inference", "Inference on/off"),
         Binding("d", "app.open_dead", "Dead jobs"),
         Binding("s", "app.open_settings", "Settings"),
+        Binding("D", "app.open_doctor", "Doctor"),
     ]
 
     class Loaded(Message):
