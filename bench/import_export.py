@@ -3,7 +3,8 @@
 Run ``.venv/bin/python bench/import_export.py [--files N]`` (default 10,000; the target
 is an import of 10,000 files in <= 20 s). Everything happens in a fresh directory under
 /tmp, removed at the end, with default settings (every write fsynced,
-``appendfsync always``). It only prints figures; nothing is asserted.
+``appendfsync always``). It only prints figures; nothing is asserted. ``--quick`` is the
+CI smoke test: 30 files.
 
 1. Generating N Markdown files (~3 years, bodies of 50-3,000 characters; a third with
    front matter, a third with a dated name, the rest dated by modification time).
@@ -85,7 +86,7 @@ def run(n: int, root: Path) -> None:
     took, size = timed(generate, folder, n, rng)
     print(f"1. Generated {n:,} Markdown files ({size / 1e6:.1f} MB) in {took:.1f} s\n")
 
-    settings = Settings(data_dir=root / "data")
+    settings = Settings(data_dir=root / "data", config_file=root / "config.toml")
     api = CharlieAPI.open(settings)
     try:
         floor, _ = timed(lambda: [p.read_bytes() for p in sorted(folder.iterdir())])
@@ -102,8 +103,8 @@ def run(n: int, root: Path) -> None:
             f"   of which reading     {reading:6.2f} s  (the importer alone, {len(items):,} items)"
         )
         print(f"   plain read_bytes     {floor:6.2f} s  ratio {reading / floor:.1f}x (reading)")
-        sample = 500
-        loose = CharlieAPI.open(Settings(data_dir=root / "data-loose"))
+        sample = min(500, len(items))  # Scaled by the entries actually timed.
+        loose = CharlieAPI.open(settings.with_changes(data_dir=root / "data-loose"))
         try:
             bodies = [it.body for it in items[:sample]]  # type: ignore[union-attr]
             one_by_one, _ = timed(lambda: [loose.add_entry(b, source="import") for b in bodies])
@@ -154,7 +155,11 @@ def export(api: CharlieAPI, root: Path, n: int, size: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=10_000, help="Markdown files to import")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     args = parser.parse_args()
+    if args.quick:  # Options given explicitly still win over the quick sizes.
+        parser.set_defaults(files=30)
+        args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="cbi-", dir="/tmp"))
     try:
         run(max(1, args.files), root)

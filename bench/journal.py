@@ -22,6 +22,9 @@ fsynced (``appendfsync always``). It only prints figures; nothing is asserted.
    the first moment the rows are there, so the poll's ~20 ms steps are not counted.
    Median of 3, with when imports finished and when the server was ready; "from spawn" adds the
    interpreter's own start-up.
+
+``--quick`` is the CI smoke test: 120 entries in pages of 2 (so paging still goes past
+page 50), one server start of each kind and one start-up run.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ from backend.broker import begin_broker
 from backend.settings import Settings
 
 # As charlie.py does: start the server, import while it loads the journal, then wait.
-settings = Settings(data_dir=Path(sys.argv[1]))
+settings = Settings(data_dir=Path(sys.argv[1]), config_file=Path(sys.argv[3]))
 pending = begin_broker(settings)
 from backend.api import CharlieAPI
 from ui.app import CharlieApp
@@ -167,15 +170,20 @@ def fake_entries(n: int, rng: random.Random) -> list[tuple[str, str, datetime]]:
     return entries
 
 
-def server_start(root: Path) -> tuple[float, float]:
+def settings_in(root: Path, name: str) -> Settings:
+    # A config file that does not exist: the user's own settings never apply here.
+    return Settings(data_dir=root / name, config_file=root / "config.toml")
+
+
+def server_start(root: Path, starts: int) -> tuple[float, float]:
     opens = []
-    for i in range(5):
-        elapsed, api = timed(CharlieAPI.open, Settings(data_dir=root / f"empty{i}"))
+    for i in range(starts):
+        elapsed, api = timed(CharlieAPI.open, settings_in(root, f"empty{i}"))
         api.close()
         opens.append(elapsed)
-    raw = statistics.median(raw_server_start(root) for _ in range(5))
+    raw = statistics.median(raw_server_start(root) for _ in range(starts))
     opened = statistics.median(opens)
-    print("1. Server start (median of 5 fresh starts on empty data directories)")
+    print(f"1. Server start (median of {starts} fresh starts on empty data directories)")
     print(f"   CharlieAPI.open (owner starts server)   {ms(opened)}")
     print(f"   raw redis-server + FalkorDB until PING  {ms(raw)}")
     print(f"   ratio {opened / raw:.2f}x   (all opens: {', '.join(map(ms, opens))})\n")
@@ -200,11 +208,11 @@ def seed(api: CharlieAPI, n: int) -> tuple[float, list[float], list[float]]:
     return total, saves, sets
 
 
-def paging(api: CharlieAPI, n: int) -> list[float]:
-    print("3. Paging: list_entries(limit=100, before=cursor) from the newest page")
+def paging(api: CharlieAPI, n: int, size: int) -> list[float]:
+    print(f"3. Paging: list_entries(limit={size}, before=cursor) from the newest page")
     pages, seen, cursor = [], set(), None
-    while len(pages) <= n // 100 + 10:
-        elapsed, page = timed(api.list_entries, limit=100, before=cursor)
+    while len(pages) <= n // size + 10:
+        elapsed, page = timed(api.list_entries, limit=size, before=cursor)
         pages.append(elapsed)
         seen.update(e.id for e in page.entries)
         if (cursor := page.next_cursor) is None:
@@ -218,13 +226,17 @@ def paging(api: CharlieAPI, n: int) -> list[float]:
     return pages
 
 
-def startup(data_dir: Path, n: int) -> float:
+def startup(data_dir: Path, n: int, boots: int) -> float:
     size = sum(f.stat().st_size for f in (data_dir / "db").rglob("*") if f.is_file())
-    print(f"4. Start-up to interactive home, {n:,} entries ({size / 1e6:.1f} MB on disk), 3 runs")
+    print(
+        f"4. Start-up to interactive home, {n:,} entries ({size / 1e6:.1f} MB on disk), "
+        f"{boots} runs"
+    )
     runs = []
-    for _ in range(3):
+    for _ in range(boots):
         spawn = time.perf_counter()
-        child = [sys.executable, "-c", CHILD, str(data_dir), repr(spawn)]
+        config = data_dir.parent / "config.toml"
+        child = [sys.executable, "-c", CHILD, str(data_dir), repr(spawn), str(config)]
         done = subprocess.run(child, cwd=ROOT, capture_output=True, text=True, timeout=180)
         if done.returncode != 0:
             raise RuntimeError(f"start-up run failed:\n{done.stderr[-3000:]}")
@@ -253,33 +265,40 @@ def stop_leftovers(root: Path) -> None:
             continue
 
 
-def run(n: int, root: Path) -> None:
+def run(n: int, root: Path, page: int, starts: int, boots: int) -> None:
     print(f"Charlie journal benchmark: {n:,} entries, data under {root}\n")
-    opened, raw = server_start(root)
-    api = CharlieAPI.open(Settings(data_dir=root / "data"))
+    opened, raw = server_start(root, starts)
+    api = CharlieAPI.open(settings_in(root, "data"))
     try:
         total, saves, sets = seed(api, n)
-        pages = paging(api, n)
+        pages = paging(api, n, page)
     finally:
         api.close()  # The start-up runs must become the owner themselves.
-    boot = startup(root / "data", n)
+    boot = startup(root / "data", n, boots)
     save_p50, set_p50 = pct(saves, 50), pct(sets, 50)
     print("Summary")
     print(f"  server start      {ms(opened)} (raw {ms(raw)}, {opened / raw:.2f}x)")
     print(f"  seeding           {n:,} entries in {total:.1f} s")
     print(f"  save latency      p50 {ms(save_p50)}  p95 {ms(pct(saves, 95))}", end="")
     print(f"  (raw SET p50 {ms(set_p50)}, {save_p50 / set_p50:.1f}x)")
-    print(f"  next page (100)   p50 {ms(pct(pages, 50))}  p95 {ms(pct(pages, 95))}")
+    print(f"  {f'next page ({page})':<18}p50 {ms(pct(pages, 50))}  p95 {ms(pct(pages, 95))}")
     print(f"  start-up to home  {ms(boot)}  (target <= 1 s: {'met' if boot <= 1 else 'MISSED'})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=10_000, help="entries to seed")
+    parser.add_argument("--page", type=int, default=100, help="entries per page")
+    parser.add_argument("--starts", type=int, default=5, help="server starts (median)")
+    parser.add_argument("--boots", type=int, default=3, help="start-up runs (median)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     args = parser.parse_args()
+    if args.quick:  # Options given explicitly still win over the quick sizes.
+        parser.set_defaults(entries=120, page=2, starts=1, boots=1)
+        args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="cb-", dir="/tmp"))
     try:
-        run(max(1, args.entries), root)
+        run(max(1, args.entries), root, max(1, args.page), max(1, args.starts), max(1, args.boots))
     finally:
         stop_leftovers(root)
         shutil.rmtree(root, ignore_errors=True)
