@@ -202,10 +202,12 @@ def test_a_backup_taken_mid_enrichment_restores_and_the_queue_resumes(
     api, supervisor = owner
     slow = [api.add_entry(f"walked with Sam and Ana #sleep=1.5 ({n})").id for n in range(2)]
     quick = [api.add_entry(f"coffee with Priya ({n}).").id for n in range(2)]
+    # A slow job (1.5 s) must be the running one: a quick one may be done before the
+    # snapshot is taken on a busy machine.
     wait_until(
-        lambda: api.job_counts()["running"] == 1,
+        lambda: any(r.entry_id in slow for r in api.list_jobs("running")),
         timeout=30,
-        what=f"a job to be running (counts {api.job_counts()})",
+        what=f"a slow job to be running (counts {api.job_counts()})",
     )
 
     path = snapshot(api, "manual")
