@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
-from backend import curation, graph_views
+from backend import curation, graph_views, presence
 from backend.broker import BrokerConnection, describe, open_broker
+from backend.drafts import Draft, Drafts
 from backend.enrich import version_key
-from backend.errors import BrokerError, NotFoundError, ValidationError
+from backend.errors import BrokerError, EditConflict, NotFoundError, ValidationError
 from backend.extractor import ENTITY_TYPES
 from backend.jobs import BACKLOG, EVENTS, INTERACTIVE, JobRecord, Jobs, enrich_job_id, retry_policy
 from backend.models import (
@@ -46,13 +47,31 @@ from backend.queue_state import (
 )
 from backend.resolution import normalise
 from backend.settings import Settings, save_settings
-from backend.store import Also, Graph, Store
-from backend.validation import check_body, check_journal_name, check_title, local_zone
+from backend.store import Also, Graph, RevisionConflict, Store
+from backend.validation import (
+    check_body,
+    check_journal_name,
+    check_title,
+    local_zone,
+    parse_entry_date,
+)
 
 if TYPE_CHECKING:
     from backend.importing import ImportSummary, Progress
 
 DEFAULT_JOURNAL_KEY = "charlie:default_journal"
+
+
+def _both(first: Also | None, second: Also | None) -> Also | None:
+    """One ``also`` that queues both (either may be None)."""
+    if first is None or second is None:
+        return first or second
+
+    def both(pipe: redis.client.Pipeline, entry_id: str, content_hash: str) -> None:
+        first(pipe, entry_id, content_hash)
+        second(pipe, entry_id, content_hash)
+
+    return both
 
 
 def _friendly_errors[T](cls: type[T]) -> type[T]:
@@ -188,6 +207,7 @@ class CharlieAPI(QueueAPI):
         self.store = Store(broker.client, max_entry_chars=settings.max_entry_chars)
         self.jobs = Jobs(broker.client, retry_policy(settings))
         self.wakeups = Wakeups(broker)
+        self.drafts = Drafts(broker.client)
 
     @classmethod
     def open(cls, settings: Settings, *, own: bool = True) -> CharlieAPI:
@@ -258,8 +278,12 @@ class CharlieAPI(QueueAPI):
         entry_at: datetime | None = None,
         journal: str | None = None,
         source: str = "tui",
+        draft_id: str | None = None,
     ) -> Entry:
-        """Validate and store a new entry. When this returns, the entry is on disk."""
+        """Validate and store a new entry. When this returns, the entry is on disk.
+
+        ``draft_id``: the draft this entry was written in, removed in the same transaction.
+        """
         body = check_body(body, self.settings.max_entry_chars)
         title = check_title(title)
         when = self._check_time(entry_at)
@@ -271,10 +295,19 @@ class CharlieAPI(QueueAPI):
             body=body,
             entry_at=when,
             source=source,
-            also=self._enqueue_for(target, priority),
+            also=_both(self._enqueue_for(target, priority), self._forget_draft(target, draft_id)),
         )
         self._wake(priority)
         return entry
+
+    def _forget_draft(self, journal: Journal, draft_id: str | None) -> Also | None:
+        if draft_id is None:
+            return None
+
+        def forget(pipe: redis.client.Pipeline, _entry_id: str, _hash: str) -> None:
+            self.drafts.forget(pipe, journal, draft_id)
+
+        return forget
 
     def _enqueue_for(self, journal: Journal, priority: str) -> Also:
         """Queue the entry's enrichment job in the same transaction as its write."""
@@ -297,25 +330,46 @@ class CharlieAPI(QueueAPI):
         title: str | None = None,
         entry_at: datetime | None = None,
         journal: str | None = None,
+        expected_revision: int | None = None,
+        draft_id: str | None = None,
     ) -> Entry:
-        """Change any of an entry's body, title and time; the others stay as they were."""
+        """Change any of an entry's body, title and time; the others stay as they were.
+
+        With ``expected_revision`` (the revision the user's edit began from), a change
+        made meanwhile elsewhere raises EditConflict and nothing is written. Without it,
+        the change applies to the newest version (the fields not given are kept from it,
+        never from a stale read). A deleted entry raises NotFoundError. ``draft_id``: the
+        editor's draft, removed in the same transaction as the save.
+        """
         target = self.journal(journal)
-        current = self.store.get_entry(target, entry_id)
-        new_body = current.body if body is None else check_body(body, self.settings.max_entry_chars)
-        new_title = current.title if title is None else check_title(title)
-        when = current.entry_at if entry_at is None else self._check_time(entry_at)
-        changed = content_hash(new_title, new_body) != current.content_hash
-        entry = self.store.update_entry(
-            target,
-            entry_id,
-            title=new_title,
-            body=new_body,
-            entry_at=when,
-            also=self._enqueue_for(target, INTERACTIVE) if changed else None,
-        )
-        if changed:
-            self._wake(INTERACTIVE)
-        return entry
+        new_body = None if body is None else check_body(body, self.settings.max_entry_chars)
+        new_title = None if title is None else check_title(title)
+        when = None if entry_at is None else self._check_time(entry_at)
+        while True:
+            current = self.store.get_entry(target, entry_id)
+            if expected_revision is not None and current.revision != expected_revision:
+                raise EditConflict(current, expected_revision)
+            final_body = current.body if new_body is None else new_body
+            final_title = current.title if new_title is None else new_title
+            changed = content_hash(final_title, final_body) != current.content_hash
+            try:
+                entry = self.store.update_entry(
+                    target,
+                    entry_id,
+                    title=final_title,
+                    body=final_body,
+                    entry_at=current.entry_at if when is None else when,
+                    expected_revision=current.revision,
+                    also=_both(
+                        self._enqueue_for(target, INTERACTIVE) if changed else None,
+                        self._forget_draft(target, draft_id),
+                    ),
+                )
+            except RevisionConflict:
+                continue  # Read again: gone (NotFoundError), a conflict, or a retry.
+            if changed:
+                self._wake(INTERACTIVE)
+            return entry
 
     def reenrich(self, entry_id: str, *, journal: str | None = None) -> bool:
         """Queue the entry for enrichment again, ahead of backlog work."""
@@ -327,12 +381,16 @@ class CharlieAPI(QueueAPI):
         self._wake(INTERACTIVE)
         return queued
 
-    def delete_entry(self, entry_id: str, *, journal: str | None = None) -> bool:
+    def delete_entry(
+        self, entry_id: str, *, journal: str | None = None, expected_revision: int | None = None
+    ) -> bool:
         """Delete an entry, cancel and forget its job and prune entities nobody mentions
         any more, in one transaction. True if it existed; a second call is harmless.
 
-        Safe while a worker is enriching the entry: its commit watches the job record,
-        which this removes, so its result is discarded."""
+        With ``expected_revision`` (the version the user saw), an entry changed elsewhere
+        meanwhile raises EditConflict and stays. Safe while a worker is enriching the
+        entry: its commit watches the job record, which this removes, so its result is
+        discarded."""
         target = self.journal(journal)
         job_id = enrich_job_id(target.id, entry_id)
 
@@ -341,10 +399,109 @@ class CharlieAPI(QueueAPI):
             self.jobs.forget(job_id, pipe)
             pipe.incr(version_key(target.id))  # Entities may have been pruned.
 
-        return self.store.delete_entry(target, entry_id, also=cancel)
+        try:
+            return self.store.delete_entry(
+                target, entry_id, also=cancel, expected_revision=expected_revision
+            )
+        except RevisionConflict:
+            current = self.store.get_entry(target, entry_id)
+            raise EditConflict(current, expected_revision or 0) from None
 
     def get_entry(self, entry_id: str, *, journal: str | None = None) -> Entry:
         return self.store.get_entry(self.journal(journal), entry_id)
+
+    # -- drafts and open editors -------------------------------------------------------
+
+    def save_draft(
+        self,
+        draft_id: str,
+        *,
+        entry_id: str | None,
+        title: str,
+        body: str,
+        when: str = "",
+        base_revision: int = 0,
+        journal: str | None = None,
+    ) -> Draft:
+        """Keep what an editor shows, durably (see backend/drafts.py)."""
+        return self.drafts.save(
+            self.journal(journal),
+            draft_id,
+            entry_id=entry_id,
+            title=title,
+            body=body,
+            when=when,
+            base_revision=base_revision,
+        )
+
+    def discard_draft(self, draft_id: str, *, journal: str | None = None) -> bool:
+        """Throw a draft away on purpose."""
+        return self.drafts.discard(self.journal(journal), draft_id)
+
+    def list_drafts(self, *, journal: str | None = None) -> list[Draft]:
+        """Drafts of one journal, or of every journal when none is named; newest first."""
+        journals = [self.journal(journal)] if journal is not None else self.list_journals()
+        found = [d for j in journals for d in self.drafts.of_journal(j)]
+        return sorted(found, key=lambda d: -d.saved_at)
+
+    def find_draft(self, draft_id: str) -> Draft:
+        """A draft by its id (a unique prefix is enough), in any journal."""
+        matches = [d for d in self.list_drafts() if d.id.startswith(draft_id.strip())]
+        if not matches or not draft_id.strip():
+            raise NotFoundError(f"There is no draft {draft_id!r}.")
+        if len(matches) > 1:
+            raise ValidationError(f"{draft_id!r} matches several drafts; give more of its id.")
+        return matches[0]
+
+    def restore_draft(self, draft_id: str, *, as_new: bool = False) -> Entry:
+        """Save a draft as what it was meant to be, and remove it in the same transaction.
+
+        A new entry's draft (or any draft ``as_new``) becomes a new entry. An edit's draft
+        is saved over its entry only if the entry is still at the revision the edit began
+        from: EditConflict or NotFoundError otherwise (then ``as_new`` keeps both).
+        """
+        draft = self.find_draft(draft_id)
+        when = self._draft_time(draft)
+        if draft.entry_id is None or as_new:
+            return self.add_entry(
+                draft.body,
+                title=draft.title,
+                entry_at=when,
+                journal=draft.journal,
+                draft_id=draft.id,
+            )
+        return self.edit_entry(
+            draft.entry_id,
+            body=draft.body,
+            title=draft.title,
+            entry_at=when,
+            journal=draft.journal,
+            expected_revision=draft.base_revision,
+            draft_id=draft.id,
+        )
+
+    @staticmethod
+    def _draft_time(draft: Draft) -> datetime | None:
+        """The draft's When, if it reads as a date (else the entry keeps its time, or a
+        new one gets the time the draft was saved)."""
+        try:
+            return parse_entry_date(draft.when) if draft.when.strip() else None
+        except ValidationError:
+            return None if draft.entry_id else draft.saved.astimezone(local_zone())
+
+    def mark_open(self, entry_id: str, session: str, *, journal: str | None = None) -> int:
+        """Say this editor session shows the entry; returns how many others do too."""
+        target = self.journal(journal)
+        presence.mark_open(self.broker.client, target.id, entry_id, session)
+        return presence.open_elsewhere(self.broker.client, target.id, entry_id, session)
+
+    def mark_closed(self, entry_id: str, session: str, *, journal: str | None = None) -> None:
+        presence.mark_closed(self.broker.client, self.journal(journal).id, entry_id, session)
+
+    def open_elsewhere(self, entry_id: str, session: str, *, journal: str | None = None) -> int:
+        """How many other editor sessions show the entry now."""
+        target = self.journal(journal)
+        return presence.open_elsewhere(self.broker.client, target.id, entry_id, session)
 
     def resolve_entry_id(self, prefix: str, *, journal: str | None = None) -> str:
         """The full id of the one entry whose id starts with ``prefix``."""

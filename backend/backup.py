@@ -46,6 +46,7 @@ import redis
 from backend.broker import BROKER_ID_KEY
 from backend.errors import CharlieError
 from backend.jobs import EVENTS, RUNNING, Jobs
+from backend.presence import OPEN_PREFIX
 from backend.queue_state import EDITING_KEY, SUPERVISOR_KEY, WORKER_PREFIX
 from backend.settings import Settings
 from backend.worker import try_worker_lock, worker_lock_path
@@ -61,7 +62,7 @@ MANUAL = "manual"
 DAILY_SECONDS = 24 * 3600
 # Keys that describe running processes, not the user's data (see the module docstring).
 EXCLUDED_KEYS = (BROKER_ID_KEY, EDITING_KEY, SUPERVISOR_KEY)
-EXCLUDED_PREFIXES = (WORKER_PREFIX,)
+EXCLUDED_PREFIXES = (WORKER_PREFIX, OPEN_PREFIX)
 _REASON = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _NAME = re.compile(r"^charlie-(\d{8}T\d{9}Z)-([a-z][a-z0-9-]*)\.backup$")
 _HEADER_MAX = 64 * 1024

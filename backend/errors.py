@@ -19,3 +19,20 @@ class ValidationError(CharlieError):
 
 class NotFoundError(CharlieError):
     """An entry or journal that does not exist was asked for."""
+
+
+class EditConflict(CharlieError):
+    """An edit started from a revision the entry has moved on from; nothing was written.
+
+    ``current`` is the entry as it is now (a :class:`backend.models.Entry`), so the user
+    can see the other version beside theirs and choose.
+    """
+
+    def __init__(self, current: object, started_from: int) -> None:
+        revision = getattr(current, "revision", "?")
+        super().__init__(
+            f"The entry was changed elsewhere since you began (it is at revision {revision}, "
+            f"you began from {started_from}); nothing was overwritten."
+        )
+        self.current = current
+        self.started_from = started_from

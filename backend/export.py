@@ -30,6 +30,7 @@ import redis
 from falkordb.query_result import parse_scalar  # type: ignore[import-untyped]
 
 from backend.backup import atomic_file, fsync_dir, snapshot
+from backend.drafts import Draft, drafts_key
 from backend.enrich import blocked_key, version_key
 from backend.errors import BrokerError, ValidationError
 from backend.extractor import ENTITY_TYPES, RELATION_KINDS
@@ -311,11 +312,38 @@ def export_json(
                     out, "relationships", _relationships(graph, [x["id"] for x in entities])
                 )
                 blocked = json.dumps(_blocked(api, j), ensure_ascii=False, sort_keys=True)
-                out.write(f'   "blocked": {blocked}\n  }}'.encode())
+                out.write(f'   "blocked": {blocked},\n'.encode())
+                drafts = [_draft_item(d) for d in api.drafts.of_journal(j)]
+                out.write(f'   "drafts": {json.dumps(drafts, ensure_ascii=False)}\n  }}'.encode())
             out.write(b"\n ]\n}\n")
     except OSError as exc:
         raise ValidationError(f"Cannot write {target}: {exc}") from exc
     return written
+
+
+_DRAFT_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "entry_id": (str, type(None)),
+    "title": str,
+    "body": str,
+    "when": str,
+    "base_revision": int,
+    "saved_at": int,
+}
+
+
+def _draft_item(draft: Draft) -> dict[str, Any]:
+    """A draft as the export keeps it (its journal is the one it is listed under)."""
+    return {key: getattr(draft, key) for key in _DRAFT_FIELDS}
+
+
+def _check_draft(d: Any, where: str) -> None:
+    if not isinstance(d, dict) or set(d) != set(_DRAFT_FIELDS):
+        raise _problem(where, f"a draft must have exactly {', '.join(_DRAFT_FIELDS)}")
+    for key, kind in _DRAFT_FIELDS.items():
+        _need(d, key, kind, where)
+    if not d["id"].isalnum() or len(d["id"]) > 64:
+        raise _problem(where, f"{d['id']!r} is not a draft id")
 
 
 def _millis(moment: datetime) -> int:
@@ -415,6 +443,8 @@ def _check_journal(j: Any, where: str) -> None:
     blocked = _need(j, "blocked", dict, where)
     if not all(isinstance(v, str) for v in blocked.values()):
         raise _problem(where, "a blocked name is not text")
+    for n, d in enumerate(j.get("drafts", [])):  # Exports from before drafts have none.
+        _check_draft(d, f"{where}, draft {n + 1}")
     ids: set[str] = set()
     for n, e in enumerate(j["entries"]):
         at = f"{where}, entry {n + 1}"
@@ -645,6 +675,9 @@ def _write_graph(
     with client.pipeline(transaction=True) as pipe:
         if j["blocked"]:
             pipe.hset(blocked_key(journal.id), mapping=j["blocked"])
+        for d in j.get("drafts", []):  # A draft already here is newer: keep it.
+            draft = Draft(journal_id=journal.id, journal=journal.name, **d)
+            pipe.hsetnx(drafts_key(journal.id), draft.id, draft.to_json())
         # Entities changed under any enrichment being planned now: make it plan again.
         pipe.incr(version_key(journal.id))
         pipe.execute()

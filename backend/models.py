@@ -64,6 +64,8 @@ class Entry:
     """Where it came from: "tui", "cli", or an importer's name."""
     content_hash: str
     """sha256 of title and body; changes whenever the text does."""
+    revision: int = 0
+    """1 when first saved, one more with every change (0: saved before revisions)."""
 
     @property
     def display_title(self) -> str:

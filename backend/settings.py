@@ -105,6 +105,10 @@ class Settings:
     """How similar (0–100, rapidfuzz) a new name must be to an existing entity of the same
     type to be taken as the same one, after exact matching failed."""
 
+    draft_seconds: float = 1.5
+    """How long after the last keystroke the editor keeps a draft of what is on screen
+    (also on focus changes, SIGHUP/SIGTERM and failed saves); 0 turns drafts off."""
+
     backup_keep: int = 10
     """How many automatic backups to keep in ``<data>/backups`` (oldest are removed)."""
 
@@ -139,6 +143,8 @@ class Settings:
             raise SettingsError("max_entities must be 1 or more")
         if not 0 <= self.fuzzy_threshold <= 100:
             raise SettingsError("fuzzy_threshold must be between 0 and 100")
+        if not 0 <= self.draft_seconds <= 60:
+            raise SettingsError("draft_seconds must be between 0 (off) and 60")
         if self.backup_keep < 1:
             raise SettingsError("backup_keep must be 1 or more")
 

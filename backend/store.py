@@ -30,6 +30,8 @@ from backend.models import (
 from backend.validation import check_journal_name
 
 JOURNALS_KEY = "charlie:journals"
+REVISIONS_PREFIX = "charlie:revisions:"  # hash per journal: entry id -> revision
+EVENTS = "charlie:events"  # pub/sub: the same channel job transitions use
 # Queues extra commands into an entry write's MULTI: (pipe, entry_id, content_hash).
 Also = Callable[[redis.client.Pipeline, str, str], None]
 PRUNE_UNMENTIONED = "MATCH (n:Entity) WHERE NOT ()-[:MENTIONS]->(n) DETACH DELETE n"
@@ -44,6 +46,27 @@ _ENTRY_FIELDS = (
 def graph_key(journal_id: str) -> str:
     """The Redis key of a journal's graph."""
     return f"charlie:journal:{journal_id}"
+
+
+def revisions_key(journal_id: str) -> str:
+    """The hash of each entry's revision in a journal (absent: 0, an entry from before)."""
+    return f"{REVISIONS_PREFIX}{journal_id}"
+
+
+def entry_event(journal_id: str, entry_id: str, action: str) -> str:
+    """The change event every entry write publishes in its own transaction."""
+    return json.dumps(
+        {"event": "entry", "journal": journal_id, "entry": entry_id, "action": action}
+    )
+
+
+class RevisionConflict(Exception):
+    """The entry's revision is not the one the edit started from (or it is gone)."""
+
+    def __init__(self, revision: int | None) -> None:
+        super().__init__(f"the entry is at revision {revision}")
+        self.revision = revision
+        """The stored revision now; None when the entry no longer exists."""
 
 
 def _now_millis() -> int:
@@ -251,26 +274,27 @@ class Store:
             "source": source,
             "content_hash": content_hash(title, body),
         }
-        rows = self._write(
-            self.graph(journal),
-            "CREATE (e:Episode {id: $id, title: $title, body: $body, entry_at: $entry_at, "
-            "utc_offset: $utc_offset, created_at: $created_at, updated_at: $updated_at, "
-            f"source: $source, content_hash: $content_hash}}) RETURN {_ENTRY_FIELDS}",
-            params,
-            also,
-        )
-        return self._entry(journal, rows[0])
-
-    def _write(
-        self, graph: Graph, cypher: str, params: dict[str, Any], also: Also | None
-    ) -> list[list[Any]]:
-        if also is None:
-            return graph.query(cypher, params)
+        graph = self.graph(journal)
         with self.client.pipeline(transaction=True) as pipe:
-            pipe.execute_command(*graph.command(cypher, params))
-            also(pipe, params["id"], params.get("content_hash", ""))
+            pipe.execute_command(
+                *graph.command(
+                    "CREATE (e:Episode {id: $id, title: $title, body: $body, "
+                    "entry_at: $entry_at, utc_offset: $utc_offset, created_at: $created_at, "
+                    "updated_at: $updated_at, source: $source, content_hash: $content_hash}) "
+                    f"RETURN {_ENTRY_FIELDS}",
+                    params,
+                )
+            )
+            pipe.hset(revisions_key(journal.id), new_id, 1)
+            if also is not None:
+                also(pipe, new_id, str(params["content_hash"]))
+            pipe.publish(EVENTS, entry_event(journal.id, new_id, "added"))
             replies = pipe.execute()
-        return rows_of(replies[0])
+        return self._entry(journal, rows_of(replies[0])[0], revision=1)
+
+    def revision(self, journal: Journal, entry_id: str) -> int:
+        """The entry's revision: 1 when written, one more with every change."""
+        return int(self.client.hget(revisions_key(journal.id), entry_id) or 0)
 
     def update_entry(
         self,
@@ -280,56 +304,127 @@ class Store:
         title: str,
         body: str,
         entry_at: datetime,
+        expected_revision: int,
         also: Also | None = None,
     ) -> Entry:
-        """Replace an entry's title, body and time (inputs already validated)."""
+        """Replace an entry's title, body and time (inputs already validated), only if it
+        is still at ``expected_revision``; the revision goes up by one in the same
+        transaction. Raises RevisionConflict (nothing written) if it moved on or is gone.
+        """
         epoch, offset = to_epoch_and_offset(entry_at)
-        rows = self._write(
-            self.graph(journal),
-            "MATCH (e:Episode {id: $id}) SET e.title = $title, e.body = $body, "
-            "e.entry_at = $entry_at, e.utc_offset = $utc_offset, "
-            "e.updated_at = $updated_at, "
-            f"e.content_hash = $content_hash RETURN {_ENTRY_FIELDS}",
-            {
-                "id": entry_id,
-                "title": title,
-                "body": body,
-                "entry_at": epoch,
-                "utc_offset": offset,
-                "updated_at": _now_millis(),
-                "content_hash": content_hash(title, body),
-            },
-            also,
-        )
-        if not rows:
-            raise NotFoundError(f"There is no entry {entry_id} in {journal.name!r}.")
-        return self._entry(journal, rows[0])
-
-    def delete_entry(self, journal: Journal, entry_id: str, also: Also | None = None) -> bool:
-        """Delete an entry and prune entities nobody mentions any more, in one MULTI
-        with whatever ``also`` queues. True if it existed; deleting twice is harmless."""
+        revisions = revisions_key(journal.id)
         graph = self.graph(journal)
+        params = {
+            "id": entry_id,
+            "title": title,
+            "body": body,
+            "entry_at": epoch,
+            "utc_offset": offset,
+            "updated_at": _now_millis(),
+            "content_hash": content_hash(title, body),
+        }
         with self.client.pipeline(transaction=True) as pipe:
-            # Its relationships go too, even between entities other entries mention.
-            pipe.execute_command(
-                *graph.command(
-                    "MATCH (:Episode {id: $id})-[:MENTIONS]->(:Entity)"
-                    "-[r:RELATES {episode: $id}]->(:Entity) DELETE r",
-                    {"id": entry_id},
-                )
-            )
-            pipe.execute_command(
-                *graph.command(
-                    "MATCH (e:Episode {id: $id}) DETACH DELETE e RETURN count(e)",
-                    {"id": entry_id},
-                )
-            )
-            pipe.execute_command(*graph.command(PRUNE_UNMENTIONED))
-            if also is not None:
-                also(pipe, entry_id, "")
-            replies = pipe.execute()
+            while True:
+                try:
+                    # Every write of an entry changes its revision field, so watching the
+                    # hash makes the check and the write one atomic step.
+                    pipe.watch(revisions)
+                    stored = pipe.hget(revisions, entry_id)
+                    if stored is None:
+                        pipe.unwatch()
+                        if not self._exists(graph, entry_id):
+                            raise RevisionConflict(None)
+                        # An entry from before revisions: give it revision 0 first, so a
+                        # delete racing this edit changes the watched hash too.
+                        self.client.hsetnx(revisions, entry_id, 0)
+                        continue
+                    current = int(stored)
+                    if current != expected_revision:
+                        pipe.unwatch()
+                        raise RevisionConflict(current)
+                    pipe.multi()
+                    pipe.execute_command(
+                        *graph.command(
+                            "MATCH (e:Episode {id: $id}) SET e.title = $title, e.body = $body, "
+                            "e.entry_at = $entry_at, e.utc_offset = $utc_offset, "
+                            "e.updated_at = $updated_at, "
+                            f"e.content_hash = $content_hash RETURN {_ENTRY_FIELDS}",
+                            params,
+                        )
+                    )
+                    pipe.hset(revisions, entry_id, current + 1)
+                    if also is not None:
+                        also(pipe, entry_id, str(params["content_hash"]))
+                    pipe.publish(EVENTS, entry_event(journal.id, entry_id, "edited"))
+                    replies = pipe.execute()
+                    break
+                except redis.WatchError:
+                    continue
+        rows = rows_of(replies[0])
+        if not rows:  # Deleted between our look and the write: it wrote nothing.
+            raise RevisionConflict(None)
+        return self._entry(journal, rows[0], revision=current + 1)
+
+    @staticmethod
+    def _exists(graph: Graph, entry_id: str) -> bool:
+        return bool(graph.read("MATCH (e:Episode {id: $id}) RETURN 1", {"id": entry_id}))
+
+    def delete_entry(
+        self,
+        journal: Journal,
+        entry_id: str,
+        also: Also | None = None,
+        *,
+        expected_revision: int | None = None,
+    ) -> bool:
+        """Delete an entry and prune entities nobody mentions any more, in one MULTI
+        with whatever ``also`` queues. True if it existed; deleting twice is harmless.
+
+        With ``expected_revision`` (the version the user saw), an entry changed since
+        raises RevisionConflict and nothing is deleted: a delete never takes with it
+        words someone else saved meanwhile.
+        """
+        graph = self.graph(journal)
+        revisions = revisions_key(journal.id)
+        with self.client.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    if expected_revision is not None:
+                        pipe.watch(revisions)
+                        stored = pipe.hget(revisions, entry_id)
+                        if stored is not None and int(stored) != expected_revision:
+                            pipe.unwatch()
+                            raise RevisionConflict(int(stored))
+                        pipe.multi()
+                    self._queue_delete(pipe, graph, entry_id)
+                    pipe.hdel(revisions, entry_id)
+                    if also is not None:
+                        also(pipe, entry_id, "")
+                    pipe.publish(EVENTS, entry_event(journal.id, entry_id, "deleted"))
+                    replies = pipe.execute()
+                    break
+                except redis.WatchError:
+                    continue
         rows = rows_of(replies[1])
         return bool(rows and rows[0][0])
+
+    @staticmethod
+    def _queue_delete(pipe: redis.client.Pipeline, graph: Graph, entry_id: str) -> None:
+        # Its relationships go too, even between entities other entries mention.
+        pipe.execute_command(
+            *graph.command(
+                "MATCH (:Episode {id: $id})-[:MENTIONS]->(:Entity)"
+                "-[r:RELATES {episode: $id}]->(:Entity) DELETE r",
+                {"id": entry_id},
+            )
+        )
+        pipe.execute_command(
+            *graph.command(
+                "MATCH (e:Episode {id: $id}) DETACH DELETE e RETURN count(e)",
+                {"id": entry_id},
+            )
+        )
+        pipe.execute_command(*graph.command(PRUNE_UNMENTIONED))
 
     def get_entry(self, journal: Journal, entry_id: str) -> Entry:
         rows = self.graph(journal).read(
@@ -337,7 +432,7 @@ class Store:
         )
         if not rows:
             raise NotFoundError(f"There is no entry {entry_id} in {journal.name!r}.")
-        return self._entry(journal, rows[0])
+        return self._entry(journal, rows[0], revision=self.revision(journal, entry_id))
 
     def find_entry_ids(self, journal: Journal, prefix: str) -> list[str]:
         """Ids in this journal starting with ``prefix`` (for short ids on the command line)."""
@@ -428,7 +523,7 @@ class Store:
         return (older[0].id if older else None, newer)
 
     @staticmethod
-    def _entry(journal: Journal, row: Sequence[Any]) -> Entry:
+    def _entry(journal: Journal, row: Sequence[Any], *, revision: int) -> Entry:
         return Entry(
             id=row[0],
             journal=journal.name,
@@ -439,4 +534,5 @@ class Store:
             updated_at=from_millis(row[6]),
             source=row[7],
             content_hash=row[8],
+            revision=revision,
         )

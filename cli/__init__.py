@@ -14,4 +14,5 @@ COMMAND_MODULES = (
     "cli.eval",
     "cli.graph",
     "cli.doctor",
+    "cli.drafts",
 )
