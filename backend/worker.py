@@ -160,57 +160,97 @@ class Runner:
         }
 
     def run(self, claim: Claim) -> bool:
-        """Run one job. False means stop draining (the extractor is unavailable)."""
+        """Run one job. False means stop draining (the extractor is unavailable, or the
+        database is not answering).
+
+        Every way out ends the attempt: an exception anywhere in the job (not only in
+        the extractor) fails it with its traceback, and a database error gives the job
+        back uncharged. None may escape to Huey, which would leave the job running with
+        no heartbeat until the owner killed this healthy worker as hung.
+        """
         stop = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(claim, stop), daemon=True)
         beat.start()
         try:
-            graph = Graph(self.client, graph_key(claim.journal_id))
-            rows = graph.read(
-                "MATCH (e:Episode {id: $id}) RETURN e.title, e.body, e.content_hash",
-                {"id": claim.entry_id},
-            )
-            if not rows or rows[0][2] != claim.content_hash:
-                # Deleted or edited since it was queued: the record already moved on, so
-                # this commit is rejected; it only records nothing was to be done.
-                self.jobs.complete(claim, lambda pipe: None)
-                return True
-            title, body, _ = rows[0]
-            try:
-                self.extractor.load()
-                extraction = self.extractor.extract(f"{title}\n\n{body}" if title else body)
-            except ExtractorUnavailable as exc:
-                self.jobs.release(claim, f"extractor unavailable: {exc.reason}")
-                open_breaker(self.client, self.jobs, exc.reason)
-                return False
-            except Exception as exc:  # noqa: BLE001 - any extractor failure fails the attempt
-                self.jobs.fail(claim, f"{type(exc).__name__}: {exc}", traceback.format_exc())
-                return True
-            close_breaker(self.client)
-            text = f"{title}\n\n{body}" if title else body
-
-            def plan() -> Write:
-                planned = plan_enrichment(
-                    self.client,
-                    claim.journal_id,
-                    claim.entry_id,
-                    claim.content_hash,
-                    text,
-                    extraction,
-                    threshold=self.fuzzy_threshold,
-                    max_entities=self.max_entities,
-                )
-                return lambda pipe: queue_enrichment(pipe, claim.journal_id, planned)
-
-            self.jobs.complete(
-                claim,
-                plan=plan,
-                watch=(version_key(claim.journal_id), blocked_key(claim.journal_id)),
-            )
+            return self._run(claim)
+        except redis.RedisError as exc:
+            log.warning("database error in job %s: %s; giving it back", claim.job_id, exc)
+            self._give_back(claim, f"database error: {exc}")
+            return False  # The sweeper wakes us again once the database answers.
+        except Exception as exc:  # noqa: BLE001 - recorded on the job, with its traceback
+            log.exception("job %s failed outside the extractor", claim.job_id)
+            self._fail_quietly(claim, f"{type(exc).__name__}: {exc}", traceback.format_exc())
             return True
         finally:
             stop.set()
             beat.join()
+
+    def _give_back(self, claim: Claim, reason: str) -> None:
+        """Release the job uncharged, trying for a while (a restarting server answers
+        BUSY LOADING for a moment); if it never answers, the owner reaps it."""
+        deadline = time.monotonic() + self.lease_ms / 2000
+        while True:
+            try:
+                self.jobs.release(claim, reason)
+                return
+            except redis.RedisError as exc:
+                if time.monotonic() >= deadline:
+                    log.warning("could not give job %s back: %s", claim.job_id, exc)
+                    return
+                time.sleep(0.2)
+
+    def _fail_quietly(self, claim: Claim, error: str, trace: str) -> None:
+        try:
+            self.jobs.fail(claim, error, trace)
+        except redis.RedisError as exc:
+            log.warning("could not record the failure of job %s: %s", claim.job_id, exc)
+            self._give_back(claim, f"database error: {exc}")
+
+    def _run(self, claim: Claim) -> bool:
+        """The job's body (see run)."""
+        graph = Graph(self.client, graph_key(claim.journal_id))
+        rows = graph.read(
+            "MATCH (e:Episode {id: $id}) RETURN e.title, e.body, e.content_hash",
+            {"id": claim.entry_id},
+        )
+        if not rows or rows[0][2] != claim.content_hash:
+            # Deleted or edited since it was queued: the record already moved on, so
+            # this commit is rejected; it only records nothing was to be done.
+            self.jobs.complete(claim, lambda pipe: None)
+            return True
+        title, body, _ = rows[0]
+        try:
+            self.extractor.load()
+            extraction = self.extractor.extract(f"{title}\n\n{body}" if title else body)
+        except ExtractorUnavailable as exc:
+            self.jobs.release(claim, f"extractor unavailable: {exc.reason}")
+            open_breaker(self.client, self.jobs, exc.reason)
+            return False
+        except Exception as exc:  # noqa: BLE001 - any extractor failure fails the attempt
+            self.jobs.fail(claim, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            return True
+        close_breaker(self.client)
+        text = f"{title}\n\n{body}" if title else body
+
+        def plan() -> Write:
+            planned = plan_enrichment(
+                self.client,
+                claim.journal_id,
+                claim.entry_id,
+                claim.content_hash,
+                text,
+                extraction,
+                threshold=self.fuzzy_threshold,
+                max_entities=self.max_entities,
+            )
+            return lambda pipe: queue_enrichment(pipe, claim.journal_id, planned)
+
+        self.jobs.complete(
+            claim,
+            plan=plan,
+            watch=(version_key(claim.journal_id), blocked_key(claim.journal_id)),
+        )
+        return True
 
     def _heartbeat(self, claim: Claim, stop: threading.Event) -> None:
         while not stop.wait(self.lease_ms / 3000):
