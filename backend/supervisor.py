@@ -15,6 +15,7 @@ It runs in a thread of the owner (the TUI or `charlie serve`). Every tick it:
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -60,6 +61,8 @@ REPUBLISH_SECONDS = 4.0  # Below the status record's 10 s TTL.
 BACKUP_CHECK_SECONDS = 60.0  # How often to look whether the daily backup is due.
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_CHECK_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 10.0  # The longest wait between ticks after errors.
+log = logging.getLogger("charlie.supervisor")
 # The settings that decide how entries are read: a change restarts the worker.
 EXTRACTOR_KEYS = (
     "extractor",
@@ -105,6 +108,8 @@ class SupervisorStatus:
     last_exit: str = ""
     gave_up: str = ""
     config_error: str = ""
+    problem: str = ""
+    """The last error a tick hit (cleared by the next good tick)."""
     deaths: deque[float] = field(default_factory=lambda: deque(maxlen=CRASH_LOOP_DEATHS))
 
 
@@ -152,13 +157,23 @@ class Supervisor:
         self._stop_worker()
 
     def _loop(self) -> None:
+        """Tick until stopped. Nothing ends this thread early: the worker it spawned dies
+        with it (PDEATHSIG), so an error in a tick (a full disk, a bug) is logged, shown
+        in the status and tried again with backoff, never allowed to end the loop."""
+        failures = 0
         while not self._stop.is_set():
             try:
                 self._tick()
+                failures = 0
+                self.status.problem = ""
             except redis.RedisError as exc:
                 # The server may be restarting; try again next tick.
                 self.status.last_exit = f"database unreachable: {exc}"
-            self._stop.wait(TICK_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - logged, shown, retried: see above
+                failures += 1
+                self.status.problem = f"{type(exc).__name__}: {exc}"
+                log.exception("supervisor tick failed (%d in a row)", failures)
+            self._stop.wait(min(MAX_BACKOFF_SECONDS, TICK_SECONDS * 2**failures))
 
     def _tick(self) -> None:
         self._watch_server()
@@ -194,6 +209,7 @@ class Supervisor:
             "last_exit": self.status.last_exit,
             "gave_up": self.status.gave_up,
             "config_error": self.status.config_error,
+            "problem": self.status.problem,
             "time_limit_seconds": self.settings.job_time_limit_seconds,
         }
 
