@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import signal
 import sys
 import threading
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from backend.broker import begin_broker
 from backend.errors import CharlieError
+from backend.private import PRIVATE_UMASK
 from backend.settings import Settings, load_settings
 from backend.validation import parse_entry_date
 
@@ -327,6 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything Charlie writes (entries, logs, config, exports, models) is its user's
+    # alone on a shared machine.
+    os.umask(PRIVATE_UMASK)
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()

@@ -47,6 +47,7 @@ from backend.broker import BROKER_ID_KEY
 from backend.errors import CharlieError
 from backend.jobs import EVENTS, RUNNING, Jobs
 from backend.presence import OPEN_PREFIX
+from backend.private import append_private
 from backend.queue_state import EDITING_KEY, SUPERVISOR_KEY, WORKER_PREFIX
 from backend.settings import Settings
 from backend.worker import try_worker_lock, worker_lock_path
@@ -171,7 +172,7 @@ def atomic_file(path: Path, *, sync: bool = True) -> Iterator[IO[bytes]]:
 
     ``sync=False`` skips both fsyncs, for callers writing many files that flush them all
     at the end instead (a crash still never leaves a torn file under the final name)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -285,10 +286,9 @@ def snapshot(api: CharlieAPI, reason: str) -> Path:
 def note_problem(settings: Settings, text: str) -> None:
     """Append a failed automatic backup to ``<data>/logs/backup.log`` (the app's screen
     is no place for a stray warning, and the failure must not stop the app)."""
-    log_dir = settings.data_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    with (log_dir / "backup.log").open("a", encoding="utf-8") as handle:
+    fd = append_private(settings.data_dir / "logs" / "backup.log")
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
         handle.write(f"{stamp} {text}\n")
 
 

