@@ -47,6 +47,12 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
     }
 
 
+def read_stdin() -> str:
+    """Standard input as text; bytes that are not UTF-8 stay visible (as surrogates) so
+    validation names the problem in one line instead of a traceback."""
+    return sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+
+
 def _when(text: str | None) -> datetime | None:
     return parse_entry_date(text) if text else None
 
@@ -55,7 +61,7 @@ def cmd_new(api: CharlieAPI, args: argparse.Namespace) -> int:
     if args.text is not None:
         body = args.text
     elif not sys.stdin.isatty():
-        body = sys.stdin.read()
+        body = read_stdin()
     else:
         raise CharlieError("Give the entry text as an argument or on standard input.")
     entry = api.add_entry(

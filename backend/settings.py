@@ -116,6 +116,11 @@ class Settings:
     """The TOML file these settings were read from (set by ``CHARLIE_CONFIG_FILE``)."""
 
     def __post_init__(self) -> None:
+        if any(c in str(self.data_dir) for c in '"\\\n\r'):
+            raise SettingsError(
+                f"data_dir cannot contain a quote, a backslash or a line break "
+                f"(the database server's config cannot hold them): {str(self.data_dir)!r}"
+            )
         if self.appendfsync not in ("always", "everysec", "no"):
             raise SettingsError(
                 f"appendfsync must be one of always, everysec, no (got {self.appendfsync!r})"
@@ -135,8 +140,8 @@ class Settings:
             raise SettingsError("job_max_attempts must be 1 or more, retry_base_seconds > 0")
         if self.model_linger_seconds < 0:
             raise SettingsError("model_linger_seconds must be 0 or more")
-        if self.job_lease_seconds <= 0 or self.job_time_limit_seconds <= 0:
-            raise SettingsError("job_lease_seconds and job_time_limit_seconds must be > 0")
+        if self.job_lease_seconds < 1 or self.job_time_limit_seconds < 1:
+            raise SettingsError("job_lease_seconds and job_time_limit_seconds must be 1 or more")
         if self.model_context < 512 or self.model_threads < 0:
             raise SettingsError("model_context must be at least 512, model_threads 0 or more")
         if self.max_entities < 1:
@@ -179,7 +184,8 @@ def _coerce(name: str, value: object, source: str) -> object:
         if kind is Path:
             if not isinstance(value, str) or not value.strip():
                 raise ValueError
-            return Path(value).expanduser()
+            # Absolute: the server is told these paths and runs in another folder.
+            return Path(value).expanduser().absolute()
         if kind is bool:
             if isinstance(value, bool):
                 return value
@@ -221,7 +227,7 @@ def load_settings(env: typing.Mapping[str, str] | None = None) -> Settings:
     if config_file.exists():
         try:
             raw = tomllib.loads(config_file.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
             raise SettingsError(f"Cannot read the config file {config_file}: {exc}") from None
         for key, value in raw.items():
             if key not in _FILE_KEYS:

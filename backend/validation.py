@@ -21,6 +21,7 @@ def check_body(body: str, limit: int) -> str:
             "The entry contains a NUL character (\\x00), which Charlie cannot store. "
             "Remove it and save again."
         )
+    _check_encodable(body, "The entry")
     if not body.strip():
         raise ValidationError("The entry is empty: write something before saving.")
     if len(body) > limit:
@@ -31,12 +32,24 @@ def check_body(body: str, limit: int) -> str:
     return body
 
 
+def _check_encodable(text: str, what: str) -> None:
+    """Bytes that were not UTF-8 (they arrive as lone surrogates from argv or a pipe)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(
+            f"{what} is not valid UTF-8 text (at character {exc.start + 1}); "
+            "convert it to UTF-8 and try again."
+        ) from None
+
+
 def check_title(title: str) -> str:
     """The title without surrounding spaces, or a ValidationError."""
     if not isinstance(title, str):
         raise ValidationError("The title must be text.")
     if "\x00" in title:
         raise ValidationError("The title contains a NUL character (\\x00); remove it.")
+    _check_encodable(title, "The title")
     if "\n" in title or "\r" in title:
         raise ValidationError("The title must be a single line.")
     title = title.strip()

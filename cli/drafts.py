@@ -49,11 +49,11 @@ def register(sub: Any) -> None:
 
 
 def cmd_edit(api: CharlieAPI, args: argparse.Namespace) -> int:
-    from charlie import _when
+    from charlie import _when, read_stdin
 
     body = args.text
     if body is None and not sys.stdin.isatty():
-        body = sys.stdin.read()
+        body = read_stdin()
     if body is None and args.title is None and args.date is None:
         raise CharlieError("Give the new text, --title or --date.")
     entry_id = api.resolve_entry_id(args.id, journal=args.journal)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,20 @@ def test_graph_commands(settings: Settings, capsys: pytest.CaptureFixture[str]) 
     assert len(json.loads(capsys.readouterr().out)["entries"]) == 1
     assert main(["entity", "nobody"]) == 1
     assert "No entity is called 'nobody'" in capsys.readouterr().err
+
+
+def test_text_that_is_not_utf8_is_a_one_line_error(tmp_path: Path) -> None:
+    # Issue 10 D13: from a pipe and from argv, no traceback and nothing stored.
+    root = Path(__file__).resolve().parent.parent
+    for args, stdin in (([], b"caf\xe9 with Ana\n"), ([b"caf\xe9"], b"")):
+        done = subprocess.run(
+            [sys.executable.encode(), b"charlie.py", b"new", *args],
+            cwd=root,
+            input=stdin,
+            capture_output=True,
+            timeout=60,
+            env=os.environ,
+        )
+        assert done.returncode == 1, done.stderr
+        [line] = done.stderr.decode().strip().splitlines()
+        assert line.startswith("charlie: The entry is not valid UTF-8 text"), line

@@ -91,3 +91,23 @@ def test_save_settings_validates_then_writes_and_keeps_other_keys(tmp_path: Path
     again = load_settings({"CHARLIE_CONFIG_FILE": str(config)})
     assert (again.default_journal, again.model_linger_seconds) == ("Diary", 45.0)
     assert again.job_time_limit_seconds == 90.0
+
+
+def test_bad_paths_and_bounds_are_one_line_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 10 D10/D13: a directory as config file, odd data_dir characters, a relative
+    # data_dir, a lease too short to renew.
+    monkeypatch.setenv("CHARLIE_CONFIG_FILE", str(tmp_path))
+    with pytest.raises(SettingsError, match="Cannot read the config file"):
+        load_settings()
+    monkeypatch.setenv("CHARLIE_CONFIG_FILE", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("CHARLIE_DATA_DIR", str(tmp_path / 'my "journal"'))
+    with pytest.raises(SettingsError, match="cannot contain a quote"):
+        load_settings()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CHARLIE_DATA_DIR", "relative/data")
+    assert load_settings().data_dir == tmp_path / "relative" / "data"
+    monkeypatch.setenv("CHARLIE_JOB_LEASE_SECONDS", "0.001")
+    with pytest.raises(SettingsError, match="job_lease_seconds"):
+        load_settings()
