@@ -37,7 +37,7 @@ from backend.extractor import ENTITY_TYPES, RELATION_KINDS
 from backend.jobs import BACKLOG
 from backend.models import Journal, from_epoch_and_offset
 from backend.store import EVENTS, JOURNALS_KEY, Graph, Store, entries_event, graph_event
-from backend.validation import check_journal_name
+from backend.validation import check_body, check_journal_name, check_title
 
 if TYPE_CHECKING:
     from backend.api import CharlieAPI
@@ -48,7 +48,12 @@ PAGE = 200
 SLUG_CHARS = 40
 # progress(done, total): entries written so far out of all entries being exported.
 Progress = Callable[[int, int], None]
-_HEX_ID = re.compile(r"^[0-9a-f]{16}$")  # Entry and journal ids.
+_HEX_ID = re.compile(r"[0-9a-f]{16}")  # Entry and journal ids (always fullmatch).
+_PROPERTY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The seconds a datetime can hold (years 1 to 9999): a time outside would break every
+# list of the journal, so it is refused on the way in.
+_FIRST_SECOND = int(datetime(1, 1, 2, tzinfo=UTC).timestamp())
+_LAST_SECOND = int(datetime(9999, 12, 30, tzinfo=UTC).timestamp())
 _ENTITY_LABELS = " OR ".join(f"n:{label}" for label in ("Entity", *ENTITY_TYPES))
 
 
@@ -405,7 +410,7 @@ def _need(item: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any
     return value
 
 
-def read_export(path: Path) -> dict[str, Any]:
+def read_export(path: Path, *, max_entry_chars: int = 100_000) -> dict[str, Any]:
     """The export document in ``path``, checked through before anything is written."""
     try:
         with path.open("rb") as handle:
@@ -424,13 +429,13 @@ def read_export(path: Path) -> dict[str, Any]:
     if not isinstance(journals, list):
         raise ValidationError(f"{path} has no list of journals.")
     for n, j in enumerate(journals):
-        _check_journal(j, f"{path}, journal {n + 1}")
+        _check_journal(j, f"{path}, journal {n + 1}", max_entry_chars)
     return doc
 
 
-def _check_journal(j: Any, where: str) -> None:
+def _check_journal(j: Any, where: str, max_entry_chars: int) -> None:
     # The id becomes part of Redis key names, so it must look like one Charlie makes.
-    if not _HEX_ID.match(_need(j, "id", str, where)):
+    if not _HEX_ID.fullmatch(_need(j, "id", str, where)):
         raise _problem(where, f"{j['id']!r} is not a journal id (16 hex digits)")
     name = _need(j, "name", str, where)
     try:
@@ -449,19 +454,27 @@ def _check_journal(j: Any, where: str) -> None:
     for n, e in enumerate(j["entries"]):
         at = f"{where}, entry {n + 1}"
         entry_id = _need(e, "id", str, at)
-        if not _HEX_ID.match(entry_id):
+        if not _HEX_ID.fullmatch(entry_id):
             raise _problem(at, f"{entry_id!r} is not an entry id (16 hex digits)")
         if entry_id in ids:
             raise _problem(at, f"the id {entry_id} appears twice")
         ids.add(entry_id)
-        _need(e, "title", str, at)
-        body = _need(e, "body", str, at)
-        if "\x00" in body or not body.strip():
-            raise _problem(at, "the text is empty or holds a NUL character")
-        for key in ("entry_at", "utc_offset"):
+        try:
+            # The same checks as an entry typed in the app.
+            if check_title(_need(e, "title", str, at)) != e["title"]:
+                raise ValidationError("the title has spaces around it")
+            check_body(_need(e, "body", str, at), max_entry_chars)
+        except ValidationError as exc:
+            raise _problem(at, str(exc)) from None
+        for key in ("entry_at", "utc_offset", "created_at", "updated_at"):
             _need(e, key, int, at)
         if not -24 * 60 < e["utc_offset"] < 24 * 60:
             raise _problem(at, f"the UTC offset {e['utc_offset']} minutes is out of range")
+        if not _FIRST_SECOND <= e["entry_at"] <= _LAST_SECOND:
+            raise _problem(at, f"the time {e['entry_at']} is not between the years 1 and 9999")
+        for key in ("created_at", "updated_at"):
+            if not _FIRST_SECOND * 1000 <= e[key] <= _LAST_SECOND * 1000:
+                raise _problem(at, f"{key} {e[key]} is not between the years 1 and 9999")
         _need(e, "content_hash", str, at)
         _check_values(e, at)
     for n, x in enumerate(j["entities"]):
@@ -490,7 +503,7 @@ def _check_values(item: dict[str, Any], where: str) -> None:
     """Graph properties are scalars or lists of scalars; keys must be plain names."""
     scalar = (str, int, float, bool)
     for key, value in item.items():
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", key):
+        if not _PROPERTY.fullmatch(key):
             raise _problem(where, f"{key!r} is not a property name")
         if isinstance(value, list):
             if not all(isinstance(v, scalar) for v in value):
@@ -552,7 +565,7 @@ def import_json_export(
     The whole file is checked first, then a backup is taken (reason "import"); with
     ``dry_run`` nothing is written."""
     source = Path(path).expanduser()
-    doc = read_export(source)
+    doc = read_export(source, max_entry_chars=api.settings.max_entry_chars)
     summary = ExportImportSummary(source=str(source), dry_run=dry_run)
     if not dry_run:
         summary.backup = str(snapshot(api, reason="import"))
