@@ -65,7 +65,12 @@ def cmd_new(api: CharlieAPI, args: argparse.Namespace) -> int:
     else:
         raise CharlieError("Give the entry text as an argument or on standard input.")
     entry = api.add_entry(
-        body, title=args.title or "", entry_at=_when(args.date), journal=args.journal, source="cli"
+        body,
+        title=args.title or "",
+        entry_at=_when(args.date),
+        journal=args.journal,
+        source="cli",
+        id_key=args.id_key,
     )
     print(entry.id)
     return 0
@@ -226,7 +231,11 @@ def run_tui(settings: Settings) -> int:
     try:
         backup = _startup_backup(api)
         supervisor = _supervise(api)
-        CharlieApp(api).run()
+        app = CharlieApp(api)
+        # A closed terminal (SIGHUP) or a shutdown (SIGTERM) keeps the editor's text
+        # as a draft and then goes through the same clean exit as Ctrl+Q.
+        app.exit_signals = (signal.SIGHUP, signal.SIGTERM)
+        app.run()
     finally:
         if backup is not None:
             backup.join()  # It must not lose the server half-way.
@@ -284,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="?", help="the entry text; read from stdin if absent")
     p.add_argument("--title", "-t", help="a one-line title")
     p.add_argument("--date", "-d", help="entry date: YYYY-MM-DD, 'YYYY-MM-DD HH:MM' or ISO 8601")
+    p.add_argument(
+        "--id-key",
+        metavar="KEY",
+        help="your name for this save: running the same command again adds nothing",
+    )
     journal_opt(p)
     p.set_defaults(func=cmd_new)
 

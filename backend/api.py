@@ -7,6 +7,7 @@ are safe to call from several threads at once (the UI calls them from thread wor
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import json
 import re
@@ -60,6 +61,11 @@ if TYPE_CHECKING:
     from backend.importing import ImportSummary, Progress
 
 DEFAULT_JOURNAL_KEY = "charlie:default_journal"
+
+
+def keyed_entry_id(journal: Journal, key: str) -> str:
+    """The entry id a save with this ``id_key`` gets in this journal (16 hex digits)."""
+    return hashlib.sha256(f"{journal.id}\0{key}".encode()).hexdigest()[:16]
 
 
 def _both(first: Also | None, second: Also | None) -> Also | None:
@@ -279,10 +285,14 @@ class CharlieAPI(QueueAPI):
         journal: str | None = None,
         source: str = "tui",
         draft_id: str | None = None,
+        id_key: str | None = None,
     ) -> Entry:
         """Validate and store a new entry. When this returns, the entry is on disk.
 
         ``draft_id``: the draft this entry was written in, removed in the same transaction.
+        ``id_key``: any text naming this save (a script's own id for it); a save with a
+        key already used in this journal adds nothing and returns that entry, so a
+        retried command cannot add an entry twice.
         """
         body = check_body(body, self.settings.max_entry_chars)
         title = check_title(title)
@@ -295,6 +305,7 @@ class CharlieAPI(QueueAPI):
             body=body,
             entry_at=when,
             source=source,
+            entry_id=None if id_key is None else keyed_entry_id(target, id_key),
             also=_both(self._enqueue_for(target, priority), self._forget_draft(target, draft_id)),
         )
         self._wake(priority)
@@ -319,7 +330,7 @@ class CharlieAPI(QueueAPI):
 
     def _wake(self, priority: str) -> None:
         # A lost wake-up is harmless (the owner's sweeper re-sends it), so a failure
-        # here must not undo a save that already committed.
+        # here must not undo a save that already committed: send() never raises.
         self.wakeups.send(priority=10 if priority == INTERACTIVE else 0)
 
     def edit_entry(

@@ -8,6 +8,7 @@ sweeper re-sends wake-ups for queued jobs whose last one is old.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from redis.connection import UnixDomainSocketConnection
 
 from backend.broker import BrokerConnection
 
+log = logging.getLogger("charlie.queue")
 HUEY_NAME = "charlie"
 WAKE_TASK = "charlie.wake"
 
@@ -57,10 +59,20 @@ class Wakeups:
 
         self._wake: Any = wake
 
-    def send(self, count: int = 1, *, priority: int = 0) -> None:
-        """Send ``count`` wake-up messages (higher priority pops first)."""
-        for _ in range(count):
-            self.huey.enqueue(self._wake.s(priority=priority))
+    def send(self, count: int = 1, *, priority: int = 0) -> bool:
+        """Send ``count`` wake-up messages (higher priority pops first).
+
+        Always after a commit, and never its undoing: a wake-up that cannot be sent
+        (the owner left between the commit and this) is logged and False is returned;
+        the queued job is safe in its record and the owner's sweeper wakes a worker.
+        """
+        try:
+            for _ in range(count):
+                self.huey.enqueue(self._wake.s(priority=priority))
+        except redis.RedisError as exc:
+            log.warning("a wake-up was not sent (the sweeper will send it): %s", exc)
+            return False
+        return True
 
     def pending(self) -> int:
         return int(self.huey.pending_count())

@@ -60,6 +60,17 @@ def entry_event(journal_id: str, entry_id: str, action: str) -> str:
     )
 
 
+def entries_event(journal_id: str, count: int) -> str:
+    """The change event an import publishes in each batch's transaction (one per batch,
+    not per entry, so a big import does not flood the screens)."""
+    return json.dumps({"event": "entries", "journal": journal_id, "count": count})
+
+
+def graph_event(journal_id: str) -> str:
+    """The change event for entities, mentions or drafts written in bulk (a JSON import)."""
+    return json.dumps({"event": "graph", "journal": journal_id})
+
+
 class RevisionConflict(Exception):
     """The entry's revision is not the one the edit started from (or it is gone)."""
 
@@ -258,7 +269,9 @@ class Store:
         """Store a new entry (inputs already validated) and return it as stored.
 
         ``also(pipe, entry_id, content_hash)`` may queue more commands (the job for
-        the entry) that commit in the same MULTI/EXEC as the entry itself.
+        the entry) that commit in the same MULTI/EXEC as the entry itself. With an
+        ``entry_id`` that is already stored, nothing is written and that entry is
+        returned: a retried save (same id) never adds the entry twice.
         """
         epoch, offset = to_epoch_and_offset(entry_at)
         now = _now_millis()
@@ -275,7 +288,16 @@ class Store:
             "content_hash": content_hash(title, body),
         }
         graph = self.graph(journal)
+        revisions = revisions_key(journal.id)
         with self.client.pipeline(transaction=True) as pipe:
+            if entry_id is not None:
+                # Every entry written here has a revision field, so watching the hash
+                # makes "not there yet" and the create one atomic step.
+                pipe.watch(revisions)
+                if pipe.hexists(revisions, entry_id):
+                    pipe.unwatch()
+                    return self.get_entry(journal, entry_id)
+                pipe.multi()
             pipe.execute_command(
                 *graph.command(
                     "CREATE (e:Episode {id: $id, title: $title, body: $body, "
@@ -285,11 +307,15 @@ class Store:
                     params,
                 )
             )
-            pipe.hset(revisions_key(journal.id), new_id, 1)
+            pipe.hset(revisions, new_id, 1)
             if also is not None:
                 also(pipe, new_id, str(params["content_hash"]))
             pipe.publish(EVENTS, entry_event(journal.id, new_id, "added"))
-            replies = pipe.execute()
+            try:
+                replies = pipe.execute()
+            except redis.WatchError:
+                # The same id was written meanwhile (a concurrent retry): that one stands.
+                return self.get_entry(journal, new_id)
         return self._entry(journal, rows_of(replies[0])[0], revision=1)
 
     def revision(self, journal: Journal, entry_id: str) -> int:
