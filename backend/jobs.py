@@ -118,7 +118,7 @@ unindex(id)
 redis.call('HSET', KEYS[1], 'id', id, 'kind', ARGV[3], 'journal_id', ARGV[4],
   'entry_id', ARGV[5], 'content_hash', ARGV[6], 'priority', ARGV[7], 'state', 'queued',
   'order', order, 'attempts', 0, 'crashes', 0, 'max_attempts', ARGV[8],
-  'enqueued_at', ARGV[1], 'updated_at', ARGV[1], 'last_wake', 0)
+  'enqueued_at', ARGV[1], 'updated_at', ARGV[1])
 redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker', 'run_after')
 if not redis.call('HEXISTS', KEYS[1], 'created_at') then
   redis.call('HSET', KEYS[1], 'created_at', ARGV[1])
@@ -139,7 +139,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', '%(retry)s', '-inf', now)) do
   local key = '%(prefix)sjob:' .. id
   redis.call('ZREM', '%(retry)s', id)
   if redis.call('HGET', key, 'state') == 'retry_wait' then
-    redis.call('HSET', key, 'state', 'queued', 'updated_at', now, 'last_wake', 0)
+    redis.call('HSET', key, 'state', 'queued', 'updated_at', now)
     redis.call('ZADD', '%(queued)s', redis.call('HGET', key, 'order'), id)
   end
 end
@@ -223,7 +223,7 @@ local id = redis.call('HGET', KEYS[1], 'id')
 if ARGV[4] ~= '1' then redis.call('HINCRBY', KEYS[1], 'attempts', -1) end
 unindex(id)
 redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
-redis.call('HSET', KEYS[1], 'state', 'queued', 'updated_at', ARGV[1], 'last_wake', 0)
+redis.call('HSET', KEYS[1], 'state', 'queued', 'updated_at', ARGV[1])
 redis.call('ZADD', '%(queued)s', redis.call('HGET', KEYS[1], 'order'), id)
 note(id, KEYS[2], 'released', {reason=ARGV[3]})
 return 1
@@ -254,7 +254,7 @@ else
   -- Behind the other jobs of its class, so the next claim tries a different entry: a
   -- crash on one entry then tells a poison entry from a model that crashes on all.
   local order = tonumber(redis.call('HGET', KEYS[1], 'order')) + crashes * %(defer)d
-  redis.call('HSET', KEYS[1], 'state', 'queued', 'last_wake', 0)
+  redis.call('HSET', KEYS[1], 'state', 'queued')
   redis.call('ZADD', '%(queued)s', order, id)
 end
 note(id, KEYS[2], 'crashed', {attempt=attempts, crashes=crashes, reason=ARGV[3]})
@@ -278,7 +278,7 @@ if tonumber(redis.call('HGET', KEYS[1], 'attempts')) > 0 then
 end
 unindex(id)
 redis.call('HDEL', KEYS[1], 'died_at', 'run_after')
-redis.call('HSET', KEYS[1], 'state', 'queued', 'updated_at', ARGV[1], 'last_wake', 0)
+redis.call('HSET', KEYS[1], 'state', 'queued', 'updated_at', ARGV[1])
 redis.call('ZADD', '%(queued)s', redis.call('HGET', KEYS[1], 'order'), id)
 note(id, KEYS[2], 'refunded', {reason=ARGV[2]})
 return 1
@@ -309,31 +309,13 @@ if redis.call('HGET', KEYS[1], 'state') ~= 'dead' then return 0 end
 local id = redis.call('HGET', KEYS[1], 'id')
 unindex(id)
 redis.call('HSET', KEYS[1], 'state', 'queued', 'attempts', 0, 'crashes', 0,
-  'updated_at', ARGV[1], 'last_wake', 0)
+  'updated_at', ARGV[1])
 redis.call('ZADD', '%(queued)s', redis.call('HGET', KEYS[1], 'order'), id)
 note(id, KEYS[2], 'retried', nil)
 return 1
 """
     % {"queued": QUEUED}
 )
-
-# ARGV: now, older_than_ms, max. Queued jobs whose last wake-up is old: mark and return.
-_DUE_WAKEUPS = """
-local now = tonumber(ARGV[1])
-local out = {}
-for _, id in ipairs(redis.call('ZRANGE', '%(queued)s', 0, tonumber(ARGV[3]) - 1)) do
-  local key = '%(prefix)sjob:' .. id
-  local last = tonumber(redis.call('HGET', key, 'last_wake') or '0')
-  if now - last >= tonumber(ARGV[2]) then
-    redis.call('HSET', key, 'last_wake', now)
-    table.insert(out, id)
-  end
-end
-if #redis.call('ZRANGEBYSCORE', '%(retry)s', '-inf', now, 'LIMIT', 0, 1) > 0 then
-  table.insert(out, '')
-end
-return out
-""" % {"queued": QUEUED, "prefix": PREFIX, "retry": RETRY}
 
 
 @dataclass(frozen=True)
@@ -447,7 +429,6 @@ class Jobs:
         self._refund = client.register_script(_REFUND)
         self._cancel = client.register_script(_CANCEL)
         self._retry_dead = client.register_script(_RETRY_DEAD)
-        self._due_wakeups = client.register_script(_DUE_WAKEUPS)
 
     # -- producers -------------------------------------------------------------------
 
@@ -644,10 +625,11 @@ class Jobs:
             )
         )
 
-    def due_wakeups(self, *, older_than_ms: int, limit: int = 1000) -> list[str]:
-        """Queued jobs whose last wake-up is older than ``older_than_ms`` (now marked)."""
-        reply = self._due_wakeups(args=[now_ms(), older_than_ms, limit])
-        return [r.decode() for r in reply]
+    def runnable(self, *, now: int | None = None) -> bool:
+        """Whether a claim could find work: a queued job, or a retry whose time came."""
+        if self.client.zcard(QUEUED):
+            return True
+        return bool(self.client.zrangebyscore(RETRY, "-inf", now or now_ms(), start=0, num=1))
 
     # -- pausing -----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import redis
@@ -24,7 +25,8 @@ WORKER_PREFIX = "charlie:worker:"
 WORKER_TTL_SECONDS = 10
 BREAKER = "breaker"
 BREAKER_KEY = "charlie:breaker"  # hash: reason, failures, retry_at (ms)
-SWEEP_AFTER_MS = 3000
+SWEEP_SECONDS = 3.0  # At most one wake-up from the sweeper this often.
+MAX_PENDING_WAKEUPS = 2  # No more while this many wait (the worker is busy).
 
 
 def set_editing(client: redis.Redis, editing: bool) -> None:
@@ -147,13 +149,46 @@ def probing_worker(client: redis.Redis) -> str | None:
     return text.removeprefix("running:") if text and text.startswith("running:") else None
 
 
-def sweep(jobs: Jobs, client: redis.Redis, wakeups: Wakeups) -> None:
-    """Re-send lost wake-ups and let the breaker probe once its backoff is over."""
-    due = jobs.due_wakeups(older_than_ms=SWEEP_AFTER_MS)
-    if due:
-        wakeups.send(len(due))
-    breaker: dict[Any, Any] = client.hgetall(BREAKER_KEY)
-    if breaker and int(breaker.get(b"retry_at", 0)) <= now_ms():
-        if BREAKER in jobs.paused():
-            jobs.resume(BREAKER)  # A probe: the next claim tries the extractor again.
-            wakeups.send()
+class Sweeper:
+    """Re-sends lost wake-ups, and lets the breaker probe once its backoff is over.
+
+    A wake-up carries no job: the worker it reaches drains the whole queue. So one
+    message is enough whenever work can run and none is waiting, and the sweeper sends
+    at most one every ``interval`` seconds, none while the queue is paused, and none while
+    ``max_pending`` are already waiting (a busy worker). With nothing to run it writes
+    nothing at all, so an idle app with a large paused backlog stays idle.
+    """
+
+    def __init__(
+        self,
+        jobs: Jobs,
+        client: redis.Redis,
+        wakeups: Wakeups,
+        *,
+        interval: float = SWEEP_SECONDS,
+        max_pending: int = MAX_PENDING_WAKEUPS,
+    ) -> None:
+        self.jobs, self.client, self.wakeups = jobs, client, wakeups
+        self.interval, self.max_pending = interval, max_pending
+        self.sent = 0
+        """Wake-ups this sweeper sent (for tests and benchmarks)."""
+        self._last_sent = float("-inf")
+
+    def tick(self) -> None:
+        breaker: dict[Any, Any] = self.client.hgetall(BREAKER_KEY)
+        if breaker and int(breaker.get(b"retry_at", 0)) <= now_ms():
+            if BREAKER in self.jobs.paused():
+                self.jobs.resume(BREAKER)  # A probe: the next claim tries the extractor.
+                self._send()
+                return
+        now = time.monotonic()
+        if now - self._last_sent < self.interval or self.jobs.paused():
+            return
+        if not self.jobs.runnable() or self.wakeups.pending() >= self.max_pending:
+            return
+        self._send()
+
+    def _send(self) -> None:
+        if self.wakeups.send():
+            self.sent += 1
+        self._last_sent = time.monotonic()

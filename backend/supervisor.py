@@ -43,13 +43,13 @@ from backend.queue_state import (
     BREAKER,
     MODEL_CRASH_STREAK,
     PROBE_ITEM,
+    Sweeper,
     close_breaker,
     forget_worker,
     note_model_crash,
     open_breaker,
     probing_worker,
     publish_supervisor,
-    sweep,
 )
 from backend.settings import Settings, load_settings, settings_env
 from backend.worker import try_worker_lock
@@ -128,6 +128,7 @@ class Supervisor:
         self.conn = conn
         self.jobs = Jobs(conn.client, retry_policy(settings))
         self.wakeups = Wakeups(conn)
+        self.sweeper = Sweeper(self.jobs, conn.client, self.wakeups)
         self.extra_env = extra_env or {}
         self.status = SupervisorStatus()
         self.process: subprocess.Popen[bytes] | None = None
@@ -436,4 +437,4 @@ class Supervisor:
     # -- the queue -----------------------------------------------------------------------
 
     def _sweep(self) -> None:
-        sweep(self.jobs, self.conn.client, self.wakeups)
+        self.sweeper.tick()

@@ -34,6 +34,7 @@ from backend.extractor_probe import PROBE_TEXT
 from backend.jobs import Claim, Jobs, Write, retry_policy
 from backend.queue import Wakeups, set_wake_handler
 from backend.queue_state import (
+    Sweeper,
     close_breaker,
     inference_enabled,
     is_editing,
@@ -43,7 +44,6 @@ from backend.queue_state import (
     probe_passed,
     publish_worker,
     request_probe,
-    sweep,
 )
 from backend.settings import Settings
 from backend.store import Graph, graph_key
@@ -303,13 +303,14 @@ def _housekeeping(
 ) -> None:
     """Every second: publish health, unload an idle model and, with an external broker
     (no owner process to supervise us), reap expired leases and re-send lost wake-ups."""
+    sweeper = Sweeper(runner.jobs, conn.client, wakeups)
     while True:
         try:
             publish_worker(conn.client, runner.worker_id, runner.health())
             runner.housekeeping()
             if external:
                 runner.jobs.reap_expired("lease expired: its worker stopped renewing it")
-                sweep(runner.jobs, conn.client, wakeups)
+                sweeper.tick()
         except redis.RedisError as exc:
             log.warning("housekeeping: %s", exc)
         time.sleep(1.0)

@@ -16,6 +16,8 @@ it exits non-zero if a part fails or the chaos run lost, repeated or orphaned an
    reaps the job, restarts the worker, which claims it). Median of 3.
 3. Chaos (``--chaos N``, default 0): N jobs with random worker SIGKILLs; prints lost,
    duplicated commits and orphan processes (all should be 0).
+4. Idle: server commands per second while the app idles with a paused backlog (owner,
+   sweeper and worker alive, inference off). Target: <= 50/s with 10,000 jobs.
 
 Parts 2 and 3 steer the worker with the ``scripted`` test extractor (``#sleep=S``, and
 ``CHARLIE_SCRIPTED_LOG`` to see each attempt start), so they set it in their settings:
@@ -213,15 +215,39 @@ def _wait(predicate: object, what: str, timeout: float = 60) -> None:
         time.sleep(0.005)
 
 
+def idle(base: Path, backlog: int, seconds: float) -> float:
+    """Commands per second the server handles while the app idles with a paused
+    backlog: the owner's supervisor and sweeper and a live worker, inference off."""
+    settings = scripted_settings(base, "idle")
+    api = CharlieAPI.open(settings)
+    supervisor = Supervisor(settings, api.broker).start()
+    try:
+        api.set_inference(False)
+        for n in range(backlog):
+            api.add_entry(f"Imported {n} with Ada", source="import")
+        _wait(lambda: supervisor.status.worker_alive, "the worker to start")
+        _wait(lambda: api.wakeups.pending() == 0, "the producers' wake-ups to be consumed")
+        stats = api.broker.client.info("stats")
+        before, started = stats["total_commands_processed"], time.monotonic()
+        time.sleep(seconds)  # A benchmark measures over time; tests never do this.
+        after = api.broker.client.info("stats")["total_commands_processed"]
+        return (after - before) / (time.monotonic() - started)
+    finally:
+        supervisor.stop()
+        api.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--recoveries", type=int, default=3, help="recovery runs (median)")
     parser.add_argument("--chaos", type=int, default=0)
+    parser.add_argument("--idle-backlog", type=int, default=10_000, help="paused jobs when idle")
+    parser.add_argument("--idle-seconds", type=float, default=10.0)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     args = parser.parse_args()
     if args.quick:  # Options given explicitly still win over the quick sizes.
-        parser.set_defaults(jobs=50, recoveries=1, chaos=8)
+        parser.set_defaults(jobs=50, recoveries=1, chaos=8, idle_backlog=200, idle_seconds=2.0)
         args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="cbj-", dir="/tmp"))
     try:
@@ -248,6 +274,9 @@ def main() -> int:
             if broken:
                 print(f"   FAILED: {', '.join(broken)}", file=sys.stderr)
                 return 1
+        rate = idle(base, args.idle_backlog, args.idle_seconds)
+        print(f"4. Idle app, {args.idle_backlog:,} jobs paused (inference off)")
+        print(f"   {rate:.1f} server commands/s over {args.idle_seconds:g} s (target <= 50)\n")
     finally:
         shutil.rmtree(base, ignore_errors=True)
     return 0

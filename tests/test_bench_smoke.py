@@ -45,6 +45,8 @@ FIGURES = {
         "3. Chaos",
         "duplicated commits",
         "orphan processes",
+        "4. Idle app",
+        "server commands/s",
     ],
     "graph.py": [
         "built",

@@ -186,8 +186,12 @@ def test_expired_leases_are_reaped_and_the_late_result_rejected(jobs: Jobs) -> N
     assert jobs.client.get("result") == b"w2"
 
 
-def test_sweeper_returns_each_stale_queued_job_once_per_interval(jobs: Jobs) -> None:
+def test_runnable_means_queued_work_or_a_retry_whose_time_came(jobs: Jobs) -> None:
+    assert not jobs.runnable()
     jobs.enqueue("j", "e1", "h")
-    jobs.enqueue("j", "e2", "h")
-    assert len(jobs.due_wakeups(older_than_ms=60_000)) == 2
-    assert jobs.due_wakeups(older_than_ms=60_000) == []
+    assert jobs.runnable()
+    c = claim(jobs)
+    assert not jobs.runnable()
+    jobs.fail(c, "boom", now=1_000)  # Retry after 1.5-2 s (base 1 s, attempt 1).
+    assert not jobs.runnable(now=1_100)
+    assert jobs.runnable(now=10_000)

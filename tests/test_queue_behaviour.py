@@ -261,21 +261,21 @@ def test_inference_off_unloads_the_model_at_once(
 def test_the_model_is_not_loaded_while_the_user_is_typing(
     owner: tuple[CharlieAPI, Supervisor], log: Path
 ) -> None:
-    api, _ = owner
+    api, supervisor = owner
     api.set_editing(True)
     entry = api.add_entry("Saved while the editor is open, Xia")
     job_id = f"enrich:{api.journal().id}:{entry.id}"
     # The sweeper wakes the worker again and again; each time it declines to load.
-    wakes: list[int] = []
-
-    def woken_twice() -> bool:
-        record = api.get_job(job_id)
-        last = int(api.broker.client.hget(f"charlie:jobs:job:{job_id}", "last_wake") or 0)
-        if last and (not wakes or wakes[-1] != last):
-            wakes.append(last)
-        return len(wakes) >= 2 and record.state == "queued"
-
-    wait_until(woken_twice, timeout=30, what="two sweeps with the job still queued")
+    sent = supervisor.sweeper.sent
+    wait_until(
+        lambda: (
+            supervisor.sweeper.sent >= sent + 2
+            and api.wakeups.pending() == 0
+            and api.get_job(job_id).state == "queued"
+        ),
+        timeout=30,
+        what="two sweeps consumed with the job still queued",
+    )
     assert events(log, "load") == []
     api.set_editing(False)
     wait_state(api, entry.id, "done")
