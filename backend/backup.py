@@ -32,9 +32,11 @@ import hashlib
 import json
 import os
 import re
+import stat
 import struct
 import tempfile
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -67,6 +69,8 @@ EXCLUDED_PREFIXES = (WORKER_PREFIX, OPEN_PREFIX)
 _REASON = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _NAME = re.compile(r"^charlie-(\d{8}T\d{9}Z)-([a-z][a-z0-9-]*)\.backup$")
 _HEADER_MAX = 64 * 1024
+INFLATE_RATIO = 200  # The most a stored payload may inflate, times its size...
+INFLATE_SLACK = 64 * 1024 * 1024  # ...plus this much.
 _STALE_TEMP_SECONDS = 3600
 
 # ARGV: pattern, then 'k' + an excluded key or 'p' + an excluded prefix.
@@ -410,8 +414,12 @@ def _read_header(handle: IO[bytes], path: Path) -> dict[str, Any]:
 
 def read_backup(path: Path) -> tuple[dict[str, Any], list[Record]]:
     """The header and records of a backup file, checked whole: a truncated, altered or
-    foreign file raises BackupError."""
+    foreign file raises BackupError. Nothing in it is trusted: only a regular file is
+    opened (a FIFO would block for ever), it inflates to a bounded size, and every key
+    must be one Charlie writes, holding the type Charlie keeps there."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise BackupError(f"{path} is not a regular file, so it is not a backup.")
         with path.open("rb") as handle:
             header = _read_header(handle, path)
             payload = handle.read()
@@ -426,14 +434,34 @@ def read_backup(path: Path) -> tuple[dict[str, Any], list[Record]]:
         )
     if hashlib.sha256(payload).hexdigest() != header["sha256"]:
         raise BackupError(f"{path} is damaged: its checksum does not match its contents.")
-    try:
-        raw = gzip.decompress(payload)
-    except (OSError, EOFError) as exc:
-        raise BackupError(f"{path} is damaged: {exc}") from exc
+    raw = _inflate(payload, path)
     records = _decode(raw, path)
     if len(records) != header["keys"]:
         raise BackupError(f"{path} is damaged: {len(records)} keys where {header['keys']}.")
     return header, records
+
+
+def _inflate(payload: bytes, path: Path) -> bytes:
+    """Gunzip in pieces, refusing more than INFLATE_RATIO times the stored size (a
+    backup compresses our data some 3-10 times; a zip bomb, thousands of times)."""
+    cap = INFLATE_SLACK + INFLATE_RATIO * len(payload)
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    out = bytearray()
+    try:
+        data = payload
+        while data:
+            out += inflater.decompress(data, cap + 1 - len(out))
+            if len(out) > cap:
+                raise BackupError(
+                    f"{path} inflates to more than {cap:,} bytes; it is not a backup "
+                    "Charlie made (or it is damaged)."
+                )
+            data = inflater.unconsumed_tail
+        if not inflater.eof:
+            raise BackupError(f"{path} is damaged: its data is cut short.")
+    except zlib.error as exc:
+        raise BackupError(f"{path} is damaged: {exc}") from exc
+    return bytes(out)
 
 
 def _decode(raw: bytes, path: Path) -> list[Record]:
@@ -454,10 +482,52 @@ def _decode(raw: bytes, path: Path) -> list[Record]:
                 raise BackupError(f"{path} is damaged: it holds the key {key!r}.")
             if len(dump) < 10:
                 raise BackupError(f"{path} is damaged: the value of {key!r} is cut short.")
+            _check_shape(key, dump, path)
             records.append(Record(key, ttl, dump))
     except struct.error:
         raise BackupError(f"{path} is damaged: a record is cut short.") from None
     return records
+
+
+# Every key Charlie keeps, and the kind of value it holds there (the RDB type byte a
+# DUMP payload starts with). A key of another shape would break every command that
+# reads it, so a backup holding one is refused whole. (The server also checks each
+# payload deeply as it is restored: sanitize-dump-payload.)
+_HEX = r"[0-9a-f]{16}"
+_SCHEMA = [
+    (re.compile(r"charlie:journals"), "hash"),
+    (re.compile(r"charlie:default_journal|charlie:settings:inference"), "string"),
+    (re.compile(r"charlie:breaker"), "hash"),
+    (re.compile(rf"charlie:journal:{_HEX}"), "module"),
+    (re.compile(rf"charlie:journal:{_HEX}:entities"), "string"),
+    (re.compile(rf"charlie:journal:{_HEX}:blocked"), "hash"),
+    (re.compile(rf"charlie:(revisions|drafts):{_HEX}"), "hash"),
+    (re.compile(r"charlie:jobs:(queued|running|retry|dead|done)"), "zset"),
+    (re.compile(r"charlie:jobs:completed"), "string"),
+    (re.compile(r"charlie:jobs:paused"), "hash"),
+    (re.compile(r"charlie:jobs:job:[^\s]+:history"), "list"),
+    (re.compile(r"charlie:jobs:job:[^\s]+"), "hash"),
+]
+_RDB_TYPES = {
+    "string": {0},
+    "list": {1, 10, 14, 18},
+    "zset": {3, 5, 12, 17},
+    "hash": {4, 9, 13, 16, 22, 23, 24, 25},
+    "module": {6, 7},
+}
+
+
+def _check_shape(key: bytes, dump: bytes, path: Path) -> None:
+    name = key.decode("utf-8", errors="replace")
+    for pattern, kind in _SCHEMA:
+        if pattern.fullmatch(name):
+            if dump[0] not in _RDB_TYPES[kind]:
+                raise BackupError(
+                    f"{path} is damaged or crafted: {name!r} should hold a {kind} but holds "
+                    f"something else (type {dump[0]})."
+                )
+            return
+    raise BackupError(f"{path} holds {name!r}, which is not a key Charlie keeps.")
 
 
 def _excluded(key: str) -> bool:

@@ -586,6 +586,9 @@ class _Owner:
             "aof-use-rdb-preamble yes",
             'save ""',
             "protected-mode yes",
+            # RESTORE checks a payload whole, so a crafted backup is refused instead of
+            # crashing the server on the first read of a broken structure.
+            "sanitize-dump-payload yes",
             f'loadmodule "{module}"',
         ]
         write_atomically(self.paths.conf, "\n".join(lines) + "\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ def register(sub: Any) -> None:
         "backed up first (reason before-restore). Quit the app and `charlie serve` first.",
     )
     p.add_argument("file", help="a backup file, or its name as `charlie backup --list` shows")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask first (for scripts)")
     p.set_defaults(func=cmd_restore, needs_api=True)
 
 
@@ -73,10 +75,26 @@ def print_backups(settings: Settings) -> None:
 
 def cmd_restore(api: CharlieAPI, args: argparse.Namespace) -> int:
     """Restore a backup and say where the previous state was saved."""
-    from backend.backup import resolve_backup, restore
+    from backend.backup import read_backup, resolve_backup, restore
+    from backend.errors import CharlieError
 
-    result = restore(api, resolve_backup(api.settings, args.file))
-    print(f"Restored {result.keys} keys from {result.source}.")
+    path = resolve_backup(api.settings, args.file)
+    header, _ = read_backup(path)  # Checked whole before anyone is asked anything.
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CharlieError("A restore replaces everything; add --yes to do it from a script.")
+        question = (
+            f"Replace everything in {api.settings.data_dir} with the backup taken "
+            f"{header['created_at']} ({header['reason']})? The current state is backed up "
+            "first. [y/N] "
+        )
+        if input(question).strip().lower() not in ("y", "yes"):
+            print("Nothing was restored.")
+            return 1
+    result = restore(api, path)
+    journals = api.list_journals()
+    entries = sum(api.count_entries(journal=j.name) for j in journals)
+    print(f"Restored {len(journals)} journal(s) with {entries} entries from {result.source}.")
     if result.requeued:
         print(f"{result.requeued} job(s) that were running in the backup are queued again.")
     print(f"The state before the restore is saved in {result.before}.")

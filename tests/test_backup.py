@@ -155,7 +155,7 @@ def test_a_backup_the_database_refuses_is_rolled_back(api: CharlieAPI) -> None:
     # A well-formed file whose value the server will not take (its own checksum is wrong).
     bad = write_backup(
         backup_dir(api.settings),
-        [Record(b"charlie:journals", 0, bytes(10) + b"\x00\x00" + b"\xff" * 8)],
+        [Record(b"charlie:journals", 0, bytes([16]) + bytes(9) + b"\x00\x00" + b"\xff" * 8)],
         "manual",
     )
 
@@ -180,7 +180,7 @@ def test_restore_is_refused_while_another_charlie_owns_the_data(
         assert path.exists() and path.name.endswith("-manual.backup")
         owner.call(op="add", body="After the backup.")
 
-        assert main(["restore", str(path)]) == 1
+        assert main(["restore", str(path), "--yes"]) == 1
 
         err = capsys.readouterr().err
         assert f"Charlie is running (pid {owner.proc.pid})" in err and "quit" in err
@@ -190,7 +190,7 @@ def test_restore_is_refused_while_another_charlie_owns_the_data(
         owner.quit()
 
     # With nobody running, the command owns the data itself and restores.
-    assert main(["restore", path.name]) == 0
+    assert main(["restore", path.name, "--yes"]) == 0
     assert "Restored" in capsys.readouterr().out
     with CharlieAPI.open(settings) as api:
         assert [e.preview for e in api.list_entries().entries] == ["Before the backup."]
@@ -317,5 +317,73 @@ def test_backup_and_list_from_the_command_line(
     assert "unreadable" in lines[0] and "daily" in lines[0]
     assert "manual" in lines[1] and made.name in lines[1]
     assert f"{made.stat().st_size} B" in lines[1]
-    assert main(["restore", "no-such-backup"]) == 1
+    assert main(["restore", "no-such-backup", "--yes"]) == 1
     assert "There is no backup 'no-such-backup'" in capsys.readouterr().err
+
+
+# Issue 10 D7: restore trusts nothing in the file.
+
+
+def test_a_key_of_the_wrong_type_is_refused_before_anything_changes(api: CharlieAPI) -> None:
+    api.add_entry("Still here.")
+    before = journal_state(api, "Journal")
+    api.broker.client.set("charlie:scratch", "a string")
+    as_string = api.broker.client.dump("charlie:scratch")
+    api.broker.client.delete("charlie:scratch")
+    bad = write_backup(backup_dir(api.settings), [Record(b"charlie:journals", 0, as_string)], "x")
+    with pytest.raises(BackupError, match="should hold a hash"):
+        restore(api, bad)
+    unknown = write_backup(backup_dir(api.settings), [Record(b"charlie:zzz", 0, as_string)], "x")
+    with pytest.raises(BackupError, match="not a key Charlie keeps"):
+        restore(api, unknown)
+    assert journal_state(api, "Journal") == before
+
+
+def test_a_backup_that_inflates_too_far_is_refused(api: CharlieAPI) -> None:
+    import gzip
+    import hashlib
+    import json
+
+    from backend.backup import FORMAT, MAGIC, VERSION
+
+    payload = gzip.compress(bytes(300 * 1024 * 1024), compresslevel=9)  # ~300 KB -> 300 MB
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "reason": "manual",
+        "keys": 1,
+        "payload_bytes": len(payload),
+        "sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    bomb = api.settings.data_dir / "bomb.backup"
+    bomb.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
+    with pytest.raises(BackupError, match="inflates to more than"):
+        restore(api, bomb)
+
+
+def test_a_fifo_is_refused_instead_of_blocking(api: CharlieAPI, tmp_path: Path) -> None:
+    fifo = tmp_path / "not-a-backup"
+    os.mkfifo(fifo)
+    with pytest.raises(BackupError, match="not a regular file"):
+        restore(api, fifo)
+
+
+def test_the_server_checks_restored_payloads_whole(api: CharlieAPI) -> None:
+    value = api.broker.client.config_get("sanitize-dump-payload")
+    assert value == {"sanitize-dump-payload": "yes"}
+
+
+def test_restore_asks_first_and_reports_journals_and_entries(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from charlie import main
+
+    with CharlieAPI.open(settings) as api:
+        api.add_entry("One.")
+        api.add_entry("Two.")
+        path = snapshot(api, "manual")
+    assert main(["restore", path.name]) == 1  # No terminal, no --yes: refused.
+    assert "--yes" in capsys.readouterr().err
+    assert main(["restore", path.name, "--yes"]) == 0
+    assert "Restored 1 journal(s) with 2 entries" in capsys.readouterr().out
