@@ -36,7 +36,7 @@ from backend.broker import BrokerConnection, die_with_parent
 from backend.errors import SettingsError
 from backend.exits import CRASH_SIGNALS, describe_exit, signal_of, signal_words
 from backend.extractor_probe import CRASH_ADVICE, no_core_dumps
-from backend.jobs import Jobs, now_ms, retry_policy
+from backend.jobs import Jobs, retry_policy
 from backend.private import PRIVATE_UMASK, append_private
 from backend.queue import Wakeups
 from backend.queue_state import (
@@ -100,6 +100,18 @@ def _worker_preexec() -> Callable[[], None]:
     return arrange
 
 
+@dataclass(frozen=True)
+class _Watch:
+    """A running job as the supervisor sees it, on its monotonic clock."""
+
+    since: float
+    """When it was first seen running (with this lease token)."""
+    renewed: float
+    """When its lease was last seen renewed."""
+    lease: int
+    """The lease expiry last seen (any change is a heartbeat)."""
+
+
 @dataclass
 class SupervisorStatus:
     """What the UI shows about the worker."""
@@ -141,6 +153,7 @@ class Supervisor:
         self._published_at = 0.0
         # The owner takes a start-up backup, so the first daily check can wait.
         self._backup_check_at = time.monotonic() + BACKUP_CHECK_SECONDS
+        self._watched: dict[tuple[str, str], _Watch] = {}
         self._config_check_at = 0.0
         self._config_stamp = _stamp(settings.config_file)
 
@@ -334,16 +347,27 @@ class Supervisor:
             time.sleep(0.05)
 
     def _enforce_time_limit(self) -> None:
-        """Kill a worker whose job passed its hard limit (a timeout) or whose lease ran
-        out while it is still alive (hung: frozen, or stuck outside Python)."""
+        """Kill a worker whose job passed its hard limit (a timeout) or that stopped
+        renewing its lease while still alive (hung: frozen, or stuck outside Python).
+
+        Both are measured on this process's monotonic clock — how long this supervisor
+        has seen the job running, and since it last saw the lease renewed — never by
+        comparing wall-clock stamps, so a clock step (suspend, NTP) kills nothing.
+        """
         assert self.process is not None
-        limit_ms = int(self.settings.job_time_limit_seconds * 1000)
+        limit = self.settings.job_time_limit_seconds
         ours = f"{socket.gethostname()}:{self.process.pid}"
-        now = now_ms()
+        now = time.monotonic()
+        watched: dict[tuple[str, str], _Watch] = {}
         for record in self.jobs.list("running"):
             if record.worker != ours:
                 continue
-            if now - record.started_at > limit_ms:
+            key = (record.id, record.token)
+            watch = self._watched.get(key) or _Watch(now, now, record.lease_expires)
+            if record.lease_expires != watch.lease:  # A heartbeat renewed it.
+                watch = _Watch(watch.since, now, record.lease_expires)
+            watched[key] = watch
+            if now - watch.since > limit:
                 self._kill_worker()
                 self.jobs.fail(
                     record.as_claim(),
@@ -353,10 +377,11 @@ class Supervisor:
                 )
                 self._on_death("killed: job time limit")
                 return
-            if record.lease_expires < now:
+            if now - watch.renewed > self.settings.job_lease_seconds:
                 self._kill_worker()
-                self._on_death("killed: hung (its lease expired while it was alive)")
+                self._on_death("killed: hung (it stopped renewing its lease while alive)")
                 return
+        self._watched = watched
 
     def _follow_config(self) -> None:
         """Switch the worker to another extractor when the config file says so.
