@@ -129,3 +129,23 @@ def test_a_zip_of_only_bad_members_reports_them_and_imports_nothing(
     summary = run_import(api, "dayone", source)
     assert summary.added == 0 and api.count_entries() == 0
     assert [r.where for r in summary.rejected] == ["Export.zip: ../Journal.json"]
+
+
+def test_a_zip_of_huge_journal_files_is_read_only_up_to_a_bounded_total(
+    api: CharlieAPI, tmp_path: Path
+) -> None:
+    """Issue 10 D14: members were read whole whatever their number (1.5 GB RSS for a
+    9 MB zip); the zip's journal files together are now capped."""
+    from plugins.importers.dayone import MAX_JSON_BYTES, MAX_ZIP_JSON_BYTES
+
+    big = "word " * ((MAX_JSON_BYTES - 1024) // 5)  # Each member just under the limit.
+    source = tmp_path / "Export.zip"
+    with zipfile.ZipFile(source, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for n in range(3):
+            z.writestr(f"Journal{n}.json", journal(big))
+        z.writestr("Small.json", journal("The small one."))
+    summary = run_import(api, "dayone", source, dry_run=True)
+    over = [r for r in summary.rejected if "unpack to more than" in r.reason]
+    assert [r.where for r in over] == ["Export.zip: Journal2.json"]
+    assert f"{MAX_ZIP_JSON_BYTES:,}" in over[0].reason
+    assert summary.added == 1  # The small one still fits (the big entries are too long).

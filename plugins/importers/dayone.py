@@ -30,8 +30,12 @@ from backend.importing import (
 )
 from plugins.importers import content_id, normalise_newlines, split_heading, tidy_body, zone_named
 
-MAX_JSON_BYTES = 512 * 1024 * 1024
-"""The biggest journal file read (plain or inside the zip)."""
+MAX_JSON_BYTES = 48 * 1024 * 1024
+"""The biggest journal file read (plain or inside the zip). Ten years of daily entries
+are some 10 MB of JSON; its parsed form takes a few times its size in memory, and an
+import must stay within a few hundred MB whatever it is given."""
+MAX_ZIP_JSON_BYTES = 96 * 1024 * 1024
+"""The most journal JSON read from one zip, all its journal files together."""
 MAX_RATIO = 100
 """A zipped journal file expanding more than this many times its packed size is
 treated as a zip bomb (JSON text packs 5-15 times)."""
@@ -86,6 +90,7 @@ class DayOneImporter(Importer):
             raise ImportSourceError(f"{source} is not a readable zip file ({exc}).") from exc
         with archive:
             found = False
+            budget = MAX_ZIP_JSON_BYTES
             for info in archive.infolist():
                 if info.is_dir():
                     continue
@@ -97,6 +102,14 @@ class DayOneImporter(Importer):
                 if not _is_journal_file(info.filename):
                     continue  # photos/, videos, macOS metadata: never read.
                 found = True
+                if info.file_size > budget:
+                    yield Rejected(
+                        f"{source.name}: {info.filename}",
+                        f"The zip's journal files unpack to more than {MAX_ZIP_JSON_BYTES:,} "
+                        "bytes together; import them one by one (or split the export).",
+                    )
+                    continue
+                budget -= info.file_size
                 yield from _scan_member(archive, info, source.name)
             if not found:
                 raise ImportSourceError(f"{source} holds no Day One journal (.json) file.")
