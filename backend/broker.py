@@ -25,6 +25,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -366,7 +367,7 @@ def _open_external(url: str) -> BrokerConnection:
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise BrokerError(f"Cannot reach the FalkorDB server at {url}: {exc}") from exc
+        raise BrokerError(f"Cannot reach the FalkorDB server at {redact(url)}: {exc}") from exc
     return BrokerConnection("external", client, url=url)
 
 
@@ -694,11 +695,29 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "(no log written)"
 
 
+def redact(url: str) -> str:
+    """A broker URL fit to show: any password (in the user part or the query) hidden."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        if ":" in user:
+            netloc = f"{user.split(':', 1)[0]}:***@{host}"
+    query = urllib.parse.urlencode(
+        [
+            (k, "***" if k.lower() == "password" else v)
+            for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        ],
+        safe="*",
+    )
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+
+
 def describe(conn: BrokerConnection) -> dict[str, Any]:
     """A plain summary of a connection, for `charlie status` and the UI."""
     return {
         "role": conn.role,
-        "url": conn.url,
+        "url": redact(conn.url),
         "broker_id": conn.broker_id,
         "redis_pid": conn.redis_pid,
     }

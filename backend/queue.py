@@ -14,7 +14,6 @@ from typing import Any
 
 import redis
 from huey import PriorityRedisHuey
-from redis.connection import UnixDomainSocketConnection
 
 from backend.broker import BrokerConnection
 
@@ -32,14 +31,10 @@ def set_wake_handler(handler: Callable[[], None]) -> None:
 
 
 def _pool(conn: BrokerConnection) -> redis.ConnectionPool:
-    # The socket timeout stays well above Huey's 1 s blocking-read timeout, or a
-    # popped message could be lost on a connection closed mid-read.
-    if conn.url.startswith("unix://"):
-        return redis.ConnectionPool(
-            connection_class=UnixDomainSocketConnection,
-            path=conn.url.removeprefix("unix://"),
-            socket_timeout=10,
-        )
+    # One parser for every URL, as redis-py's own clients use: a unix:// URL's query
+    # (password, db) must reach Huey too, not end up in its socket path. The socket
+    # timeout stays well above Huey's 1 s blocking-read timeout, or a popped message
+    # could be lost on a connection closed mid-read.
     return redis.ConnectionPool.from_url(conn.url, socket_timeout=10)
 
 
