@@ -226,11 +226,22 @@ def run_tui(settings: Settings) -> int:
         api = CharlieAPI(settings, pending.finish())
     except CharlieError as exc:
         return _startup_error(exc)
-    supervisor = None
+    supervisors: list[Supervisor] = []
     backup = None
+
+    def became_owner(_conn: object) -> None:
+        # The owner this app attached to left and the app took over the data
+        # directory: it runs the worker from now on too.
+        started = _supervise(api)
+        if started is not None:
+            supervisors.append(started)
+
+    api.broker.on_owner = became_owner
     try:
         backup = _startup_backup(api)
-        supervisor = _supervise(api)
+        first = _supervise(api)
+        if first is not None:
+            supervisors.append(first)
         app = CharlieApp(api)
         # A closed terminal (SIGHUP) or a shutdown (SIGTERM) keeps the editor's text
         # as a draft and then goes through the same clean exit as Ctrl+Q.
@@ -239,7 +250,7 @@ def run_tui(settings: Settings) -> int:
     finally:
         if backup is not None:
             backup.join()  # It must not lose the server half-way.
-        if supervisor is not None:
+        for supervisor in supervisors:
             supervisor.stop()
         api.close()
     return 0

@@ -11,6 +11,7 @@ import hashlib
 import inspect
 import json
 import re
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -80,22 +81,44 @@ def _both(first: Also | None, second: Also | None) -> Also | None:
     return both
 
 
+def _lost(exc: Exception) -> str:
+    return (
+        f"Lost contact with the Charlie database ({exc}). If it keeps happening, restart "
+        "Charlie; nothing saved is lost."
+    )
+
+
 def _friendly_errors[T](cls: type[T]) -> type[T]:
-    """Turn raw Redis errors from any public method into a BrokerError a user can read."""
+    """Turn raw Redis errors from any public method into a BrokerError a user can read,
+    after riding through an owner change once (see BrokerConnection.rejoin)."""
     for name, member in list(vars(cls).items()):
         if name.startswith("_") or not inspect.isfunction(member) or name == "events":
             continue
 
         def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(method)
-            def call(*args: Any, **kwargs: Any) -> Any:
+            def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+                if method.__name__ == "add_entry" and kwargs.get("id_key") is None:
+                    # Retried below after an owner change: the same key means the same
+                    # id, so a save that did commit is found, not added twice.
+                    kwargs["id_key"] = secrets.token_hex(12)
                 try:
-                    return method(*args, **kwargs)
+                    return method(self, *args, **kwargs)
+                except redis.ConnectionError as exc:
+                    # The server went away (its owner left): ownership moves to whoever
+                    # holds the lock now, maybe this process; then the call runs again.
+                    try:
+                        rejoined = self.broker.rejoin()
+                    except BrokerError:
+                        rejoined = False
+                    if not rejoined:
+                        raise BrokerError(_lost(exc)) from exc
                 except redis.RedisError as exc:
-                    raise BrokerError(
-                        f"Lost contact with the Charlie database ({exc}). If it keeps "
-                        "happening, restart Charlie; nothing saved is lost."
-                    ) from exc
+                    raise BrokerError(_lost(exc)) from exc
+                try:
+                    return method(self, *args, **kwargs)
+                except redis.RedisError as exc:
+                    raise BrokerError(_lost(exc)) from exc
 
             return call
 

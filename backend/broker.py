@@ -15,6 +15,7 @@ second server on the same files.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import ctypes
 import fcntl
@@ -25,6 +26,7 @@ import signal
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 import uuid
@@ -259,12 +261,19 @@ class BrokerConnection:
         url: str,
         handoff: Handoff | None = None,
         owner: _Owner | None = None,
+        settings: Settings | None = None,
+        may_own: bool = False,
     ) -> None:
         self.role = role
         self.client = client
         self.url = url
         self.handoff = handoff
         self._owner = owner
+        self._settings = settings
+        self._may_own = may_own
+        self._rejoin_lock = threading.Lock()
+        self.on_owner: Callable[[BrokerConnection], None] | None = None
+        """Called when rejoin() made this process the owner (the app starts a worker)."""
 
     @property
     def is_owner(self) -> bool:
@@ -292,6 +301,40 @@ class BrokerConnection:
             raise BrokerError("Only the owner can restart the database server.")
         self._owner.restart_server().close()
         self.handoff = self._owner.handoff
+
+    def rejoin(self) -> bool:
+        """The server went away under a client (its owner left): attach to whoever owns
+        the data directory now, or take the lock and start the server from the same
+        files. Ownership moves; it never vanishes. True if the connection works again.
+
+        The redis client object stays the same (everything built on it follows): only
+        its connection pool is swapped for the new server's.
+        """
+        if self.role == "external" or self._owner is not None or self._settings is None:
+            return False
+        with self._rejoin_lock:
+            if self._answers():
+                return True  # Another thread rejoined already.
+            fresh = begin_broker(self._settings, own=self._may_own).finish()
+            old_pool = self.client.connection_pool
+            self.client.connection_pool = fresh.client.connection_pool
+            old_pool.disconnect()
+            self.role, self.url, self.handoff = fresh.role, fresh.url, fresh.handoff
+            self._owner = fresh._owner
+        if self._owner is not None and self.on_owner is not None:
+            self.on_owner(self)
+        return True
+
+    def _answers(self) -> bool:
+        import redis
+
+        try:
+            found = self.client.get(BROKER_ID_KEY)
+        except redis.RedisError:
+            return False
+        found_id = found.decode() if isinstance(found, bytes) else found
+        handoff = read_handoff(Paths(self._settings.data_dir).handoff) if self._settings else None
+        return handoff is not None and found_id == handoff.broker_id
 
     def close(self) -> None:
         """Disconnect; the owner also shuts its server down cleanly and frees the lock."""
@@ -326,26 +369,60 @@ class PendingBroker:
     the two the caller can do slow work of its own, such as importing the UI.
     """
 
-    def __init__(self, settings: Settings, paths: Paths | None, owner: _Owner | None) -> None:
+    def __init__(
+        self, settings: Settings, paths: Paths | None, owner: _Owner | None, *, own: bool = False
+    ) -> None:
         self.settings = settings
         self.paths = paths
         self.owner = owner
+        self.own = own
 
     def finish(self) -> BrokerConnection:
         if self.settings.broker_url:
             return _open_external(self.settings.broker_url)
         assert self.paths is not None
-        if self.owner is not None:
-            try:
-                handoff, client = self.owner.finish()
-            except BaseException:
-                self.owner.abandon()
-                raise
-            url = f"unix://{handoff.socket_path}"
-            return BrokerConnection("owner", client, url=url, handoff=handoff, owner=self.owner)
-        handoff, client = attach(self.paths, wait_seconds=self.settings.broker_wait_seconds)
+        paths = self.paths
+        take_over = None
+        if self.own:
+
+            def take_over() -> _Owner | None:
+                owner = _Owner.try_acquire(paths, self.settings)
+                if owner is not None:
+                    try:
+                        owner.spawn()
+                    except BaseException:
+                        owner.abandon()
+                        raise
+                return owner
+
+        if self.owner is None:
+            handoff, client, self.owner = attach(
+                paths, wait_seconds=self.settings.broker_wait_seconds, take_over=take_over
+            )
+            if self.owner is None:
+                assert handoff is not None and client is not None
+                return BrokerConnection(
+                    "client",
+                    client,
+                    url=f"unix://{handoff.socket_path}",
+                    handoff=handoff,
+                    settings=self.settings,
+                    may_own=self.own,
+                )
+        try:
+            handoff, client = self.owner.finish()
+        except BaseException:
+            self.owner.abandon()
+            raise
+        url = f"unix://{handoff.socket_path}"
         return BrokerConnection(
-            "client", client, url=f"unix://{handoff.socket_path}", handoff=handoff
+            "owner",
+            client,
+            url=url,
+            handoff=handoff,
+            owner=self.owner,
+            settings=self.settings,
+            may_own=self.own,
         )
 
 
@@ -362,7 +439,7 @@ def begin_broker(settings: Settings, *, own: bool = True) -> PendingBroker:
         except BaseException:
             owner.abandon()
             raise
-    return PendingBroker(settings, paths, owner)
+    return PendingBroker(settings, paths, owner, own=own)
 
 
 def _open_external(url: str) -> BrokerConnection:
@@ -374,6 +451,10 @@ def _open_external(url: str) -> BrokerConnection:
     except redis.RedisError as exc:
         raise BrokerError(f"Cannot reach the FalkorDB server at {redact(url)}: {exc}") from exc
     return BrokerConnection("external", client, url=url)
+
+
+_SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="spawner")
+"""The one thread that starts database servers (see _Owner._spawn)."""
 
 
 def _private_run_dir(usual: Path) -> Path:
@@ -440,11 +521,19 @@ def verify(handoff: Handoff) -> redis.Redis:
     return client
 
 
-def attach(paths: Paths, *, wait_seconds: float) -> tuple[Handoff, redis.Redis]:
+def attach(
+    paths: Paths,
+    *,
+    wait_seconds: float,
+    take_over: Callable[[], _Owner | None] | None = None,
+) -> tuple[Handoff | None, redis.Redis | None, _Owner | None]:
     """Attach as a client through the handoff, waiting for an owner to publish it.
 
     A handoff whose owner process is gone is ignored (a new owner is about to replace
-    it). A live handoff whose server has another broker id is an error at once.
+    it). A live handoff whose server has another broker id is an error at once. With
+    ``take_over``, whenever no live owner is published the lock is tried again: if it
+    is free (the owner left), this process becomes the owner, and the returned owner is
+    not None (its server is starting; the caller finishes it).
     """
     deadline = time.monotonic() + wait_seconds
     last_problem = f"no owner has published {paths.handoff} yet"
@@ -457,7 +546,7 @@ def attach(paths: Paths, *, wait_seconds: float) -> tuple[Handoff, redis.Redis]:
             )
         if handoff is not None and _handoff_is_live(handoff):
             try:
-                return handoff, verify(handoff)
+                return handoff, verify(handoff), None
             except BrokerError as exc:
                 # The owner may have died between our liveness check and the connect;
                 # only a live owner with a mismatching id is a hard error.
@@ -468,6 +557,10 @@ def attach(paths: Paths, *, wait_seconds: float) -> tuple[Handoff, redis.Redis]:
             last_problem = (
                 f"{paths.handoff} was left by an owner (pid {handoff.owner_pid}) that is gone"
             )
+        if take_over is not None and (handoff is None or not _handoff_is_live(handoff)):
+            owner = take_over()
+            if owner is not None:
+                return None, None, owner
         if time.monotonic() >= deadline:
             raise BrokerError(
                 f"Could not attach to the Charlie database in {paths.data_dir} within "
@@ -625,16 +718,20 @@ class _Owner:
         # A new session keeps the terminal's Ctrl+C away from the server: the owner stops
         # it in order, after the last write. If the owner dies without doing so, the
         # kernel sends the server SIGTERM (a clean, flushed shutdown), so no server is
-        # orphaned; a server that survives anyway is recovered by the next owner.
-        return subprocess.Popen(
-            [executable, str(self.paths.conf)],
+        # orphaned; a server that survives anyway is recovered by the next owner. That
+        # signal follows the *thread* that forked, so the fork happens on a thread that
+        # lives as long as the process (a client may take over from any thread).
+        command = [executable, str(self.paths.conf)]
+        return _SPAWNER.submit(
+            subprocess.Popen,
+            command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
             close_fds=True,
             preexec_fn=_server_preexec(),
-        )
+        ).result()
 
     def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> redis.Redis:
         import redis

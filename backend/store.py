@@ -290,32 +290,34 @@ class Store:
         graph = self.graph(journal)
         revisions = revisions_key(journal.id)
         with self.client.pipeline(transaction=True) as pipe:
-            if entry_id is not None:
-                # Every entry written here has a revision field, so watching the hash
-                # makes "not there yet" and the create one atomic step.
-                pipe.watch(revisions)
-                if pipe.hexists(revisions, entry_id):
-                    pipe.unwatch()
-                    return self.get_entry(journal, entry_id)
-                pipe.multi()
-            pipe.execute_command(
-                *graph.command(
-                    "CREATE (e:Episode {id: $id, title: $title, body: $body, "
-                    "entry_at: $entry_at, utc_offset: $utc_offset, created_at: $created_at, "
-                    "updated_at: $updated_at, source: $source, content_hash: $content_hash}) "
-                    f"RETURN {_ENTRY_FIELDS}",
-                    params,
-                )
-            )
-            pipe.hset(revisions, new_id, 1)
-            if also is not None:
-                also(pipe, new_id, str(params["content_hash"]))
-            pipe.publish(EVENTS, entry_event(journal.id, new_id, "added"))
-            try:
-                replies = pipe.execute()
-            except redis.WatchError:
-                # The same id was written meanwhile (a concurrent retry): that one stands.
-                return self.get_entry(journal, new_id)
+            while True:
+                try:
+                    if entry_id is not None:
+                        # Every entry written here has a revision field, so watching the
+                        # hash makes "not there yet" and the create one atomic step.
+                        pipe.watch(revisions)
+                        if pipe.hexists(revisions, entry_id):
+                            pipe.unwatch()
+                            return self.get_entry(journal, entry_id)
+                        pipe.multi()
+                    pipe.execute_command(
+                        *graph.command(
+                            "CREATE (e:Episode {id: $id, title: $title, body: $body, "
+                            "entry_at: $entry_at, utc_offset: $utc_offset, "
+                            "created_at: $created_at, updated_at: $updated_at, "
+                            "source: $source, content_hash: $content_hash}) "
+                            f"RETURN {_ENTRY_FIELDS}",
+                            params,
+                        )
+                    )
+                    pipe.hset(revisions, new_id, 1)
+                    if also is not None:
+                        also(pipe, new_id, str(params["content_hash"]))
+                    pipe.publish(EVENTS, entry_event(journal.id, new_id, "added"))
+                    replies = pipe.execute()
+                    break
+                except redis.WatchError:
+                    continue  # Another entry of the journal was written: look again.
         return self._entry(journal, rows_of(replies[0])[0], revision=1)
 
     def revision(self, journal: Journal, entry_id: str) -> int:
@@ -478,8 +480,12 @@ class Store:
     # one numeric range or equality on entry_at, and ties within one second are ordered
     # in Python (most recently written first). The cursor is "<at>:<created>:<id>".
 
+    # FalkorDB's substring() (and left()) on a stored string shorter than the length
+    # asked for can cut its last multi-byte character in half (seen with emoji and
+    # Hebrew), which no decoder accepts; a body that short is returned whole instead.
     _SUMMARY = (
-        f"e.id, e.title, substring(e.body, 0, {PREVIEW_CHARS}), e.entry_at, e.utc_offset, "
+        f"e.id, e.title, CASE WHEN size(e.body) <= {PREVIEW_CHARS} THEN e.body "
+        f"ELSE substring(e.body, 0, {PREVIEW_CHARS}) END, e.entry_at, e.utc_offset, "
         "e.created_at"
     )
 

@@ -1,0 +1,81 @@
+"""Issue 10 D4: ownership moves, it never vanishes.
+
+A client whose owner leaves (quits, or is SIGKILLed) rides through: its next call finds
+the data directory without an owner, takes the lock, starts the server from the same
+files and goes on — never two servers. Short CLI owners coming and going in parallel
+all succeed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from backend.api import CharlieAPI
+from backend.settings import Settings
+from tests.procs import ROOT, OwnerProc, servers_for, wait_until
+
+
+def watch_servers(data_dir: Path, stop: threading.Event, most: list[int]) -> None:
+    """Sample the data directory's live servers every few ms; keep the most seen."""
+    while not stop.is_set():
+        most[0] = max(most[0], len(servers_for(data_dir)))
+        stop.wait(0.003)
+
+
+@pytest.mark.parametrize("how", ["quit", "kill"])
+def test_a_client_rides_through_its_owner_leaving(settings: Settings, how: str) -> None:
+    owner = OwnerProc()
+    owner.wait_ready()
+    first = owner.call(op="add", body="Written while the owner lived.")["id"]
+    client = CharlieAPI.open(settings)
+    assert client.broker.role == "client"
+    (owner.quit if how == "quit" else owner.kill)()
+    # A killed owner's server gets SIGTERM from the kernel and flushes on its way out.
+    wait_until(
+        lambda: servers_for(settings.data_dir) == [], timeout=30, what="the old server to stop"
+    )
+
+    entry = client.add_entry("Written after the owner left.")
+    try:
+        assert client.broker.is_owner
+        assert client.get_entry(first).body == "Written while the owner lived."
+        assert client.get_entry(entry.id).body == "Written after the owner left."
+        assert client.count_entries() == 2
+        assert len(servers_for(settings.data_dir)) == 1
+    finally:
+        client.close()
+
+
+def test_parallel_short_owners_all_succeed_with_one_server_at_a_time(settings: Settings) -> None:
+    stop, most = threading.Event(), [0]
+    watcher = threading.Thread(target=watch_servers, args=(settings.data_dir, stop, most))
+    watcher.start()
+    try:
+        for round_no in range(3):
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "charlie.py", "new", f"Round {round_no} writer {n}."],
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    env=os.environ,
+                )
+                for n in range(8)
+            ]
+            for proc in procs:
+                out, err = proc.communicate(timeout=120)
+                assert proc.returncode == 0, err.decode()
+    finally:
+        stop.set()
+        watcher.join()
+    assert most[0] == 1, f"{most[0]} servers at once"
+    with CharlieAPI.open(settings) as api:
+        bodies = [api.get_entry(e.id).body for e in api.list_entries(limit=100).entries]
+    expected = {f"Round {r} writer {n}." for r in range(3) for n in range(8)}
+    assert sorted(bodies) == sorted(expected)  # Every one, none twice.
