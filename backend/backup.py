@@ -147,6 +147,8 @@ class BackupInfo:
     keys: int = 0
     problem: str = ""
     """Why the file is unusable, "" if it looks fine."""
+    kept_because: tuple[str, ...] = ()
+    """Why the retention policy keeps it (empty: the next rotation deletes it)."""
 
 
 @dataclass(frozen=True)
@@ -351,11 +353,55 @@ def daily_due(settings: Settings, now: datetime | None = None) -> bool:
     return newest is None or (now - newest).total_seconds() >= DAILY_SECONDS
 
 
-def rotate(settings: Settings, *, spare: Path | None = None) -> list[Path]:
-    """Delete automatic backups beyond the newest ``backup_keep`` (never ``spare``, never
-    manual ones) and temp files a crash left behind. Returns what was deleted."""
-    automatic = [p for _, reason, p in backup_files(settings) if reason != MANUAL]
-    doomed = [p for p in automatic[: max(0, len(automatic) - settings.backup_keep)]]
+SAFETY_REASONS = ("import", "before-restore")
+SAFETY_KEEP = 5
+
+
+def retention(settings: Settings, now: datetime | None = None) -> dict[Path, list[str]]:
+    """Why each backup is kept ([] for an automatic one that rotate() would delete).
+
+    Like restic's ``forget``: the newest ``backup_keep`` start-up backups; the newest
+    automatic backup of each of the last 7 days, 5 weeks and 12 months; the newest 5
+    taken before an import or a restore, whatever else happened since; manual ones
+    always. So ten restarts no longer rotate away the backup from before an import.
+    """
+    now = now or datetime.now(UTC)
+    files = backup_files(settings)  # Oldest first.
+    why: dict[Path, list[str]] = {path: [] for _, _, path in files}
+    for _, reason, path in files:
+        if reason == MANUAL:
+            why[path].append("taken by hand")
+    automatic = [(moment, reason, path) for moment, reason, path in files if reason != MANUAL]
+    newest_first = automatic[::-1]
+    for _, _, path in [f for f in newest_first if f[1] == "startup"][: settings.backup_keep]:
+        why[path].append(f"one of the newest {settings.backup_keep} start-up backups")
+    for _, _, path in [f for f in newest_first if f[1] in SAFETY_REASONS][:SAFETY_KEEP]:
+        why[path].append(f"one of the newest {SAFETY_KEEP} before an import or restore")
+    periods = (
+        ("day", 7, lambda m: m.date()),
+        ("week", 5, lambda m: tuple(m.isocalendar())[:2]),
+        ("month", 12, lambda m: (m.year, m.month)),
+    )
+    for name, count, bucket in periods:
+        seen: list[object] = []
+        for moment, _, path in newest_first:
+            key = bucket(moment)
+            if key in seen:
+                continue
+            seen.append(key)
+            if len(seen) > count or moment > now:
+                break
+            why[path].append(f"the newest of its {name}")
+    return why
+
+
+def rotate(
+    settings: Settings, *, spare: Path | None = None, now: datetime | None = None
+) -> list[Path]:
+    """Delete automatic backups that the retention policy does not keep (never
+    ``spare``, never manual ones) and temp files a crash left behind. Returns what was
+    deleted."""
+    doomed = [path for path, reasons in retention(settings, now).items() if not reasons]
     directory = backup_dir(settings)
     if directory.is_dir():
         cutoff = time.time() - _STALE_TEMP_SECONDS
@@ -377,12 +423,22 @@ def rotate(settings: Settings, *, spare: Path | None = None) -> list[Path]:
 def list_backups(settings: Settings) -> list[BackupInfo]:
     """Every backup, oldest first, with what its header says (or why it is unusable)."""
     infos = []
+    why = retention(settings)
     for moment, reason, path in backup_files(settings):
         try:
             size = path.stat().st_size
             with path.open("rb") as handle:
                 header = _read_header(handle, path)
-            infos.append(BackupInfo(path, moment, str(header["reason"]), size, int(header["keys"])))
+            infos.append(
+                BackupInfo(
+                    path,
+                    moment,
+                    str(header["reason"]),
+                    size,
+                    int(header["keys"]),
+                    kept_because=tuple(why.get(path, [])),
+                )
+            )
         except (BackupError, OSError) as exc:
             infos.append(BackupInfo(path, None, reason, 0, problem=str(exc)))
     return infos

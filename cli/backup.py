@@ -19,7 +19,9 @@ def register(sub: Any) -> None:
         description="Take a backup of everything (through the running Charlie, if one "
         "runs) into <data>/backups and print its path. Backups you take are kept until "
         "you delete them; automatic ones (start-up, daily, before imports and restores) "
-        "are rotated to the newest backup_keep.",
+        "are kept like restic's forget: the newest backup_keep start-up ones, one a day "
+        "for 7 days, a week for 5 weeks, a month for 12 months, and the newest 5 taken "
+        "before an import or a restore.",
     )
     p.add_argument("--list", "-l", action="store_true", help="list backups: time, reason, size")
     p.set_defaults(func=cmd_backup, needs_api=True)
@@ -70,7 +72,8 @@ def print_backups(settings: Settings) -> None:
             continue
         assert info.created is not None
         when = info.created.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        print(f"{when:<19}  {info.reason:<15} {_size(info.size):>9}  {info.path.name}")
+        kept = "; ".join(info.kept_because) or "not kept: removed at the next rotation"
+        print(f"{when:<19}  {info.reason:<15} {_size(info.size):>9}  {info.path.name}  ({kept})")
 
 
 def cmd_restore(api: CharlieAPI, args: argparse.Namespace) -> int:

@@ -90,18 +90,43 @@ def test_snapshot_then_restore_brings_everything_back(api: CharlieAPI) -> None:
     assert api.inference_enabled()
 
 
-def test_rotation_keeps_the_newest_automatic_backups(api: CharlieAPI) -> None:
+def test_rotation_keeps_what_matters_like_restic_forget(api: CharlieAPI) -> None:
+    """Issue 10: ten restarts must not rotate away the backup taken before an import."""
+    from datetime import UTC, datetime, timedelta
+
+    from backend.backup import retention, rotate
+
     api.settings = api.settings.with_changes(backup_keep=3)
     api.add_entry("Something to back up.")
-    manual = snapshot(api, "manual")
-    taken = [snapshot(api, "import") for _ in range(5)]
+    real = snapshot(api, "manual")
+    directory = backup_dir(api.settings)
+    now = datetime(2026, 6, 30, 12, tzinfo=UTC)
 
-    kept = sorted(p.name for p in backup_dir(api.settings).iterdir())
+    def fake(moment: datetime, reason: str) -> Path:
+        stamp = moment.strftime("%Y%m%dT%H%M%S") + "000Z"
+        path = directory / f"charlie-{stamp}-{reason}.backup"
+        path.write_bytes(real.read_bytes())
+        return path
 
-    assert kept == sorted([manual.name, *(p.name for p in taken[-3:])])
-    listed = list_backups(api.settings)
-    assert [b.reason for b in listed] == ["manual", "import", "import", "import"]
-    assert all(b.size > 0 and b.keys > 0 and not b.problem for b in listed)
+    before_import = fake(now - timedelta(days=40), "import")
+    old_restore = [fake(now - timedelta(days=300 + n), "before-restore") for n in range(6)]
+    # Thirty days of restarts, ten a day on the last day.
+    daily = [fake(now - timedelta(days=d, hours=1), "startup") for d in range(1, 31)]
+    today = [fake(now - timedelta(minutes=10 * n), "startup") for n in range(10)]
+    why = retention(api.settings, now)
+    deleted = set(rotate(api.settings, now=now))
+
+    assert real not in deleted and "taken by hand" in why[real]
+    assert before_import not in deleted and any(
+        "import or restore" in w for w in why[before_import]
+    )
+    assert [p in deleted for p in old_restore] == [False] * 4 + [True] * 2  # 5 with the import.
+    assert [p in deleted for p in today] == [False] * 3 + [True] * 7  # Newest 3 start-ups.
+    assert all(p not in deleted for p in daily[:6])  # One a day for 7 days (today is one).
+    assert all("the newest of its month" in why[p] for p in (daily[-1],))
+    kept = {p for p in directory.iterdir()}
+    listed = {b.path: b for b in list_backups(api.settings)}
+    assert set(listed) == kept and all(listed[p].kept_because for p in kept if p != real)
 
 
 def _damaged(path: Path, how: str) -> Path:
