@@ -49,7 +49,10 @@ def entity_page(graph: Graph, entity_id: str, *, limit: int = 100) -> EntityPage
         _mention(r)
         for r in graph.read(
             "MATCH (e:Episode)-[m:MENTIONS]->(:Entity {id: $id}) "
-            "RETURN e.id, e.title, substring(e.body, 0, 200), e.entry_at, e.utc_offset, "
+            # Short bodies whole: see Store._SUMMARY on substring() and multi-byte text.
+            "RETURN e.id, e.title, "
+            "CASE WHEN size(e.body) <= 200 THEN e.body ELSE substring(e.body, 0, 200) END, "
+            "e.entry_at, e.utc_offset, "
             f"m.quote, {_NAMES} "
             "ORDER BY e.entry_at DESC, e.id DESC LIMIT $limit",
             {"id": entity_id, "sep": SEP, "limit": limit},

@@ -42,7 +42,7 @@ import redis
 from backend.errors import BrokerError, CharlieError, ValidationError
 from backend.jobs import BACKLOG
 from backend.models import Journal, content_hash, to_epoch_and_offset
-from backend.store import Graph, graph_key
+from backend.store import EVENTS, Graph, entries_event, graph_key
 from backend.validation import MAX_TITLE_CHARS, check_body, check_journal_name, check_title
 
 if TYPE_CHECKING:
@@ -437,6 +437,7 @@ def _write(
             pipe.execute_command(*graph.command(_CREATE_BATCH, {"rows": params}))
             for entry_id, chash in jobs:
                 api.jobs.enqueue(journal.id, entry_id, chash, priority=BACKLOG, pipe=pipe, now=now)
+            pipe.publish(EVENTS, entries_event(journal.id, len(batch)))
             pipe.execute()
         summary.added += len(batch)
         summary.added_ids.extend(entry_id for entry_id, _ in jobs)

@@ -79,6 +79,15 @@ FIGURES = {
         "built for:",
     ],
     "llama_builds.py": ["portable (this project)", "decode", "built for:"],
+    "typing_latency.py": [
+        "1. Seeding",
+        "2. Typing",
+        "drafts on",
+        "drafts off",
+        "draft writes",
+        "first key after a pause",
+        "ratio on/off",
+    ],
 }
 
 

@@ -19,7 +19,8 @@ from textual.widgets._markdown import MarkdownParagraph
 from backend.api import CharlieAPI
 from backend.models import EntityRef
 from backend.supervisor import Supervisor
-from ui.app import CharlieApp, enriched_entry
+from ui.app import CharlieApp
+from ui.changes import enriched_entry
 from ui.dialogs.blocked import BlockedNames
 from ui.dialogs.confirm import ConfirmAction
 from ui.dialogs.help import HelpScreen

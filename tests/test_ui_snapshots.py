@@ -15,8 +15,9 @@ from textual.widgets import Input
 
 from backend.api import CharlieAPI
 from ui.app import StartupErrorApp
+from ui.widgets.entry_list import EntryList
 
-from .test_ui_helpers import NOW, SIZE, make_app, seed, settle
+from .test_ui_helpers import NOW, SIZE, make_app, seed, settle, wait_for
 
 READER_BODY = """\
 Met **Ana** and Tom at *Luigi's* on Via Roma.
@@ -62,6 +63,26 @@ def test_home_empty(snap_compare: Any, api: CharlieAPI) -> None:
 def test_home_with_entries(snap_compare: Any, api: CharlieAPI) -> None:
     seed_journal(api)
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=_settled)
+
+
+def test_home_with_drafts(snap_compare: Any, api: CharlieAPI) -> None:
+    """Drafts written while the app runs (another window's): the line above the list
+    and the mark on the entry being edited."""
+    seed_journal(api)
+    second = api.list_entries(limit=2).entries[1]
+
+    async def drafts_elsewhere(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        api.save_draft("dsnapedit", entry_id=second.id, title=second.title, body="More.")
+        api.save_draft("dsnapnew", entry_id=None, title="", body="Half a thought")
+        entries = pilot.app.screen_stack[0].query_one(EntryList)
+        await wait_for(pilot, lambda: entries.has_draft(second.id), "the draft mark")
+        await wait_for(
+            pilot, lambda: "1 new" in str(pilot.app.query_one("#home-drafts").render()), "both"
+        )
+        await settle(pilot)
+
+    assert snap_compare(make_app(api), terminal_size=SIZE, run_before=drafts_elsewhere)
 
 
 def test_editor(snap_compare: Any, api: CharlieAPI) -> None:

@@ -4,18 +4,20 @@
 :class:`CharlieApp`; when the API cannot be opened it shows :class:`StartupErrorApp`
 instead. Tests build the same app on a temporary data directory with a fixed clock.
 
-The app also watches background work for every screen: one long-lived thread worker
-follows the backend's job events, and each event (and a timer, so that a missed event
-is harmless) triggers one fresh reading of the queue. The reading lands in
-``queue_status``, which the header's indicator watches, and goes to the screen on top
-as a :class:`ui.messages.QueueChanged`.
+The app also keeps every screen live: one long-lived thread worker follows the
+database's change events (job transitions, and writes of entries and drafts by any
+process) and merges them in a :class:`ui.changes.ChangeFeed`. Job events (and a timer,
+so that a missed event is harmless) trigger a fresh reading of the queue, at most a few
+a second; the reading lands in ``queue_status``, which the header's indicator watches,
+and goes to the screen on top as a :class:`ui.messages.QueueChanged`. Data changes go
+to every open screen as a :class:`ui.messages.DataChanged`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
-import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -30,9 +32,18 @@ from textual.worker import Worker, WorkerState
 
 from backend.api import CharlieAPI
 from backend.errors import CharlieError
+from ui.changes import ChangeFeed
 from ui.dialogs.error import ErrorDialog
 from ui.dialogs.help import HelpScreen, binding_sections
-from ui.messages import EntriesChanged, EntryEnriched, GraphChanged, JournalRenamed, QueueChanged
+from ui.draft_offers import offer_journal_drafts
+from ui.messages import (
+    DataChanged,
+    EntriesChanged,
+    EntryEnriched,
+    GraphChanged,
+    JournalRenamed,
+    QueueChanged,
+)
 from ui.queue_data import EntryTitles, QueueStatus, load_status
 from ui.screens.dead_jobs import DeadJobsScreen
 from ui.screens.editor import EditorScreen
@@ -42,7 +53,7 @@ from ui.screens.job_detail import JobDetailScreen
 from ui.screens.queue import QueueScreen
 from ui.screens.settings import SettingsScreen
 from ui.screens.startup_error import StartupErrorScreen
-from ui.workers import OneAtATime
+from ui.workers import Paced
 
 Clock = Callable[[], datetime]
 
@@ -64,6 +75,7 @@ CSS_FILES: list[str | PurePath] = [
     _HERE / "screens" / "doctor.tcss",
     _HERE / "dialogs" / "dialogs.tcss",
     _HERE / "dialogs" / "graph_dialogs.tcss",
+    _HERE / "dialogs" / "drafts.tcss",
 ]
 
 
@@ -83,18 +95,6 @@ GRAPH_SCREENS = {
 """The knowledge-graph screens, by the action that opens them. They are imported on first
 use (the home screen does not need them, and start-up time counts), so they are told
 apart by class name."""
-
-
-def enriched_entry(event: dict[str, object]) -> str | None:
-    """The entry id of a job event that says an enrichment was committed, else None.
-
-    Enrichment job ids are ``enrich:<journal id>:<entry id>`` and entry ids are unique
-    across journals, so the last part is enough.
-    """
-    job = event.get("job")
-    if event.get("event") != "done" or not isinstance(job, str) or not job.startswith("enrich:"):
-        return None
-    return job.rsplit(":", 1)[-1] or None
 
 
 def system_clock() -> datetime:
@@ -129,7 +129,7 @@ class CharlieApp(App[None]):
     QUEUE_CHECK_SECONDS = 2.0
     """How often the queue is read even without events."""
     EVENT_GAP_SECONDS = 0.2
-    """Events closer together than this cause one reading, not one each."""
+    """Job events closer together than this cause one reading of the queue, not one each."""
 
     queue_status: var[QueueStatus | None] = var(None)
     """The latest reading of the queue (None until the first one arrives)."""
@@ -141,8 +141,16 @@ class CharlieApp(App[None]):
             super().__init__()
             self.status = status
 
-    class QueueEvent(Message):
-        """One or more job events arrived."""
+    class ChangesArrived(Message):
+        """Change events arrived: take them from the feed."""
+
+    class JournalFound(Message):
+        """The id of a journal, by name."""
+
+        def __init__(self, name: str, journal_id: str) -> None:
+            super().__init__()
+            self.name = name
+            self.journal_id = journal_id
 
     def __init__(
         self, api: CharlieAPI, *, clock: Clock | None = None, journal: str | None = None
@@ -165,7 +173,10 @@ class CharlieApp(App[None]):
         """Names jobs after their entries; shared so its cache serves every screen."""
         self._saving_to_quit = False
         self._events_stop = threading.Event()
-        self._status_reader = OneAtATime(self._load_status)
+        self._status_reader = Paced(self, self._load_status, self.EVENT_GAP_SECONDS)
+        self._changes = ChangeFeed()
+        self.journal_id: str | None = None
+        """The open journal's id, once known (until then every journal's changes count)."""
         self._background_failing = False
         self._editing = False
         self._editing_sent = False
@@ -184,6 +195,9 @@ class CharlieApp(App[None]):
         self.refresh_queue()
         self.set_interval(self.QUEUE_CHECK_SECONDS, self.refresh_queue)
         self._watch_events()
+        self._find_journal_id(self.journal)
+        self._handle_exit_signals()
+        self.offer_drafts(at_start=True)
 
     def on_unmount(self) -> None:
         """Let the event worker finish (``App.run`` waits for its thread)."""
@@ -226,7 +240,10 @@ class CharlieApp(App[None]):
         """Open another journal."""
         self.journal = name
         self.sub_title = name
+        self.journal_id = None
+        self._find_journal_id(name)
         self.home.reload(fresh=True)
+        self.offer_drafts()
 
     def on_entries_changed(self, message: EntriesChanged) -> None:
         """An entry was saved or deleted somewhere: the list and the queue must catch up."""
@@ -243,21 +260,12 @@ class CharlieApp(App[None]):
 
     @work(thread=True, exclusive=True, group=EVENTS_GROUP, exit_on_error=False)
     def _watch_events(self) -> None:
-        last_post = 0.0
-        pending = False
         try:
-            # The backend yields {} about once a second when nothing happens, so a
-            # burst's last events are posted at most a second late.
             for event in self.api.events(self._events_stop):
-                entry_id = enriched_entry(event)
-                if entry_id is not None:
-                    # Not coalesced like the queue readings: the reader showing this
-                    # entry needs to know that it, in particular, was read.
-                    self.post_message(EntryEnriched(entry_id))
-                pending = pending or bool(event)
-                if pending and time.monotonic() - last_post >= self.EVENT_GAP_SECONDS:
-                    pending, last_post = False, time.monotonic()
-                    self.post_message(self.QueueEvent())
+                # One message on its way at a time: its handler takes everything noted
+                # until then, so a burst of events costs the UI a few looks, not one each.
+                if self._changes.add(event):
+                    self.post_message(self.ChangesArrived())
         finally:
             with self._editing_lock, contextlib.suppress(CharlieError):
                 if self._editing_sent and self._events_stop.is_set():
@@ -265,6 +273,28 @@ class CharlieApp(App[None]):
                     # (if the database is gone already, the TTL clears it).
                     self.api.set_editing(False)
                     self._editing_sent = False
+
+    def on_charlie_app_changes_arrived(self, message: ChangesArrived) -> None:
+        """Pass what changed on: read the queue again, tell the screens."""
+        changes = self._changes.take()
+        if changes.jobs:
+            self._status_reader.soon()
+        for screen in self.screen_stack:
+            for entry_id in changes.enriched:
+                # The reader showing this entry needs to know that it, in particular, was read.
+                screen.post_message(EntryEnriched(entry_id))
+        if changes.data:
+            for screen in self.screen_stack:
+                screen.post_message(DataChanged(changes))
+
+    @work(thread=True, group="journal-id", exit_on_error=False)
+    def _find_journal_id(self, name: str) -> None:
+        self.post_message(self.JournalFound(name, self.api.journal(name).id))
+
+    def on_charlie_app_journal_found(self, message: JournalFound) -> None:
+        """Remember the open journal's id (unless another journal was opened meanwhile)."""
+        if message.name == self.journal:
+            self.journal_id = message.journal_id
 
     def on_entry_enriched(self, message: EntryEnriched) -> None:
         """Tell every open screen that an entry's connections are in the graph."""
@@ -275,10 +305,6 @@ class CharlieApp(App[None]):
         """Tell every open screen that the graph was corrected by hand."""
         for screen in self.screen_stack:
             screen.post_message(GraphChanged())
-
-    def on_charlie_app_queue_event(self, message: QueueEvent) -> None:
-        """Jobs moved: read the queue again."""
-        self.refresh_queue()
 
     def refresh_queue(self) -> None:
         """Read the queue now; one reading at a time, and one more if asked meanwhile."""
@@ -316,10 +342,11 @@ class CharlieApp(App[None]):
         worker = event.worker
         if event.state != WorkerState.ERROR or worker.error is None:
             return
-        if worker.group in (EVENTS_GROUP, "editing"):
-            # Both only help: events make the screens faster (the timer's readings keep
-            # them right, and report an outage), and the editing flag only keeps the
-            # model from loading while the user types. Neither is worth a dialog.
+        if worker.group in (EVENTS_GROUP, "editing", "journal-id"):
+            # These only help: events make the screens faster (the timer's readings keep
+            # them right, and report an outage), the editing flag only keeps the model
+            # from loading while the user types, and without the journal's id every
+            # journal's changes count. None is worth a dialog.
             self.log.error(f"Background helper {worker.group!r} failed", worker.error)
             if worker.group == EVENTS_GROUP and not self._events_stop.is_set():
                 self.set_timer(self.QUEUE_CHECK_SECONDS, self._watch_events)
@@ -414,12 +441,12 @@ class CharlieApp(App[None]):
     async def action_quit(self) -> None:
         """Quit, saving the editor's text first so that quitting never loses writing.
 
-        If that save fails the error dialog says so, and a second Ctrl+Q while it is
-        open quits anyway (for when the data cannot be reached at all).
+        If that save fails (or stops for a conflict) the dialog says so, and a second
+        Ctrl+Q while it is open quits anyway, keeping the editor's text as a draft.
         """
         screen = self.screen
-        if isinstance(screen, ErrorDialog) and screen.offer_quit:
-            self.exit()
+        if getattr(screen, "offer_quit", False):
+            self.keep_drafts_and_exit()
             return
         editors = [s for s in self.screen_stack if isinstance(s, EditorScreen)]
         if not editors:
@@ -427,6 +454,36 @@ class CharlieApp(App[None]):
             return
         self._saving_to_quit = True
         editors[-1].save(then_quit=True)
+
+    # -- drafts (ui/draft_offers.py, ui/draft_keeper.py) --------------------------------
+
+    exit_signals: tuple[int, ...] = ()
+    """Signals that keep every editor's text as a draft and then quit cleanly. charlie.py
+    sets SIGHUP and SIGTERM (a closed terminal, a logout, a shutdown); tests leave the
+    test runner's signals alone."""
+
+    def _handle_exit_signals(self) -> None:
+        # Through the event loop, not signal.signal: the handler then runs between two
+        # messages, never in the middle of an edit of the text it saves.
+        loop = asyncio.get_running_loop()
+        for signum in self.exit_signals:
+            loop.add_signal_handler(signum, self.keep_drafts_and_exit)
+
+    def keep_drafts_and_exit(self) -> None:
+        """Write every open editor's text as a draft, waiting for it, then quit."""
+        for screen in self.screen_stack:
+            if isinstance(screen, EditorScreen):
+                screen.keep_draft_now()
+        self.exit()
+
+    def save_to_quit_stopped(self) -> None:
+        """The save before quitting stopped to ask the user (a conflict, a deleted entry):
+        the next error shown is not about quitting."""
+        self._saving_to_quit = False
+
+    def offer_drafts(self, *, at_start: bool = False) -> None:
+        """Offer the open journal's drafts left by editors that are gone, one at a time."""
+        offer_journal_drafts(self, at_start=at_start)
 
 
 class StartupErrorApp(App[None]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from ui.changes import Changes
 from ui.queue_data import QueueStatus
 
 
@@ -68,3 +69,17 @@ class EntryEnriched(Message, bubble=False):
         super().__init__()
         self.entry_id = entry_id
         """The entry whose enrichment was committed."""
+
+
+class DataChanged(Message, bubble=False):
+    """Entries, the graph or drafts were written, by this app or any other process.
+
+    The app posts it to every open screen when the database's change events arrive
+    (bursts merged into one); each screen reads ``changes`` to see whether what it shows
+    is affected, and reloads (paced: see ui/widgets/live_reload.py) if so.
+    """
+
+    def __init__(self, changes: Changes) -> None:
+        super().__init__()
+        self.changes = changes
+        """What changed (shared by every screen: read it, do not change it)."""

@@ -79,6 +79,16 @@ def editor_date(when: datetime) -> str:
     return when.strftime(EDITOR_FORMAT)
 
 
+def moment(when: datetime, now: datetime) -> str:
+    """A recent moment in the reader's zone: "14:32" today, else "Tue 17 Mar 14:32"
+    (with the year when it is not this year). For when drafts and saves happened."""
+    when = when.astimezone(now.tzinfo)
+    if when.date() == now.date():
+        return f"{when:%H:%M}"
+    year = f" {when.year}" if when.year != now.year else ""
+    return f"{DAYS[when.weekday()]} {when.day} {MONTHS[when.month - 1][:3]}{year} {when:%H:%M}"
+
+
 def _zone(when: datetime) -> str:
     offset = when.utcoffset()
     if not offset:

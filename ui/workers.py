@@ -9,12 +9,15 @@ This mixin forwards every failure to the one place that reports errors,
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from backend.api import CharlieAPI
     from ui.app import CharlieApp
 
@@ -84,3 +87,73 @@ class OneAtATime:
         if self._again:
             self._again = False
             self.request()
+
+
+class _Scheduler(Protocol):
+    def set_timer(self, delay: float, callback: Callable[[], object]) -> Timer: ...
+
+
+class Paced:
+    """One call at a time, like OneAtATime, and for news from elsewhere (:meth:`soon`)
+    at most one start per ``gap`` seconds, so a burst of change events repaints a few
+    times a second, not once per event. :meth:`request` (for the user's own actions)
+    does not wait for the gap.
+    """
+
+    def __init__(self, node: _Scheduler, start: Callable[[], object], gap: float) -> None:
+        self._node = node
+        self._start = start
+        self._gap = gap
+        self._last = -gap
+        self._busy = False
+        self._again = False
+        self._urgent = False
+        self._timer: Timer | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether a call is running or waiting for its turn."""
+        return self._busy or self._timer is not None
+
+    def request(self) -> None:
+        """Run now, or once more right after the running call."""
+        self._cancel_timer()
+        if self._busy:
+            self._again = self._urgent = True
+        else:
+            self._run()
+
+    def soon(self) -> None:
+        """Run once, at least ``gap`` seconds after the last start; any number of calls
+        meanwhile cost that one run."""
+        if self._busy:
+            self._again = True
+        elif self._timer is None:
+            wait = self._last + self._gap - time.monotonic()
+            if wait <= 0:
+                self._run()
+            else:
+                self._timer = self._node.set_timer(wait, self._fire)
+
+    def done(self) -> None:
+        """The running call ended (with a result or an error); a run asked for meanwhile
+        follows, paced unless :meth:`request` asked for it."""
+        self._busy = False
+        if self._again:
+            urgent, self._again, self._urgent = self._urgent, False, False
+            self.request() if urgent else self.soon()
+
+    def _fire(self) -> None:
+        # Nothing runs while the timer waits: request() cancels it before it starts one.
+        self._timer = None
+        self._run()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _run(self) -> None:
+        self._busy = True
+        self._last = time.monotonic()
+        self._start()

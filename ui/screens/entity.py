@@ -22,7 +22,7 @@ from backend.models import EntityPage, EntityRef
 from ui.dialogs.graph_confirm import confirm_block, confirm_delete, confirm_merge
 from ui.dialogs.merge_entity import MergePicker
 from ui.dialogs.rename_entity import RenameEntity
-from ui.messages import EntryEnriched, GraphChanged
+from ui.messages import DataChanged, EntryEnriched, GraphChanged
 from ui.widgets import graph_text
 from ui.widgets.entity_list import EntityList, Row, entity_row, note_row
 from ui.widgets.live_reload import LiveReload
@@ -204,7 +204,12 @@ class EntityScreen(BackendWorkers, Screen[None]):
 
     def on_entry_enriched(self, message: EntryEnriched) -> None:
         """An entry was read: it may mention this entity now (or no longer)."""
-        self._live.changed()
+        self._live.changed(paced=True)
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Entries were edited or deleted somewhere: quotes, titles and counts may change."""
+        if message.changes.entries_changed(self.charlie.journal_id):
+            self._live.changed(paced=True)
 
     def on_screen_resume(self, event: ScreenResume) -> None:
         """Catch up on changes made while another screen was on top."""

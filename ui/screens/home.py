@@ -1,4 +1,9 @@
-"""The home screen: the open journal's entries, newest first, a page at a time."""
+"""The home screen: the open journal's entries, newest first, a page at a time.
+
+It stays live: entries written, edited or deleted by any process (another window, the
+CLI, an import) show within a second, the cursor staying on the entry it was on, and
+entries with unsaved drafts are marked (see ui/widgets/live_reload.py for the pacing).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, get_current_worker
 
+from backend.drafts import Draft
 from backend.models import Entry, Page
 from ui import timeline
 from ui.dialogs.confirm_delete import ConfirmDelete
 from ui.dialogs.journals import JournalSwitcher
-from ui.messages import EntriesChanged
+from ui.messages import DataChanged, EntriesChanged
 from ui.screens.editor import EditorScreen
 from ui.widgets.entry_list import EntryList
+from ui.widgets.live_reload import LiveReload
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
@@ -42,7 +49,7 @@ class HomeScreen(BackendWorkers, Screen[None]):
     ]
 
     class PageLoaded(Message):
-        """A page of entries arrived."""
+        """A page of entries arrived (with the journal's drafts, for a fresh list)."""
 
         def __init__(
             self,
@@ -52,6 +59,8 @@ class HomeScreen(BackendWorkers, Screen[None]):
             before: str | None,
             reset: bool,
             select: str | None,
+            drafts: list[Draft] | None = None,
+            keep_place: bool = True,
         ) -> None:
             super().__init__()
             self.page = page
@@ -59,6 +68,16 @@ class HomeScreen(BackendWorkers, Screen[None]):
             self.generation = generation
             self.reset = reset
             self.select = select
+            self.drafts = drafts
+            self.keep_place = keep_place
+
+    class DraftsLoaded(Message):
+        """The open journal's drafts arrived."""
+
+        def __init__(self, journal: str, drafts: list[Draft]) -> None:
+            super().__init__()
+            self.journal = journal
+            self.drafts = drafts
 
     class EntryFetched(Message):
         """A whole entry arrived for editing."""
@@ -84,16 +103,23 @@ class HomeScreen(BackendWorkers, Screen[None]):
         self._generation = 0
         self._cursor: str | None = None
         self._paging = False
-        self._stale = False
+        self._loaded = False
+        # What the next reload should do: put the cursor on an entry, start over.
         self._select: str | None = None
+        self._fresh = False
+        # Reloads (and draft readings) run one at a time, paced for news from elsewhere.
+        self._live = LiveReload(self, self._start_reload)
+        self._drafts_live = LiveReload(self, self._start_drafts)
 
     def compose(self) -> ComposeResult:
         yield CharlieHeader()
+        yield Static(id="home-drafts", markup=False)
         yield EntryList(id="entries")
         yield Static(id="home-empty", markup=False)
         yield Footer(show_command_palette=False)  # Ctrl+P still opens it; room for keys.
 
     def on_mount(self) -> None:
+        self.query_one("#home-drafts").display = False
         self.reload()
 
     @property
@@ -102,52 +128,87 @@ class HomeScreen(BackendWorkers, Screen[None]):
         return self.query_one(EntryList)
 
     def reload(self, select: str | None = None, *, fresh: bool = False) -> None:
-        """Fetch the list again from the newest entry.
+        """Fetch the list again from the newest entry (now, or right after the reload
+        that is running).
 
-        By default as many rows as are loaded now are fetched and the cursor stays
-        where it was, so saving an entry deep in the list does not lose the place;
-        ``fresh`` (another journal) starts over at the top with one page.
+        By default as many rows as are loaded now are fetched and the cursor stays on
+        the entry it is on (``select``: on that entry instead), so a change deep in the
+        list does not lose the place; ``fresh`` (another journal) starts over at the top
+        with one page.
         """
-        self._generation += 1
-        self._stale = False
-        self._paging = False
-        entries = self.entry_list
-        entries.loading = True
         if fresh:
-            entries.highlighted = None
-        limit = self.PAGE_SIZE if fresh else max(self.PAGE_SIZE, entries.entry_count)
-        self._load_page(self._generation, None, limit, reset=True, select=select)
+            self._generation += 1  # Whatever is on its way is the journal left behind.
+            self._fresh, self._select = True, None
+            self.entry_list.highlighted = None
+            self.entry_list.loading = True
+        if select is not None:
+            self._select = select
+        self._live.now()
 
     def request_reload(self, select: str | None = None) -> None:
         """Reload now if this screen is showing, else as soon as it shows again."""
-        if self.is_current:
-            self.reload(select)
-        else:
-            self._stale, self._select = True, select
+        if select is not None:
+            self._select = select
+        self._live.changed()
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Another window, the CLI or an import wrote: catch up (paced, and only while
+        showing; a list under another screen catches up when it shows again)."""
+        changes, journal_id = message.changes, self.charlie.journal_id
+        if changes.entries_changed(journal_id):
+            self._live.changed(paced=True)  # A reload reads the drafts too.
+        elif changes.drafts_changed(journal_id):
+            self._drafts_live.changed(paced=True)
 
     def on_screen_resume(self, event: ScreenResume) -> None:
         """Catch up on changes made while another screen was on top."""
-        if self._stale:
-            self.reload(self._select)
+        self._live.resumed()
+        self._drafts_live.resumed()
 
-    @work(thread=True, exclusive=True, group="home-page", exit_on_error=False)
-    def _load_page(
-        self,
-        generation: int,
-        before: str | None,
-        limit: int,
-        *,
-        reset: bool,
-        select: str | None,
+    def _start_reload(self) -> None:
+        self._generation += 1
+        self._paging = False
+        select, fresh = self._select, self._fresh
+        self._select, self._fresh = None, False
+        entries = self.entry_list
+        if not self._loaded:
+            entries.loading = True  # Live reloads replace the rows without a spinner.
+        limit = self.PAGE_SIZE if fresh else max(self.PAGE_SIZE, entries.entry_count)
+        self._load_list(self._generation, limit, select, keep_place=not fresh)
+
+    @work(thread=True, group="home-page", exit_on_error=False)
+    def _load_list(
+        self, generation: int, limit: int, select: str | None, *, keep_place: bool
     ) -> None:
+        journal = self.charlie.journal
+        page = self.api.list_entries(journal=journal, limit=limit)
+        drafts = self.api.list_drafts(journal=journal)
+        # Posted even when cancelled (the app is closing): a reload always reports, so
+        # the next one can start.
+        self.post_message(
+            self.PageLoaded(
+                page,
+                generation,
+                before=None,
+                reset=True,
+                select=select,
+                drafts=drafts,
+                keep_place=keep_place,
+            )
+        )
+
+    @work(thread=True, exclusive=True, group="home-more", exit_on_error=False)
+    def _load_page(self, generation: int, before: str, limit: int) -> None:
         page = self.api.list_entries(journal=self.charlie.journal, limit=limit, before=before)
         if not get_current_worker().is_cancelled:
             self.post_message(
-                self.PageLoaded(page, generation, before=before, reset=reset, select=select)
+                self.PageLoaded(page, generation, before=before, reset=False, select=None)
             )
 
     def on_home_screen_page_loaded(self, message: PageLoaded) -> None:
         """Show a fresh list, or append an older page to it."""
+        if message.reset:
+            self._live.done()
         if message.generation != self._generation:
             return
         entries = self.entry_list
@@ -156,7 +217,15 @@ class HomeScreen(BackendWorkers, Screen[None]):
             self._cursor = None  # A cursor that does not move would page forever.
         self._paging = False
         if message.reset:
-            entries.show_entries(message.page.entries, self.charlie.now(), select=message.select)
+            self._loaded = True
+            if message.drafts is not None:
+                self._show_drafts(message.drafts)
+            entries.show_entries(
+                message.page.entries,
+                self.charlie.now(),
+                select=message.select or entries.highlighted_entry_id,
+                keep_place=message.keep_place,
+            )
             entries.loading = False
             self._show_empty_state(not message.page.entries)
             # Only a fresh list can change whether an entry is under the cursor (the
@@ -164,6 +233,29 @@ class HomeScreen(BackendWorkers, Screen[None]):
             self.refresh_bindings()
         else:
             entries.add_entries(message.page.entries)
+
+    # -- drafts --------------------------------------------------------------------------
+
+    def _start_drafts(self) -> None:
+        self._load_drafts(self.charlie.journal)
+
+    @work(thread=True, group="home-drafts", exit_on_error=False)
+    def _load_drafts(self, journal: str) -> None:
+        self.post_message(self.DraftsLoaded(journal, self.api.list_drafts(journal=journal)))
+
+    def on_home_screen_drafts_loaded(self, message: DraftsLoaded) -> None:
+        """Mark the entries that have drafts now."""
+        self._drafts_live.done()
+        if message.journal == self.charlie.journal:
+            self._show_drafts(message.drafts)
+
+    def _show_drafts(self, drafts: list[Draft]) -> None:
+        """Mark edited entries with drafts, and say how many drafts there are."""
+        edits = {d.entry_id for d in drafts if d.entry_id is not None}
+        self.entry_list.mark_drafts(edits)
+        note = self.query_one("#home-drafts", Static)
+        note.update(drafts_note(len(drafts) - sum(d.entry_id is not None for d in drafts), edits))
+        note.display = bool(drafts)
 
     def _show_empty_state(self, empty: bool) -> None:
         note = self.query_one("#home-empty", Static)
@@ -178,16 +270,21 @@ class HomeScreen(BackendWorkers, Screen[None]):
             self.entry_list.focus()
 
     def on_entry_list_end_neared(self, message: EntryList.EndNeared) -> None:
-        """Fetch the next older page, once at a time."""
-        if self._cursor is None or self._paging or self.entry_list.loading:
+        """Fetch the next older page, once at a time (not while the list is reloaded:
+        the fresh list asks again if the cursor is still near its end)."""
+        if self._cursor is None or self._paging or self._live.busy:
             return
         self._paging = True
-        self._load_page(self._generation, self._cursor, self.PAGE_SIZE, reset=False, select=None)
+        self._load_page(self._generation, self._cursor, self.PAGE_SIZE)
 
     def worker_failed(self, worker: Worker[object]) -> None:
         """Stop waiting; a later key press or reload can try again."""
         self._paging = False
         self.entry_list.loading = False
+        if worker.group == "home-page":
+            self._live.done()
+        elif worker.group == "home-drafts":
+            self._drafts_live.done()
 
     def on_entry_list_selected(self, message: EntryList.Selected) -> None:
         """Open the chosen entry in the reader."""
@@ -270,3 +367,13 @@ class HomeScreen(BackendWorkers, Screen[None]):
     def _journal_chosen(self, name: str | None) -> None:
         if name is not None:
             self.charlie.switch_journal(name)
+
+
+def drafts_note(new: int, edits: set[str]) -> str:
+    """The line above the list when the journal has unsaved drafts."""
+    parts = []
+    if new:
+        parts.append(f"{new} new {'entry' if new == 1 else 'entries'}")
+    if edits:
+        parts.append(f"{len(edits)} edited {'entry' if len(edits) == 1 else 'entries'} (marked ✎)")
+    return "✎ Unsaved drafts: " + ", ".join(parts)

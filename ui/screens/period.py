@@ -18,7 +18,7 @@ from textual.worker import Worker
 
 from backend.extractor import ENTITY_TYPES
 from backend.models import EntityRef, PeriodSummary
-from ui.messages import EntryEnriched, GraphChanged
+from ui.messages import DataChanged, EntryEnriched, GraphChanged
 from ui.screens.entity import EntityScreen
 from ui.widgets import graph_text
 from ui.widgets.entity_list import EntityList, Row, note_row
@@ -139,7 +139,12 @@ class PeriodScreen(BackendWorkers, Screen[None]):
 
     def on_entry_enriched(self, message: EntryEnriched) -> None:
         """A newly read entry may belong to this month."""
-        self._live.changed()
+        self._live.changed(paced=True)
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Entries were written or deleted somewhere: the month's counts may change."""
+        if message.changes.entries_changed(self.charlie.journal_id):
+            self._live.changed(paced=True)
 
     def on_screen_resume(self, event: ScreenResume) -> None:
         """Catch up on changes made while another screen was on top."""

@@ -2,7 +2,9 @@
 
 The names of the entry's entities are links in the text, and a sidebar lists its
 connections (entities by type, relationships); both open entity pages. The sidebar
-loads again when the entry's enrichment finishes while it is on screen.
+loads again when the entry's enrichment finishes while it is on screen. When another
+window or the CLI edits the entry, the new text shows; when it deletes it, the page
+says so (the text stays on screen to read).
 """
 
 from __future__ import annotations
@@ -17,19 +19,23 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, get_current_worker
 
+from backend.errors import NotFoundError
 from backend.models import EntityRef, Entry, EntryEntities
 from ui import timeline
 from ui.dialogs.confirm_delete import ConfirmDelete
 from ui.dialogs.graph_confirm import confirm_remove
-from ui.messages import EntriesChanged, EntryEnriched, GraphChanged, QueueChanged
+from ui.messages import DataChanged, EntriesChanged, EntryEnriched, GraphChanged, QueueChanged
 from ui.screens.editor import EditorScreen
 from ui.screens.entity import EntityScreen
 from ui.widgets.connections import Connections
 from ui.widgets.entity_list import EntityList
 from ui.widgets.entity_markdown import EntityMarkdown, link_entities
 from ui.widgets.live_reload import LiveReload
+from ui.widgets.open_elsewhere import OpenElsewhere
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
+
+GONE = "This entry was deleted (in another window, or from the command line)."
 
 
 class ReaderScreen(BackendWorkers, Screen[None]):
@@ -59,6 +65,25 @@ class ReaderScreen(BackendWorkers, Screen[None]):
             self, entry: Entry, older: str | None, newer: str | None, connections: EntryEntities
         ) -> None:
             super().__init__()
+            self.entry = entry
+            self.older = older
+            self.newer = newer
+            self.connections = connections
+
+    class Refreshed(Message):
+        """The entry shown was read again after a change elsewhere (``entry`` None: it
+        no longer exists)."""
+
+        def __init__(
+            self,
+            entry_id: str,
+            entry: Entry | None,
+            older: str | None,
+            newer: str | None,
+            connections: EntryEntities | None,
+        ) -> None:
+            super().__init__()
+            self.entry_id = entry_id
             self.entry = entry
             self.older = older
             self.newer = newer
@@ -104,6 +129,7 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         self._older: str | None = None
         self._newer: str | None = None
         self._live = LiveReload(self, self._load_connections)
+        self._fresh = LiveReload(self, self._refresh)
         self._counts: dict[str, int] | None = None
 
     def compose(self) -> ComposeResult:
@@ -111,6 +137,8 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         with Vertical(id="reader-head"):
             yield Static(id="reader-title", markup=False)
             yield Static(id="reader-date", markup=False)
+            yield Static(GONE, id="reader-gone", markup=False)
+            yield OpenElsewhere(id="reader-elsewhere")
         with Horizontal(id="reader-main"):
             with VerticalScroll(id="reader-scroll"):
                 yield EntityMarkdown(id="reader-body")
@@ -131,6 +159,8 @@ class ReaderScreen(BackendWorkers, Screen[None]):
     def show(self, entry_id: str) -> None:
         """Fetch and show another entry."""
         self.entry_id = entry_id
+        self.query_one("#reader-gone").display = False
+        self.query_one(OpenElsewhere).follow(entry_id)
         self.query_one("#reader-scroll").loading = True
         self.sidebar.loading = True
         self._load(entry_id)
@@ -193,11 +223,51 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         self.sidebar.loading = False
         if worker.group == "reader-connections":
             self._live.done()
+        elif worker.group == "reader-refresh":
+            self._fresh.done()
 
     def on_entry_enriched(self, message: EntryEnriched) -> None:
         """This entry's enrichment finished: its connections are new."""
         if message.entry_id == self.entry_id:
-            self._live.changed()
+            self._live.changed(paced=True)
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Entries changed somewhere: this one (new text, or gone) or its neighbours."""
+        if message.changes.entries_changed(self.charlie.journal_id):
+            self._fresh.changed(paced=True)
+
+    @work(thread=True, group="reader-refresh", exit_on_error=False)
+    def _refresh(self) -> None:
+        entry_id, journal = self.entry_id, self.charlie.journal
+        try:
+            entry: Entry | None = self.api.get_entry(entry_id, journal=journal)
+        except NotFoundError:
+            entry = None
+        older, newer = self.api.neighbours(entry_id, journal=journal) if entry else (None, None)
+        connections = self.api.entry_entities(entry_id, journal=journal) if entry else None
+        self.post_message(self.Refreshed(entry_id, entry, older, newer, connections))
+
+    async def on_reader_screen_refreshed(self, message: Refreshed) -> None:
+        """Show what is stored now, in place (no spinner, the scroll position kept)."""
+        self._fresh.done()
+        if message.entry_id != self.entry_id or self.query_one("#reader-scroll").loading:
+            return  # The user stepped on meanwhile; that load shows what is stored.
+        gone = message.entry is None
+        self.query_one("#reader-gone").display = gone
+        if message.entry is None or message.connections is None:
+            # Keep the text to read, but nothing can be done to an entry that is gone.
+            self.entry = None
+            self.refresh_bindings()
+            return
+        entry = self.entry = message.entry
+        self._older, self._newer = message.older, message.newer
+        when = timeline.long_date(entry.entry_at)
+        self.query_one("#reader-title", Static).update(entry.title or when)
+        date = self.query_one("#reader-date", Static)
+        date.update(when)
+        date.display = bool(entry.title)
+        await self._show_connections(message.connections)
+        self.refresh_bindings()
 
     def on_graph_changed(self, message: GraphChanged) -> None:
         """A correction (a rename, a merge, a removal) may change what is linked here."""
@@ -214,6 +284,7 @@ class ReaderScreen(BackendWorkers, Screen[None]):
     def on_screen_resume(self, event: ScreenResume) -> None:
         """Catch up on changes made while another screen was on top."""
         self._live.resumed()
+        self._fresh.resumed()
 
     # -- connections -------------------------------------------------------------------
 
@@ -287,7 +358,10 @@ class ReaderScreen(BackendWorkers, Screen[None]):
     def action_edit(self) -> None:
         """Edit this entry; show the result when the editor closes."""
         if self.entry is not None:
-            self.app.push_screen(EditorScreen(self.entry), self._edited)
+            editor = EditorScreen(self.entry)
+            # This app's own editor is not "another window".
+            self.query_one(OpenElsewhere).session = editor.session
+            self.app.push_screen(editor, self._edited)
 
     def _edited(self, saved: Entry | None) -> None:
         if saved is not None:

@@ -23,10 +23,11 @@ from textual.worker import Worker, get_current_worker
 
 from backend.models import SearchResults
 from ui import timeline
-from ui.messages import EntryEnriched, GraphChanged
+from ui.messages import DataChanged, EntryEnriched, GraphChanged
 from ui.screens.entity import EntityScreen
 from ui.widgets import graph_text
 from ui.widgets.entity_list import EntityList, Row, entity_row, note_row
+from ui.widgets.live_reload import LIVE_GAP_SECONDS, in_view
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
@@ -89,6 +90,7 @@ class SearchScreen(BackendWorkers, Screen[None]):
         self.results: SearchResults | None = None
         """The results on screen (None before the first search)."""
         self._timer: Timer | None = None
+        self._live_timer: Timer | None = None
         self._stale = False
 
     def compose(self) -> ComposeResult:
@@ -178,6 +180,21 @@ class SearchScreen(BackendWorkers, Screen[None]):
 
     def on_entry_enriched(self, message: EntryEnriched) -> None:
         """A newly read entry may add names that match."""
+        self._refresh_soon()
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Entries were written or deleted somewhere: the matches may change."""
+        if message.changes.entries_changed(self.charlie.journal_id):
+            self._refresh_soon()
+
+    def _refresh_soon(self) -> None:
+        # News from elsewhere comes in bursts (an import, the worker's backlog): search
+        # again once it has settled for a moment, not once per event.
+        if self._live_timer is None:
+            self._live_timer = self.set_timer(LIVE_GAP_SECONDS, self._refresh_now)
+
+    def _refresh_now(self) -> None:
+        self._live_timer = None
         self._refresh()
 
     def on_screen_resume(self, event: ScreenResume) -> None:
@@ -189,7 +206,7 @@ class SearchScreen(BackendWorkers, Screen[None]):
     def _refresh(self) -> None:
         if self.results is None:
             return
-        if self.is_current:
+        if in_view(self):
             self._search_now()
         else:
             self._stale = True

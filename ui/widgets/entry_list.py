@@ -2,7 +2,8 @@
 
 It is an OptionList because that widget renders only the lines on screen and measures
 new options incrementally, so appending page after page of a 10,000-entry journal stays
-cheap. Dividers are disabled options, which the cursor skips.
+cheap. Dividers are disabled options, which the cursor skips. Entries with an unsaved
+draft are marked with ✎.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from textual.widgets.option_list import Option
 from backend.models import EntrySummary
 from ui import timeline
 
+DRAFT_MARK = "✎ "
+"""Put before the headline of an entry that has an unsaved draft."""
 NEAR_END = 30
 """Ask for the next page when the cursor or the scroll position is this many rows from
 the end, so the page arrives before the user gets there."""
@@ -66,6 +69,7 @@ class EntryList(OptionList):
         self._now: datetime | None = None
         self._last_section: str | None = None
         self._summaries: dict[str, EntrySummary] = {}
+        self._drafted: set[str] = set()
 
     @property
     def entry_count(self) -> int:
@@ -83,10 +87,21 @@ class EntryList(OptionList):
         return None if option is None else option.id
 
     def show_entries(
-        self, entries: Iterable[EntrySummary], now: datetime, *, select: str | None = None
+        self,
+        entries: Iterable[EntrySummary],
+        now: datetime,
+        *,
+        select: str | None = None,
+        keep_place: bool = False,
     ) -> None:
-        """Replace the list, then put the cursor on ``select`` or else near where it was."""
+        """Replace the list, then put the cursor on ``select`` or else near where it was.
+
+        ``keep_place``: leave the cursor's row where it was on screen, so entries added
+        above it (by another window, an import) do not move what the user is looking at;
+        at the top of the list, stay at the top, so they show.
+        """
         old_index = self.highlighted or 0
+        old_row = self._row_on_screen() if keep_place else None
         self._now = now
         self._last_section = None
         self._summaries = {}
@@ -100,6 +115,30 @@ class EntryList(OptionList):
             if self.options[index].disabled:
                 self.action_cursor_down()
         self.scroll_to_highlight()
+        new_row = self._row_on_screen()
+        if old_row is not None and new_row is not None and new_row != old_row:
+            self.scroll_to(y=self.scroll_y + new_row - old_row, animate=False, immediate=True)
+
+    def _row_on_screen(self) -> int | None:
+        """The screen row of the cursor's entry (None: no cursor, or at the very top)."""
+        if self.highlighted is None or self.scroll_y == 0:
+            return None
+        line = self._index_to_line.get(self.highlighted)
+        return None if line is None else line - round(self.scroll_y)
+
+    def mark_drafts(self, entry_ids: set[str]) -> None:
+        """Mark exactly these entries as having an unsaved draft."""
+        changed = self._drafted ^ entry_ids
+        self._drafted = set(entry_ids)
+        now = self._now or datetime.now().astimezone()
+        for entry_id in changed:
+            summary = self._summaries.get(entry_id)
+            if summary is not None:
+                self.replace_option_prompt(entry_id, self._row(summary, now, self._drafted))
+
+    def has_draft(self, entry_id: str) -> bool:
+        """Whether the entry is marked as having an unsaved draft."""
+        return entry_id in self._drafted
 
     def add_entries(self, entries: Iterable[EntrySummary]) -> None:
         """Append an older page, continuing the current section."""
@@ -119,18 +158,20 @@ class EntryList(OptionList):
                 gap = "" if self._last_section is None else "\n"
                 options.append(Option(Content(gap + label), disabled=True))
                 self._last_section = label
-            options.append(Option(self._row(entry, now), id=entry.id))
+            options.append(Option(self._row(entry, now, self._drafted), id=entry.id))
             self._summaries[entry.id] = entry
         return options
 
     @staticmethod
-    def _row(entry: EntrySummary, now: datetime) -> Content:
+    def _row(entry: EntrySummary, now: datetime, drafted: set[str]) -> Content:
         headline, snippet = timeline.preview_text(entry.title, entry.preview)
         parts: list[str | tuple[str, str]] = [
             (timeline.row_date(entry.entry_at, now), "$foreground-muted"),
             "  ",
-            (headline or "(untitled)", "bold"),
         ]
+        if entry.id in drafted:
+            parts.append((DRAFT_MARK, "bold $warning"))
+        parts.append((headline or "(untitled)", "bold"))
         if snippet:
             parts += ["  ", (snippet, "$foreground-muted")]
         return Content.assemble(*parts)
