@@ -382,19 +382,7 @@ class PendingBroker:
             return _open_external(self.settings.broker_url)
         assert self.paths is not None
         paths = self.paths
-        take_over = None
-        if self.own:
-
-            def take_over() -> _Owner | None:
-                owner = _Owner.try_acquire(paths, self.settings)
-                if owner is not None:
-                    try:
-                        owner.spawn()
-                    except BaseException:
-                        owner.abandon()
-                        raise
-                return owner
-
+        take_over = (lambda: _acquire_and_spawn(paths, self.settings)) if self.own else None
         if self.owner is None:
             handoff, client, self.owner = attach(
                 paths, wait_seconds=self.settings.broker_wait_seconds, take_over=take_over
@@ -432,14 +420,20 @@ def begin_broker(settings: Settings, *, own: bool = True) -> PendingBroker:
         return PendingBroker(settings, None, None)
     paths = Paths(settings.data_dir)
     _prepare_data_dir(paths)
-    owner = _Owner.try_acquire(paths, settings) if own else None
+    owner = _acquire_and_spawn(paths, settings) if own else None
+    return PendingBroker(settings, paths, owner, own=own)
+
+
+def _acquire_and_spawn(paths: Paths, settings: Settings) -> _Owner | None:
+    """Take the lock if it is free and start the server loading; None if it is held."""
+    owner = _Owner.try_acquire(paths, settings)
     if owner is not None:
         try:
             owner.spawn()
         except BaseException:
             owner.abandon()
             raise
-    return PendingBroker(settings, paths, owner, own=own)
+    return owner
 
 
 def _open_external(url: str) -> BrokerConnection:
