@@ -137,7 +137,7 @@ def _supervise(api: CharlieAPI) -> Supervisor | None:
     """The owner runs the worker; a second instance (a client) leaves that to the owner."""
     from backend.supervisor import Supervisor
 
-    if not api.broker.is_owner:
+    if not api.broker.is_owner and api.broker.role != "external":
         return None
     return Supervisor(api.settings, api.broker).start()
 
@@ -264,16 +264,25 @@ def _startup_error(exc: CharlieError) -> int:
 
 
 def run_serve(settings: Settings) -> int:
-    """`charlie serve`: the owner without a TUI (broker + supervised worker)."""
+    """`charlie serve`: the owner without a TUI (broker + supervised worker); with a
+    ``broker_url``, a supervised worker for that external server."""
     from backend.api import CharlieAPI
 
-    api = CharlieAPI.open(settings)
-    if not api.broker.is_owner:
-        api.close()
-        raise CharlieError("Charlie is already running on this data directory.")
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
+    api = CharlieAPI.open(settings)
+    if api.broker.role == "client":
+        # Another Charlie owns the data directory (often a short CLI command): wait for
+        # it to leave and take over, rather than refusing.
+        owner = api.broker.handoff.owner_pid if api.broker.handoff else "?"
+        print(f"charlie: waiting for the Charlie that owns it now (pid {owner})", flush=True)
+        while api.broker.role == "client" and not stopping.wait(0.5):
+            api.close()
+            api = CharlieAPI.open(settings)
+        if stopping.is_set():
+            api.close()
+            return 0
     backup = _startup_backup(api)
     supervisor = _supervise(api)
     print(f"charlie serving {settings.data_dir}", flush=True)

@@ -592,13 +592,22 @@ class Jobs:
 
     # -- the owner's housekeeping -----------------------------------------------------
 
-    def reap_running(self, reason: str, *, now: int | None = None) -> list[str]:
-        """Return every running job to the queue (or dead as poison).
+    def reap_running(
+        self, reason: str, *, now: int | None = None, host: str | None = None
+    ) -> list[str]:
+        """Return every running job to the queue (or dead as poison); with ``host``,
+        only the jobs of workers on that machine (others share an external broker).
 
         Call this only when no worker can still be running them: the owner holds the
         worker lock, i.e. every local worker is dead.
         """
-        return self._reap_ids(self.client.zrange(RUNNING, 0, -1), reason, now)
+        ids = [_s(i) for i in self.client.zrange(RUNNING, 0, -1)]
+        if host is not None:
+            workers = [self.client.hget(job_key(i), "worker") for i in ids]
+            ids = [
+                i for i, w in zip(ids, workers, strict=True) if _s(w or "").startswith(f"{host}:")
+            ]
+        return self._reap_ids(ids, reason, now)
 
     def reap_expired(self, reason: str, *, now: int | None = None) -> list[str]:
         """Reap running jobs whose lease expired (for remote workers, fenced by token)."""

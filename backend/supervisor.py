@@ -338,7 +338,10 @@ class Supervisor:
             fd = try_worker_lock(self.settings)
             if fd is not None:
                 try:
-                    self.jobs.reap_running(reason)
+                    # With an external broker, workers on other machines run jobs too:
+                    # only this machine's (all dead: we hold the lock) are reaped.
+                    external = self.conn.role == "external"
+                    self.jobs.reap_running(reason, host=socket.gethostname() if external else None)
                 finally:
                     os.close(fd)
                 return

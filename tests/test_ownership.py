@@ -79,3 +79,65 @@ def test_parallel_short_owners_all_succeed_with_one_server_at_a_time(settings: S
         bodies = [api.get_entry(e.id).body for e in api.list_entries(limit=100).entries]
     expected = {f"Round {r} writer {n}." for r in range(3) for n in range(8)}
     assert sorted(bodies) == sorted(expected)  # Every one, none twice.
+
+
+def start_serve(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "charlie.py", "serve"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+
+
+def read_line(proc: subprocess.Popen[str]) -> str:
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line, f"serve ended: {proc.stderr.read() if proc.stderr else ''}"
+    return line
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    proc.wait(timeout=60)
+
+
+def test_serve_waits_for_a_short_owner_and_takes_over(settings: Settings) -> None:
+    owner = OwnerProc()
+    owner.wait_ready()
+    serve = start_serve({})
+    try:
+        assert read_line(serve).startswith("charlie: waiting for the Charlie that owns it")
+        owner.quit()
+        assert read_line(serve).startswith("charlie serving")
+        with CharlieAPI.open(settings) as api:
+            assert api.broker.role == "client"  # serve owns it now.
+            entry = api.add_entry("Enriched by serve's worker, Kai.")
+            wait_until(
+                lambda: api.get_job(f"enrich:{api.journal().id}:{entry.id}").state == "done",
+                timeout=60,
+                what="serve's worker to enrich the entry",
+            )
+    finally:
+        stop(serve)
+    assert serve.returncode == 0 and servers_for(settings.data_dir) == []
+
+
+def test_serve_with_a_broker_url_runs_a_worker_for_that_server(
+    api: CharlieAPI, tmp_path: Path
+) -> None:
+    serve = start_serve(
+        {"CHARLIE_BROKER_URL": api.broker.url, "CHARLIE_DATA_DIR": str(tmp_path / "remote")}
+    )
+    try:
+        assert read_line(serve).startswith("charlie serving")
+        entry = api.add_entry("Enriched through the external URL, Ada.")
+        wait_until(
+            lambda: api.get_job(f"enrich:{api.journal().id}:{entry.id}").state == "done",
+            timeout=60,
+            what="the external worker to enrich the entry",
+        )
+    finally:
+        stop(serve)
