@@ -12,6 +12,7 @@ import inspect
 import json
 import re
 import secrets
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -81,7 +82,24 @@ def _both(first: Also | None, second: Also | None) -> Also | None:
     return both
 
 
-def _lost(exc: Exception) -> str:
+DISK_FULL_BYTES = 32 * 1024 * 1024
+"""Below this much free space, a failed write is reported as a full disk."""
+
+
+def _lost(api: Any, exc: Exception) -> str:
+    """What to tell the user when the database did not answer or refused a write."""
+    data_dir = getattr(getattr(api, "settings", None), "data_dir", None)
+    if data_dir is not None:
+        try:
+            free = shutil.disk_usage(data_dir).free
+        except OSError:
+            free = None
+        if free is not None and (free < DISK_FULL_BYTES or "No space" in str(exc)):
+            return (
+                f"The disk holding {data_dir} is full ({free / 1e6:.0f} MB free); nothing "
+                "was saved — free some space (what you typed is still here). Charlie "
+                "carries on by itself once there is room."
+            )
     return (
         f"Lost contact with the Charlie database ({exc}). If it keeps happening, restart "
         "Charlie; nothing saved is lost."
@@ -112,13 +130,13 @@ def _friendly_errors[T](cls: type[T]) -> type[T]:
                     except BrokerError:
                         rejoined = False
                     if not rejoined:
-                        raise BrokerError(_lost(exc)) from exc
+                        raise BrokerError(_lost(self, exc)) from exc
                 except redis.RedisError as exc:
-                    raise BrokerError(_lost(exc)) from exc
+                    raise BrokerError(_lost(self, exc)) from exc
                 try:
                     return method(self, *args, **kwargs)
                 except redis.RedisError as exc:
-                    raise BrokerError(_lost(exc)) from exc
+                    raise BrokerError(_lost(self, exc)) from exc
 
             return call
 
