@@ -11,7 +11,6 @@ it private, and doctor rightly reports a directory other users can read.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import signal
@@ -270,9 +269,6 @@ def test_the_model_file_checksum_is_compared_with_the_downloads(
     assert damaged.fix.startswith(f"delete {bad.resolve()} and download it again")
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python is not installed"
-)
 def test_the_llama_build_is_read_in_a_child_process() -> None:
     check = doctor.check_llama_build()
 
