@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 import redis
 
 from backend.errors import NotFoundError, ValidationError
+from backend.jobs import EVENTS
 from backend.models import Journal, first_line
 
 PREFIX = "charlie:drafts:"
-EVENTS = "charlie:events"
 PREVIEW_WORDS = 12
 
 
@@ -127,8 +127,7 @@ class Drafts:
     def discard(self, journal: Journal, draft_id: str) -> bool:
         """Throw a draft away on purpose. True if there was one."""
         with self.client.pipeline(transaction=True) as pipe:
-            pipe.hdel(drafts_key(journal.id), draft_id)
-            pipe.publish(EVENTS, _event(journal.id, draft_id, "removed"))
+            self.forget(pipe, journal, draft_id)
             removed, _ = pipe.execute()
         return bool(removed)
 

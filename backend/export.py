@@ -34,9 +34,9 @@ from backend.drafts import Draft, drafts_key
 from backend.enrich import blocked_key, version_key
 from backend.errors import BrokerError, ValidationError
 from backend.extractor import ENTITY_TYPES, RELATION_KINDS
-from backend.jobs import BACKLOG
+from backend.jobs import BACKLOG, EVENTS
 from backend.models import Journal, from_epoch_and_offset
-from backend.store import EVENTS, JOURNALS_KEY, Graph, Store, entries_event, graph_event
+from backend.store import JOURNALS_KEY, Graph, Store, entries_event, graph_event
 from backend.validation import check_body, check_journal_name, check_title
 
 if TYPE_CHECKING:

@@ -40,9 +40,9 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from backend.errors import BrokerError, CharlieError, ValidationError
-from backend.jobs import BACKLOG
+from backend.jobs import BACKLOG, EVENTS
 from backend.models import Journal, content_hash, to_epoch_and_offset
-from backend.store import EVENTS, Graph, entries_event, graph_key
+from backend.store import Graph, entries_event, graph_key
 from backend.validation import MAX_TITLE_CHARS, check_body, check_journal_name, check_title
 
 if TYPE_CHECKING:

@@ -17,6 +17,7 @@ import redis
 from falkordb.helpers import stringify_param_value  # type: ignore[import-untyped]
 
 from backend.errors import NotFoundError, ValidationError
+from backend.jobs import EVENTS
 from backend.models import (
     Entry,
     EntrySummary,
@@ -31,7 +32,6 @@ from backend.validation import check_journal_name
 
 JOURNALS_KEY = "charlie:journals"
 REVISIONS_PREFIX = "charlie:revisions:"  # hash per journal: entry id -> revision
-EVENTS = "charlie:events"  # pub/sub: the same channel job transitions use
 # Queues extra commands into an entry write's MULTI: (pipe, entry_id, content_hash).
 Also = Callable[[redis.client.Pipeline, str, str], None]
 PRUNE_UNMENTIONED = "MATCH (n:Entity) WHERE NOT ()-[:MENTIONS]->(n) DETACH DELETE n"
