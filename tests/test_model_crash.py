@@ -86,7 +86,7 @@ def test_a_model_that_crashes_on_everything_pauses_the_queue_and_charges_nothing
     assert charlie.main(["status"]) == 0
     out = capsys.readouterr().out
     assert "last exit: killed by SIGSEGV (segmentation fault)" in out, out
-    assert "-11" not in out
+    assert "code -11" not in out and "signal 11" not in out  # Never a bare number.
 
     # The user switches to a model that works: the queue resumes and every job is done.
     save_settings(load_settings(), extractor="rules")
