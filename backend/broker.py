@@ -399,6 +399,9 @@ class PendingBroker:
                 )
         try:
             handoff, client = self.owner.finish()
+        except OSError as exc:
+            self.owner.abandon()
+            raise cannot_write(paths, exc) from exc
         except BaseException:
             self.owner.abandon()
             raise
@@ -430,10 +433,25 @@ def _acquire_and_spawn(paths: Paths, settings: Settings) -> _Owner | None:
     if owner is not None:
         try:
             owner.spawn()
+        except OSError as exc:
+            owner.abandon()
+            raise cannot_write(paths, exc) from exc
         except BaseException:
             owner.abandon()
             raise
     return owner
+
+
+def cannot_write(paths: Paths, exc: OSError) -> BrokerError:
+    """The one-line error for a data directory the server's files cannot be written in
+    (read-only disk, full disk, a directory someone else owns)."""
+    folder = Path(exc.filename).parent if exc.filename else paths.data_dir
+    return BrokerError(
+        f"Cannot start the database: nothing can be written in {folder} "
+        f"({exc.strerror or exc}). "
+        f"Charlie keeps your journal in {paths.data_dir}; it must be on a writable disk "
+        "with free space, owned by you."
+    )
 
 
 def _open_external(url: str) -> BrokerConnection:
@@ -734,7 +752,8 @@ class _Owner:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise BrokerError(
-                    f"The database server exited at start-up (code {process.returncode}). "
+                    f"The database server exited at start-up (code {process.returncode})"
+                    f"{_complaint(self.paths.log)}. "
                     f"Its log is {self.paths.log}:\n{_tail(self.paths.log)}"
                 )
             if self.paths.socket.exists():
@@ -804,6 +823,15 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except FileNotFoundError:
         return "(no log written)"
+
+
+def _complaint(path: Path) -> str:
+    """The server's last warning (redis marks them ' # ') as ': <text>', or ""."""
+    for line in reversed(_tail(path).splitlines()):
+        _, mark, text = line.partition(" # ")
+        if mark:
+            return f": {text.strip().rstrip('.')}"
+    return ""
 
 
 def redact(url: str) -> str:

@@ -122,3 +122,28 @@ def test_text_that_is_not_utf8_is_a_one_line_error(tmp_path: Path) -> None:
         assert done.returncode == 1, done.stderr
         [line] = done.stderr.decode().strip().splitlines()
         assert line.startswith("charlie: The entry is not valid UTF-8 text"), line
+
+
+@pytest.mark.parametrize("folder", ["db", "db/appendonly"])
+def test_a_read_only_database_folder_is_a_one_line_error(
+    settings: Settings, folder: str
+) -> None:
+    # Issue 10 D13: a database folder that cannot be written (a read-only mount here, since
+    # permissions do not stop root) is said in words, before or by the server, never a
+    # traceback.
+    assert charlie("new", "Before the disk turned read-only.").returncode == 0
+    target = settings.data_dir / folder
+    mounted = subprocess.run(
+        ["mount", "--bind", "-o", "ro", str(target), str(target)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot make a read-only bind mount here: {mounted.stderr.strip()}")
+    try:
+        done = charlie("list")
+    finally:
+        subprocess.run(["umount", "-l", str(target)], check=True)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "Read-only file system" in done.stderr.splitlines()[0], done.stderr
+    assert servers_for(settings.data_dir) == []
+    assert charlie("list").returncode == 0  # Writable again: it starts as usual.
