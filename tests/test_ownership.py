@@ -52,32 +52,59 @@ def test_a_client_rides_through_its_owner_leaving(settings: Settings, how: str) 
         client.close()
 
 
-def test_parallel_short_owners_all_succeed_with_one_server_at_a_time(settings: Settings) -> None:
+ROUNDS = 20
+
+
+def mixed_command(round_no: int, n: int, notes: Path) -> list[str]:
+    """The n-th of a round's 8 commands: 4 writers, then a list, an import, a backup and
+    another list. Writers and the import each add entries nobody else adds."""
+    if n < 4:
+        return ["new", f"Round {round_no} writer {n}."]
+    if n == 5:
+        folder = notes / f"round{round_no}"
+        folder.mkdir()
+        (folder / "note.md").write_text(f"Round {round_no} imported note.\n")
+        return ["import", "files", str(folder)]
+    if n == 6:
+        return ["backup"]
+    return ["list", "--limit", "5"]
+
+
+def test_parallel_mixed_short_owners_all_succeed_with_one_server_at_a_time(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # Issue 10 D4's proof: 20 rounds of 8 parallel commands with nothing running. Each
+    # round starts cold, so one command starts the server and the others attach to it,
+    # or take it over as its owner leaves.
     stop, most = threading.Event(), [0]
     watcher = threading.Thread(target=watch_servers, args=(settings.data_dir, stop, most))
     watcher.start()
     try:
-        for round_no in range(3):
+        for round_no in range(ROUNDS):
+            commands = [mixed_command(round_no, n, tmp_path) for n in range(8)]
             procs = [
                 subprocess.Popen(
-                    [sys.executable, "charlie.py", "new", f"Round {round_no} writer {n}."],
+                    [sys.executable, "charlie.py", *command],
                     cwd=ROOT,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                     env=os.environ,
                 )
-                for n in range(8)
+                for command in commands
             ]
-            for proc in procs:
-                out, err = proc.communicate(timeout=120)
-                assert proc.returncode == 0, err.decode()
+            for command, proc in zip(commands, procs, strict=True):
+                _out, err = proc.communicate(timeout=120)
+                assert proc.returncode == 0, f"round {round_no}: {command}: {err.decode()}"
+            assert servers_for(settings.data_dir) == [], f"round {round_no} left a server"
     finally:
         stop.set()
         watcher.join()
     assert most[0] == 1, f"{most[0]} servers at once"
     with CharlieAPI.open(settings) as api:
-        bodies = [api.get_entry(e.id).body for e in api.list_entries(limit=100).entries]
-    expected = {f"Round {r} writer {n}." for r in range(3) for n in range(8)}
+        entries = api.list_entries(limit=1000).entries
+        bodies = [api.get_entry(e.id).body.strip() for e in entries]
+    expected = [f"Round {r} writer {n}." for r in range(ROUNDS) for n in range(4)]
+    expected += [f"Round {r} imported note." for r in range(ROUNDS)]
     assert sorted(bodies) == sorted(expected)  # Every one, none twice.
 
 
