@@ -125,9 +125,7 @@ def test_text_that_is_not_utf8_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("folder", ["db", "db/appendonly"])
-def test_a_read_only_database_folder_is_a_one_line_error(
-    settings: Settings, folder: str
-) -> None:
+def test_a_read_only_database_folder_is_a_one_line_error(settings: Settings, folder: str) -> None:
     # Issue 10 D13: a database folder that cannot be written (a read-only mount here, since
     # permissions do not stop root) is said in words, before or by the server, never a
     # traceback.
