@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
-from backend import curation, graph_views, presence
+from backend import corrections, curation, graph_views, presence
 from backend.broker import BrokerConnection, describe, open_broker
 from backend.drafts import Draft, Drafts
 from backend.enrich import version_key
@@ -650,6 +650,32 @@ class CharlieAPI(QueueAPI):
         """Unlink an entity from one entry, for good (re-enrichment respects it)."""
         curation.remove_from_entry(
             self.broker.client, self.journal(journal).id, entry_id, entity_id
+        )
+
+    def retype_entity(self, entity_id: str, new_type: str, *, journal: str | None = None) -> None:
+        """Give an entity another type; its names are read as that type from now on."""
+        corrections.retype(self.broker.client, self.journal(journal).id, entity_id, new_type)
+
+    def link_entity(
+        self, entry_id: str, name: str, type: str, *, journal: str | None = None
+    ) -> str:
+        """Link a name the extractor missed to an entry (an existing entity of that type,
+        or a new one), for good. Returns the entity's id."""
+        return corrections.link(self.broker.client, self.journal(journal).id, entry_id, name, type)
+
+    def split_entity(
+        self,
+        entity_id: str,
+        entry_ids: list[str],
+        into: str,
+        *,
+        type: str | None = None,
+        journal: str | None = None,
+    ) -> str:
+        """Move an entity's mentions in ``entry_ids`` to the entity ``into`` (new or
+        existing), for good. Returns its id."""
+        return corrections.split(
+            self.broker.client, self.journal(journal).id, entity_id, entry_ids, into, type
         )
 
     def delete_entity(self, entity_id: str, *, journal: str | None = None) -> None:

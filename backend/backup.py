@@ -556,7 +556,7 @@ _SCHEMA = [
     (re.compile(r"charlie:breaker"), "hash"),
     (re.compile(rf"charlie:journal:{_HEX}"), "module"),
     (re.compile(rf"charlie:journal:{_HEX}:entities"), "string"),
-    (re.compile(rf"charlie:journal:{_HEX}:blocked"), "hash"),
+    (re.compile(rf"charlie:journal:{_HEX}:(blocked|types)"), "hash"),
     (re.compile(rf"charlie:(revisions|drafts):{_HEX}"), "hash"),
     (re.compile(r"charlie:jobs:(queued|running|retry|dead|done)"), "zset"),
     (re.compile(r"charlie:jobs:completed"), "string"),

@@ -13,9 +13,11 @@ import redis
 from backend.enrich import (
     PRUNE,
     SEP,
+    Added,
     blocked_key,
     clean_name,
     split_list,
+    types_key,
     version_key,
 )
 from backend.errors import NotFoundError, ValidationError
@@ -38,9 +40,18 @@ def _entity(graph: Graph, entity_id: str) -> tuple[str, str, str, list[str]]:
     return name, type_, key, split_list(aliases)
 
 
-def _commit(client: redis.Redis, journal_id: str, commands: list[tuple[str, dict]]) -> None:
+def _commit(
+    client: redis.Redis,
+    journal_id: str,
+    commands: list[tuple[str, dict]],
+    *,
+    types: dict[str, str] | None = None,
+) -> None:
+    """Run ``commands`` in one MULTI with the version bump (and type overrides to keep)."""
     graph = Graph(client, graph_key(journal_id))
     with client.pipeline(transaction=True) as pipe:
+        for name, type_ in (types or {}).items():
+            pipe.hset(types_key(journal_id), name, type_)
         for cypher, params in commands:
             pipe.execute_command(*graph.command(cypher, params))
         pipe.incr(version_key(journal_id))
@@ -73,35 +84,37 @@ def rename(client: redis.Redis, journal_id: str, entity_id: str, new_name: str) 
             f"There is already a {type_} called {clash[0][0]!r}; merge the two instead."
         )
     kept = [a for a in dict.fromkeys([*aliases, key]) if a != new_key]
+    retyped = client.hexists(types_key(journal_id), key)
     _commit(
         client,
         journal_id,
         [
             (
-                "MATCH (n:Entity {id: $id}) SET n.name = $name, n.key = $key, n.aliases = $aliases",
+                "MATCH (n:Entity {id: $id}) SET n.name = $name, n.key = $key, "
+                "n.aliases = $aliases, n.corrected = true",
                 {"id": entity_id, "name": display, "key": new_key, "aliases": kept},
             )
         ],
+        types={new_key: type_} if retyped else None,
     )
     return display
 
 
 def merge(client: redis.Redis, journal_id: str, keep_id: str, other_id: str) -> None:
     """Fold ``other`` into ``keep``: every mention (with its quote), relationship and
-    alias moves over, then ``other`` is gone. Both must be of the same type."""
+    alias moves over, then ``other`` is gone. Across types, ``keep``'s type wins."""
     if keep_id == other_id:
         raise ValidationError("An entity cannot be merged with itself.")
     graph = Graph(client, graph_key(journal_id))
     _, keep_type, keep_key, keep_aliases = _entity(graph, keep_id)
     _, other_type, other_key, other_aliases = _entity(graph, other_id)
-    if keep_type != other_type:
-        raise ValidationError(
-            f"Only entities of the same type can be merged (a {keep_type} and a {other_type})."
-        )
     aliases = [
         a for a in dict.fromkeys([*keep_aliases, other_key, *other_aliases]) if a != keep_key
     ]
     ids = {"keep": keep_id, "other": other_id}
+    # Across types the kept entity's type wins, and the other's names are read as that
+    # type from now on (else enriching again would bring the other one back).
+    retyped = [other_key, *other_aliases] if keep_type != other_type else []
     _commit(
         client,
         journal_id,
@@ -128,9 +141,13 @@ def merge(client: redis.Redis, journal_id: str, keep_id: str, other_id: str) -> 
                 f"CREATE (a)-[:RELATES {_COPY}]->(k)",
                 ids,
             ),
-            ("MATCH (k:Entity {id: $keep}) SET k.aliases = $aliases", {**ids, "aliases": aliases}),
+            (
+                "MATCH (k:Entity {id: $keep}) SET k.aliases = $aliases, k.corrected = true",
+                {**ids, "aliases": aliases},
+            ),
             ("MATCH (o:Entity {id: $other}) DETACH DELETE o", ids),
         ],
+        types=dict.fromkeys(retyped, keep_type),
     )
 
 
@@ -141,12 +158,16 @@ def remove_from_entry(client: redis.Redis, journal_id: str, entry_id: str, entit
     _, _, key, aliases = _entity(graph, entity_id)
     rows = graph.read(
         "MATCH (e:Episode {id: $id}) "
-        "RETURN reduce(s = '', k IN coalesce(e.excluded, []) | s + k + $sep)",
+        "RETURN reduce(s = '', k IN coalesce(e.excluded, []) | s + k + $sep), "
+        "reduce(s = '', a IN coalesce(e.added, []) | s + a + $sep)",
         {"id": entry_id, "sep": SEP},
     )
     if not rows:
         raise NotFoundError(f"There is no entry {entry_id} in this journal.")
-    excluded = list(dict.fromkeys([*split_list(rows[0][0]), key, *aliases]))
+    names = {key, *aliases}
+    excluded = list(dict.fromkeys([*split_list(rows[0][0]), *names]))
+    # A name the user linked by hand and now removes is not linked again either.
+    added = [a for a in split_list(rows[0][1]) if normalise(Added.decode(a).name) not in names]
     params = {"entry": entry_id, "entity": entity_id}
     _commit(
         client,
@@ -161,8 +182,9 @@ def remove_from_entry(client: redis.Redis, journal_id: str, entry_id: str, entit
                 params,
             ),
             (
-                "MATCH (e:Episode {id: $entry}) SET e.excluded = $excluded",
-                {**params, "excluded": excluded},
+                "MATCH (e:Episode {id: $entry}) SET e.excluded = $excluded, e.added = $added, "
+                "e.corrected = true",
+                {**params, "excluded": excluded, "added": added},
             ),
             (PRUNE, {"ids": [entity_id]}),
         ],

@@ -10,6 +10,7 @@ commit watches it, so a plan made on a stale view of the entities is made again.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -79,6 +80,29 @@ def version_key(journal_id: str) -> str:
 def blocked_key(journal_id: str) -> str:
     """Hash of blocked names: normalised key -> the name as the user blocked it."""
     return f"{graph_key(journal_id)}:blocked"
+
+
+def types_key(journal_id: str) -> str:
+    """Hash of type overrides: normalised name -> the type the user gave it."""
+    return f"{graph_key(journal_id)}:types"
+
+
+@dataclass(frozen=True)
+class Added:
+    """A name the user linked to an entry by hand."""
+
+    type: str
+    name: str
+    words: str
+    """The words in the entry that refer to it (for the quote), or "" if none."""
+
+    def encode(self) -> str:
+        return json.dumps({"type": self.type, "name": self.name, "words": self.words})
+
+    @classmethod
+    def decode(cls, text: str) -> Added:
+        data = json.loads(text)
+        return cls(str(data["type"]), str(data["name"]), str(data.get("words", "")))
 
 
 def split_list(value: Any) -> list[str]:
@@ -152,28 +176,35 @@ def plan_enrichment(
     """Resolve an extraction against the journal's entities as they are now."""
     graph = Graph(client, graph_key(journal_id))
     blocked = {_text(k) for k in client.hkeys(blocked_key(journal_id))}
+    overrides = {_text(k): _text(v) for k, v in client.hgetall(types_key(journal_id)).items()}
     rows = graph.read(
         "MATCH (e:Episode {id: $id}) OPTIONAL MATCH (e)-[:MENTIONS]->(n) "
-        "RETURN reduce(s = '', k IN coalesce(e.excluded, []) | s + k + $sep), collect(n.id)",
+        "RETURN reduce(s = '', k IN coalesce(e.excluded, []) | s + k + $sep), collect(n.id), "
+        "reduce(s = '', a IN coalesce(e.added, []) | s + a + $sep)",
         {"id": entry_id, "sep": SEP},
     )
     excluded = set(split_list(rows[0][0])) if rows else set()
     previous = _id_list(rows[0][1]) if rows else []
+    added = [Added.decode(a) for a in split_list(rows[0][2])] if rows else []
     resolver = Resolver(known_entities(graph), threshold=threshold)
     text_sentences = sentences(text)
     by_id: dict[str, Mention] = {}
     resolved: dict[tuple[str, str], str] = {}
     new_aliases: dict[str, list[str]] = {}
 
-    def resolve(entity: Entity) -> str | None:
+    def resolve(entity: Entity, *, by_hand: str = "") -> str | None:
+        """The id ``entity`` links to (None: dropped). ``by_hand``: the words of a name
+        the user linked, which no exclusion drops."""
         name = clean_name(entity.name)
         key = normalise(name)
-        if entity.type not in ENTITY_TYPES or not key or key in blocked or key in excluded:
+        type_ = overrides.get(key, entity.type)
+        dropped = key in excluded and not by_hand
+        if type_ not in ENTITY_TYPES or not key or key in blocked or dropped:
             return None
-        is_self = entity.type == "Person" and key in SELF_NAMES
-        known = resolver.resolve(name, entity.type)
+        is_self = type_ == "Person" and key in SELF_NAMES
+        known = resolver.resolve(name, type_)
         if known is not None:
-            if known.key in blocked or known.key in excluded:
+            if known.key in blocked or (known.key in excluded and not by_hand):
                 return None
             lookup = SELF_KEY if is_self else key
             if lookup != known.key and lookup not in known.aliases:
@@ -192,16 +223,19 @@ def plan_enrichment(
                 return None
             new_id = SELF_ID if is_self else new_entity_id()
             display = "I" if is_self else display_name(name)
-            known = Known(new_id, entity.type, display, SELF_KEY if is_self else key)
+            known = Known(new_id, type_, display, SELF_KEY if is_self else key)
             resolver.remember(known)
-            mention = by_id[new_id] = Mention(new_id, entity.type, known.key, display, new=True)
-        if name not in mention.names:
-            mention.names.append(name)
+            mention = by_id[new_id] = Mention(new_id, type_, known.key, display, new=True)
+        words = by_hand or name
+        if words not in mention.names:
+            mention.names.append(words)
         resolved[(entity.type, normalise(entity.name))] = mention.entity_id
         return mention.entity_id
 
     for entity in extraction.entities:
         resolve(entity)
+    for item in added:
+        resolve(Entity(name=item.name, type=item.type), by_hand=item.words or item.name)
     relationships = []
     seen: set[tuple[str, str, str]] = set()
     for rel in extraction.relationships:

@@ -31,7 +31,7 @@ from falkordb.query_result import parse_scalar  # type: ignore[import-untyped]
 
 from backend.backup import atomic_file, fsync_dir, snapshot
 from backend.drafts import Draft, drafts_key
-from backend.enrich import blocked_key, version_key
+from backend.enrich import blocked_key, types_key, version_key
 from backend.errors import BrokerError, ValidationError
 from backend.extractor import ENTITY_TYPES, RELATION_KINDS
 from backend.jobs import BACKLOG, EVENTS
@@ -245,6 +245,12 @@ def _relationships(graph: Graph, entity_ids: list[str]) -> Iterator[dict[str, An
             yield {"source": source, "target": target, **props}
 
 
+def _types(api: CharlieAPI, journal: Journal) -> dict[str, str]:
+    """The names the user retyped (see backend/corrections.py)."""
+    raw: dict[Any, Any] = api.broker.client.hgetall(types_key(journal.id))
+    return {k.decode(): v.decode() for k, v in sorted(raw.items())}
+
+
 def _blocked(api: CharlieAPI, journal: Journal) -> dict[str, str]:
     raw: dict[Any, Any] = api.broker.client.hgetall(blocked_key(journal.id))
     return {k.decode(): v.decode() for k, v in sorted(raw.items())}
@@ -318,6 +324,8 @@ def export_json(
                 )
                 blocked = json.dumps(_blocked(api, j), ensure_ascii=False, sort_keys=True)
                 out.write(f'   "blocked": {blocked},\n'.encode())
+                types = json.dumps(_types(api, j), ensure_ascii=False, sort_keys=True)
+                out.write(f'   "types": {types},\n'.encode())
                 drafts = [_draft_item(d) for d in api.drafts.of_journal(j)]
                 out.write(f'   "drafts": {json.dumps(drafts, ensure_ascii=False)}\n  }}'.encode())
             out.write(b"\n ]\n}\n")
@@ -448,6 +456,9 @@ def _check_journal(j: Any, where: str, max_entry_chars: int) -> None:
     blocked = _need(j, "blocked", dict, where)
     if not all(isinstance(v, str) for v in blocked.values()):
         raise _problem(where, "a blocked name is not text")
+    types = j.get("types", {})  # Exports from before retyping have none.
+    if not isinstance(types, dict) or not all(v in ENTITY_TYPES for v in types.values()):
+        raise _problem(where, f"'types' must map names to one of {', '.join(ENTITY_TYPES)}")
     for n, d in enumerate(j.get("drafts", [])):  # Exports from before drafts have none.
         _check_draft(d, f"{where}, draft {n + 1}")
     ids: set[str] = set()
@@ -689,6 +700,8 @@ def _write_graph(
     with client.pipeline(transaction=True) as pipe:
         if j["blocked"]:
             pipe.hset(blocked_key(journal.id), mapping=j["blocked"])
+        if j.get("types"):
+            pipe.hset(types_key(journal.id), mapping=j["types"])
         for d in j.get("drafts", []):  # A draft already here is newer: keep it.
             draft = Draft(journal_id=journal.id, journal=journal.name, **d)
             pipe.hsetnx(drafts_key(journal.id), draft.id, draft.to_json())

@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "cli.backup",
     "cli.eval",
     "cli.graph",
+    "cli.curate",
     "cli.doctor",
     "cli.drafts",
 )

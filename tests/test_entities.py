@@ -157,13 +157,6 @@ def test_merge_keeps_every_quote_and_relationship(api: CharlieAPI) -> None:
     graph_is_clean(api)
 
 
-def test_merge_across_types_is_refused(api: CharlieAPI) -> None:
-    api.add_entry("[[Person:Paris]] in [[Place:Paris]].")
-    enrich_all(api)
-    with pytest.raises(ValidationError, match="same type"):
-        api.merge_entities(entity(api, "Paris", "Person").id, entity(api, "Paris", "Place").id)
-
-
 def test_remove_from_entry_sticks_after_re_enrichment(api: CharlieAPI) -> None:
     one = api.add_entry("[[Person:Max -KNOWS-> Person:Ida]].")
     two = api.add_entry("[[Person:Max]] alone.")

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from backend.api import CharlieAPI
-from backend.enrich import blocked_key
+from backend.enrich import blocked_key, types_key
 from backend.errors import ValidationError
 from backend.export import (
     export_json,
@@ -149,6 +149,7 @@ def build_journal(api: CharlieAPI) -> dict[str, Any]:
     # The user removed "bob" from the third entry and blocked two names.
     graph.query("MATCH (e:Episode {id: $id}) SET e.excluded = ['bob']", {"id": ids[2]})
     api.broker.client.hset(blocked_key(journal.id), mapping={"bob": "Bob", "the cat": "The Cat"})
+    api.broker.client.hset(types_key(journal.id), mapping={"lake merritt": "Place"})
     return {"ids": ids, "work": work.id, "mentioned": {ids[0], ids[1], ids[2]}}
 
 
@@ -175,6 +176,7 @@ def journal_state(api: CharlieAPI, name: str) -> dict[str, Any]:
         for row in read_values(graph, "MATCH (a)-[r:RELATES]->(b) RETURN a.id, b.id, properties(r)")
     )
     raw = api.broker.client.hgetall(blocked_key(journal.id))
+    types = api.broker.client.hgetall(types_key(journal.id))
     return {
         "id": journal.id,
         "entries": entries,
@@ -182,6 +184,7 @@ def journal_state(api: CharlieAPI, name: str) -> dict[str, Any]:
         "mentions": mentions,
         "relationships": relationships,
         "blocked": {k.decode(): v.decode() for k, v in raw.items()},
+        "types": {k.decode(): v.decode() for k, v in types.items()},
     }
 
 

@@ -1,0 +1,99 @@
+"""`charlie retype`, `link`, `split`, `merge`: fix what the extractor got wrong, from a
+shell. Each fix holds when the entry is enriched again (see backend/corrections.py)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from backend.api import CharlieAPI
+    from backend.models import EntityRef
+
+TYPES = ["Person", "Place", "Group", "Activity"]
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("retype", help="give an entity another type (Lake Merritt is a Place)")
+    p.add_argument("name", help="its name (or an old name), or its id")
+    p.add_argument("type", choices=TYPES)
+    p.add_argument("--was", choices=TYPES, help="its type now, when two types share the name")
+    _journal(p)
+    p.set_defaults(func=cmd_retype, needs_api=True)
+
+    p = sub.add_parser("link", help="link a name the extractor missed to an entry")
+    p.add_argument("entry", help="entry id (a unique prefix is enough)")
+    p.add_argument("name", help="an existing entity's name, or a new one")
+    p.add_argument("--type", "-t", choices=TYPES, required=True)
+    _journal(p)
+    p.set_defaults(func=cmd_link, needs_api=True)
+
+    p = sub.add_parser("split", help="move some of an entity's entries to another entity")
+    p.add_argument("name", help="the entity to split: its name, or its id")
+    p.add_argument(
+        "--entry", "-e", action="append", required=True, help="an entry to move (repeatable)"
+    )
+    p.add_argument("--into", required=True, help="the entity they move to (new or existing)")
+    p.add_argument("--type", "-t", choices=TYPES, help="its type (default: the same)")
+    p.add_argument("--was", choices=TYPES, help="the split entity's type, if names clash")
+    _journal(p)
+    p.set_defaults(func=cmd_split, needs_api=True)
+
+    p = sub.add_parser("merge", help="fold one entity into another (any types)")
+    p.add_argument("keep", help="the entity that stays (its type wins)")
+    p.add_argument("other", help="the entity folded into it")
+    p.add_argument("--keep-type", choices=TYPES, help="the kept one's type, if names clash")
+    p.add_argument("--other-type", choices=TYPES, help="the other one's type, if names clash")
+    _journal(p)
+    p.set_defaults(func=cmd_merge, needs_api=True)
+
+
+def _journal(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--journal", "-j", help="journal name (default: the default journal)")
+
+
+def _entity(api: CharlieAPI, name: str, type_: str | None, journal: str | None) -> EntityRef:
+    from backend.errors import NotFoundError
+
+    found = api.find_entity(name, type=type_, journal=journal)
+    if found is None:
+        try:
+            return api.entity(name, journal=journal, limit=1).entity
+        except NotFoundError:
+            raise NotFoundError(f"No entity is called {name!r}.") from None
+    return found
+
+
+def cmd_retype(api: CharlieAPI, args: argparse.Namespace) -> int:
+    found = _entity(api, args.name, args.was, args.journal)
+    api.retype_entity(found.id, args.type, journal=args.journal)
+    print(f"{found.name} is now a {args.type}.")
+    return 0
+
+
+def cmd_link(api: CharlieAPI, args: argparse.Namespace) -> int:
+    entry_id = api.resolve_entry_id(args.entry, journal=args.journal)
+    entity_id = api.link_entity(entry_id, args.name, args.type, journal=args.journal)
+    page = api.entity(entity_id, journal=args.journal, limit=1)
+    print(f"Linked {page.entity.name} ({page.entity.type}) to entry {entry_id}.")
+    return 0
+
+
+def cmd_split(api: CharlieAPI, args: argparse.Namespace) -> int:
+    found = _entity(api, args.name, args.was, args.journal)
+    entries = [api.resolve_entry_id(e, journal=args.journal) for e in args.entry]
+    target = api.split_entity(found.id, entries, args.into, type=args.type, journal=args.journal)
+    page = api.entity(target, journal=args.journal, limit=1)
+    print(
+        f"Moved {len(entries)} {'entry' if len(entries) == 1 else 'entries'} from "
+        f"{found.name} to {page.entity.name} ({page.entity.type})."
+    )
+    return 0
+
+
+def cmd_merge(api: CharlieAPI, args: argparse.Namespace) -> int:
+    keep = _entity(api, args.keep, args.keep_type, args.journal)
+    other = _entity(api, args.other, args.other_type, args.journal)
+    api.merge_entities(keep.id, other.id, journal=args.journal)
+    print(f"Merged {other.name} ({other.type}) into {keep.name} ({keep.type}).")
+    return 0
