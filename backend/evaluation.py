@@ -1,10 +1,15 @@
 """`charlie eval`: how well an extractor finds the entities a person marked by hand.
 
-A gold file is JSON: ``{"entries": [{"text": "...", "entities": [{"name": "Sarah",
-"type": "Person"}, ...]}, ...]}``. An extracted entity counts as correct when its
-normalised name (case, possessive, leading article ignored) and its type both match a
+A gold file is JSON: ``{"entries": [{"title": "...", "text": "...", "entities": [{"name":
+"Sarah", "type": "Person"}, ...]}, ...]}`` (the title is optional; the extractor reads it
+as the worker gives it, see ``entry_text``). An extracted entity counts as correct when
+its normalised name (case, possessive, leading article ignored) and its type both match a
 gold one in the same entry. Precision, recall and F1 are micro-averaged per type and
-overall.
+overall; a name found with the wrong type is also counted in the confusion table
+("Place taken as Person"), which says what to fix.
+
+A gold folder holds one file per split (``train.json``, ``dev.json``, ``test.json``):
+tune on train, check on dev, and report test, which nobody tunes on.
 """
 
 from __future__ import annotations
@@ -15,9 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backend.enrich import SEP, split_list
 from backend.errors import ValidationError
-from backend.extractor import ENTITY_TYPES, Extractor
-from backend.resolution import normalise
+from backend.extractor import ENTITY_TYPES, Extractor, entry_text
+from backend.resolution import SELF_ID, normalise
+from backend.store import Graph
+
+SPLITS = ("train", "dev", "test")
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,7 @@ class GoldEntry:
     text: str
     entities: frozenset[tuple[str, str]]
     """(normalised name, type)."""
+    title: str = ""
 
 
 @dataclass
@@ -56,6 +66,12 @@ class Report:
     seconds: float
     per_type: dict[str, Score] = field(default_factory=dict)
     overall: Score = field(default_factory=Score)
+    confusion: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(gold type, extracted type) -> how many names were found with the wrong type."""
+
+    @property
+    def entries_per_second(self) -> float:
+        return self.entries / self.seconds if self.seconds else 0.0
 
     def as_dict(self) -> dict[str, Any]:
         def row(score: Score) -> dict[str, Any]:
@@ -72,9 +88,30 @@ class Report:
             "extractor": self.extractor,
             "entries": self.entries,
             "seconds": round(self.seconds, 3),
+            "entries_per_second": round(self.entries_per_second, 1),
             "per_type": {t: row(s) for t, s in self.per_type.items()},
             "overall": row(self.overall),
+            "confusion": [
+                {"gold": gold, "found": found, "count": n}
+                for (gold, found), n in sorted(self.confusion.items(), key=lambda kv: -kv[1])
+            ],
         }
+
+
+def gold_path(path: Path, split: str | None) -> Path:
+    """The gold file to read: ``path`` itself, or its split's file when it is a folder."""
+    if split is not None:
+        if split not in SPLITS:
+            raise ValidationError(f"{split!r} is not a split; use one of {', '.join(SPLITS)}.")
+        if not path.is_dir():
+            raise ValidationError(f"--split needs a gold folder ({path} is not one).")
+        return path / f"{split}.json"
+    if path.is_dir():
+        found = [s for s in SPLITS if (path / f"{s}.json").exists()]
+        raise ValidationError(
+            f"{path} is a gold folder; choose a split with --split ({', '.join(found) or 'none'})."
+        )
+    return path
 
 
 def load_gold(path: Path) -> list[GoldEntry]:
@@ -93,6 +130,8 @@ def load_gold(path: Path) -> list[GoldEntry]:
         where = f"{path}, entry {number}"
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise ValidationError(f'{where}: each entry needs a "text" string.')
+        if not isinstance(item.get("title", ""), str):
+            raise ValidationError(f'{where}: "title" must be a string.')
         marked = item.get("entities", [])
         if not isinstance(marked, list):
             raise ValidationError(f'{where}: "entities" must be a list.')
@@ -105,7 +144,7 @@ def load_gold(path: Path) -> list[GoldEntry]:
                     f"{where}: type {entity.get('type')!r} is not one of {', '.join(ENTITY_TYPES)}."
                 )
             found.add((normalise(entity["name"]), entity["type"]))
-        gold.append(GoldEntry(item["text"], frozenset(found)))
+        gold.append(GoldEntry(item["text"], frozenset(found), item.get("title", "")))
     return gold
 
 
@@ -114,10 +153,11 @@ def evaluate(extractor: Extractor, gold: list[GoldEntry]) -> Report:
     extractor.load()
     per_type = {t: Score() for t in ENTITY_TYPES}
     started = time.perf_counter()
+    confusion: dict[tuple[str, str], int] = {}
     for entry in gold:
         found = {
             (normalise(e.name), e.type)
-            for e in extractor.extract(entry.text).entities
+            for e in extractor.extract(entry_text(entry.title, entry.text)).entities
             if e.type in ENTITY_TYPES and normalise(e.name)
         }
         for name_type in found & entry.entities:
@@ -126,10 +166,50 @@ def evaluate(extractor: Extractor, gold: list[GoldEntry]) -> Report:
             per_type[name_type[1]].false_positive += 1
         for name_type in entry.entities - found:
             per_type[name_type[1]].false_negative += 1
+        gold_types: dict[str, set[str]] = {}
+        for name, type_ in entry.entities:
+            gold_types.setdefault(name, set()).add(type_)
+        for name, type_ in found - entry.entities:
+            for wanted in gold_types.get(name, set()) - {t for n, t in found if n == name}:
+                confusion[(wanted, type_)] = confusion.get((wanted, type_), 0) + 1
     seconds = time.perf_counter() - started
     overall = Score(
         sum(s.true_positive for s in per_type.values()),
         sum(s.false_positive for s in per_type.values()),
         sum(s.false_negative for s in per_type.values()),
     )
-    return Report(extractor.name, len(gold), seconds, per_type, overall)
+    return Report(extractor.name, len(gold), seconds, per_type, overall, confusion)
+
+
+# Entries the user corrected by hand, or that mention an entity they corrected (renamed,
+# retyped, merged into, split into): what the graph says about them is what the user
+# checked. Each with its current mentions, as written in the entry.
+_CORRECTED = (
+    "MATCH (e:Episode) OPTIONAL MATCH (e)-[:MENTIONS]->(c:Entity {corrected: true}) "
+    "WITH e, count(c) AS fixed WHERE e.corrected = true OR fixed > 0 "
+    "OPTIONAL MATCH (e)-[m:MENTIONS]->(n:Entity) WHERE n.id <> $self "
+    "RETURN e.id, e.title, e.body, n.name, n.type, "
+    "reduce(s = '', w IN coalesce(m.names, []) | s + w + $sep) ORDER BY e.entry_at, e.id"
+)
+
+
+def gold_from_journal(graph: Graph) -> dict[str, Any]:
+    """A gold file (as ``load_gold`` reads) made of the entries the user corrected:
+    names they removed are not in it (the extractor's false positives), names they
+    linked are (its misses), retyped ones carry the type they gave. The author ("I") is
+    left out, as in the project's gold data."""
+    entries: dict[str, dict[str, Any]] = {}
+    marked: dict[str, dict[tuple[str, str], dict[str, str]]] = {}
+    for entry_id, title, body, name, type_, words in graph.read(
+        _CORRECTED, {"self": SELF_ID, "sep": SEP}
+    ):
+        entries.setdefault(entry_id, {"title": title or "", "text": body or "", "entities": []})
+        if name is None or type_ not in ENTITY_TYPES:
+            continue  # An entry whose every mention the user removed.
+        written = next(iter(split_list(words)), name)  # As the entry spells it.
+        marked.setdefault(entry_id, {}).setdefault(
+            (normalise(written), type_), {"name": written, "type": type_}
+        )
+    for entry_id, entry in entries.items():
+        entry["entities"] = list(marked.get(entry_id, {}).values())
+    return {"entries": list(entries.values())}

@@ -102,6 +102,12 @@ class Extractor(ABC):
         any other exception fails this attempt (it is retried with backoff)."""
 
 
+def entry_text(title: str, body: str) -> str:
+    """What an extractor reads for an entry: the title as its own paragraph, then the
+    body (a blank line between, so no sentence runs from one into the other)."""
+    return f"{title}\n\n{body}" if title else body
+
+
 class UnknownExtractorError(CharlieError):
     """The configured extractor name is not installed."""
 

@@ -29,7 +29,7 @@ from huey.consumer import Consumer
 from backend.broker import BrokerConnection, open_broker, process_start_ticks
 from backend.enrich import blocked_key, plan_enrichment, queue_enrichment, version_key
 from backend.errors import CharlieError
-from backend.extractor import Extractor, ExtractorUnavailable, load_extractor
+from backend.extractor import Extractor, ExtractorUnavailable, entry_text, load_extractor
 from backend.extractor_probe import PROBE_TEXT
 from backend.jobs import Claim, Jobs, Write, retry_policy
 from backend.queue import Wakeups, set_wake_handler
@@ -221,7 +221,7 @@ class Runner:
         title, body, _ = rows[0]
         try:
             self.extractor.load()
-            extraction = self.extractor.extract(f"{title}\n\n{body}" if title else body)
+            extraction = self.extractor.extract(entry_text(title, body))
         except ExtractorUnavailable as exc:
             self.jobs.release(claim, f"extractor unavailable: {exc.reason}")
             open_breaker(self.client, self.jobs, exc.reason)

@@ -79,3 +79,71 @@ def test_bad_gold_files_are_explained(
 def test_missing_gold_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", str(tmp_path / "nope.json")]) == 1
     assert "no gold file" in capsys.readouterr().err
+
+
+def test_splits_titles_and_the_confusion_between_types(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "gold"
+    folder.mkdir()
+    # The scripted extractor takes capitalised words as people: "Oslo" is a Place taken
+    # as a Person; the title is read too ("Ann" is only in it).
+    write(
+        folder / "dev.json",
+        {
+            "entries": [
+                {
+                    "title": "Ann",
+                    "text": "flew to Oslo.",
+                    "entities": [
+                        {"name": "Ann", "type": "Person"},
+                        {"name": "Oslo", "type": "Place"},
+                    ],
+                }
+            ]
+        },
+    )
+    assert main(["eval", str(folder), "--split", "dev", "-x", "scripted", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["per_type"]["Person"]["tp"] == 1
+    assert report["confusion"] == [{"gold": "Place", "found": "Person", "count": 1}]
+    assert main(["eval", str(folder), "--split", "dev", "-x", "scripted"]) == 0
+    assert "Place taken as Person: 1" in capsys.readouterr().out
+    assert main(["eval", str(folder), "-x", "scripted"]) == 1
+    assert "choose a split with --split (dev)" in capsys.readouterr().err
+    assert main(["eval", str(folder), "--split", "test"]) == 1
+    assert "no gold file" in capsys.readouterr().err
+
+
+def test_corrections_become_a_gold_file(
+    api: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from backend.api import CharlieAPI
+    from tests.test_entities import enrich_all, entity
+
+    assert isinstance(api, CharlieAPI)
+    fixed = api.add_entry("[[Person:Lake Merritt]] with [[Person:Bo]] and noor.", title="walk")
+    removed = api.add_entry("[[Person:Then]] [[Person:Cy]] came.")
+    api.add_entry("[[Person:Untouched]] entry.")
+    enrich_all(api)
+    api.retype_entity(entity(api, "Lake Merritt").id, "Place")
+    api.link_entity(fixed.id, "Noor", "Person")
+    api.remove_entity_from_entry(removed.id, entity(api, "Then").id)
+    out = tmp_path / "mine.json"
+    assert main(["eval", "--from-journal", "-o", str(out)]) == 0
+    assert "Wrote 2 corrected entries (4 entities)" in capsys.readouterr().out
+    gold = json.loads(out.read_text(encoding="utf-8"))
+    as_sets = sorted(
+        (e["title"], e["text"], {(x["name"], x["type"]) for x in e["entities"]})
+        for e in gold["entries"]
+    )
+    assert as_sets == [
+        ("", removed.body, {("Cy", "Person")}),
+        (
+            "walk",
+            fixed.body,
+            {("Lake Merritt", "Place"), ("Bo", "Person"), ("noor", "Person")},
+        ),
+    ]
+    assert out.stat().st_mode & 0o077 == 0
+    assert main(["eval", str(out), "-x", "scripted"]) == 0  # It is a gold file.
