@@ -91,8 +91,9 @@ def rename(client: redis.Redis, journal_id: str, entity_id: str, new_name: str) 
         [
             (
                 "MATCH (n:Entity {id: $id}) SET n.name = $name, n.key = $key, "
-                "n.aliases = $aliases, n.corrected = true",
-                {"id": entity_id, "name": display, "key": new_key, "aliases": kept},
+                "n.aliases = $aliases, n.corrected = true, "
+                "n.alias_names = coalesce(n.alias_names, []) + [$old]",
+                {"id": entity_id, "name": display, "key": new_key, "aliases": kept, "old": name},
             )
         ],
         types={new_key: type_} if retyped else None,
@@ -142,7 +143,9 @@ def merge(client: redis.Redis, journal_id: str, keep_id: str, other_id: str) -> 
                 ids,
             ),
             (
-                "MATCH (k:Entity {id: $keep}) SET k.aliases = $aliases, k.corrected = true",
+                "MATCH (k:Entity {id: $keep}), (o:Entity {id: $other}) "
+                "SET k.aliases = $aliases, k.corrected = true, k.alias_names = "
+                "coalesce(k.alias_names, []) + [o.name] + coalesce(o.alias_names, [])",
                 {**ids, "aliases": aliases},
             ),
             ("MATCH (o:Entity {id: $other}) DETACH DELETE o", ids),

@@ -67,7 +67,8 @@ _RELATE = (
 )
 _ADD_ALIASES = (
     "MATCH (e:Episode {id: $id, content_hash: $hash}) UNWIND $rows AS a "
-    "MATCH (n:Entity {id: a.id}) SET n.aliases = coalesce(n.aliases, []) + a.keys"
+    "MATCH (n:Entity {id: a.id}) SET n.aliases = coalesce(n.aliases, []) + a.keys, "
+    "n.alias_names = coalesce(n.alias_names, []) + a.names"
 )
 PRUNE = "UNWIND $ids AS i MATCH (n:Entity {id: i}) WHERE NOT ()-[:MENTIONS]->(n) DETACH DELETE n"
 
@@ -158,8 +159,9 @@ class Plan:
     relationships: list[dict[str, str]]
     previous: list[str]
     """Ids of entities the entry mentioned before (candidates for pruning)."""
-    aliases: dict[str, list[str]] = field(default_factory=dict)
-    """New aliases per entity id: spellings that matched only by similarity."""
+    aliases: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """New aliases per entity id, (key, as written): spellings that matched only by
+    similarity."""
 
 
 def plan_enrichment(
@@ -190,7 +192,7 @@ def plan_enrichment(
     text_sentences = sentences(text)
     by_id: dict[str, Mention] = {}
     resolved: dict[tuple[str, str], str] = {}
-    new_aliases: dict[str, list[str]] = {}
+    new_aliases: dict[str, list[tuple[str, str]]] = {}
 
     def resolve(entity: Entity, *, by_hand: str = "") -> str | None:
         """The id ``entity`` links to (None: dropped). ``by_hand``: the words of a name
@@ -210,9 +212,9 @@ def plan_enrichment(
             if lookup != known.key and lookup not in known.aliases:
                 # Matched by similarity: remember the spelling, so it matches exactly
                 # from now on and finding the entity by it works.
-                new_aliases.setdefault(known.id, [])
-                if lookup not in new_aliases[known.id]:
-                    new_aliases[known.id].append(lookup)
+                spellings = new_aliases.setdefault(known.id, [])
+                if lookup not in (k for k, _ in spellings):
+                    spellings.append((lookup, display_name(name)))
             mention = by_id.get(known.id)
             if mention is None:
                 if len(by_id) >= max_entities:
@@ -305,7 +307,10 @@ def queue_enrichment(pipe: redis.client.Pipeline, journal_id: str, plan: Plan) -
     if plan.relationships:
         pipe.execute_command(*graph.command(_RELATE, {**ids, "rels": plan.relationships}))
     if plan.aliases:
-        rows = [{"id": k, "keys": v} for k, v in plan.aliases.items()]
+        rows = [
+            {"id": k, "keys": [key for key, _ in v], "names": [name for _, name in v]}
+            for k, v in plan.aliases.items()
+        ]
         pipe.execute_command(*graph.command(_ADD_ALIASES, {**ids, "rows": rows}))
     if plan.previous:
         pipe.execute_command(*graph.command(PRUNE, {"ids": plan.previous}))

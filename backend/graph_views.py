@@ -22,6 +22,7 @@ from backend.models import (
     SearchResults,
     from_epoch_and_offset,
 )
+from backend.resolution import normalise
 from backend.store import PREVIEW_CHARS, Graph
 
 _NAMES = "reduce(s = '', x IN coalesce(m.names, []) | s + x + $sep)"
@@ -33,18 +34,28 @@ APPEARS_WITH_RECENT = 300
 RELATIONS_SHOWN = 100  # per direction
 
 
+def as_written(keys: list[str], names: list[str]) -> tuple[str, ...]:
+    """Aliases as the user wrote them ("Sarah's" kept as "Sarah", not "sarah"); a key
+    no spelling was kept for (older journals) is shown as it is."""
+    spelled: dict[str, str] = {}
+    for name in names:
+        spelled.setdefault(normalise(name), name)
+    return tuple(spelled.get(key, key) for key in keys)
+
+
 def entity_page(graph: Graph, entity_id: str, *, limit: int = 100) -> EntityPage:
     """The entity's page: type, aliases, quotes newest first, first and last mention,
     who and what it appears with, and its relationships."""
     rows = graph.read(
         "MATCH (n:Entity {id: $id}) OPTIONAL MATCH (e:Episode)-[:MENTIONS]->(n) "
         "RETURN n.name, n.type, reduce(s = '', a IN coalesce(n.aliases, []) | s + a + $sep), "
-        "coalesce(n.is_self, false), count(e), min(e.entry_at)",
+        "coalesce(n.is_self, false), count(e), min(e.entry_at), "
+        "reduce(s = '', a IN coalesce(n.alias_names, []) | s + a + $sep)",
         {"id": entity_id, "sep": SEP},
     )
     if not rows:
         raise NotFoundError(f"There is no entity {entity_id} in this journal.")
-    name, type_, aliases, is_self, count, first_at = rows[0]
+    name, type_, aliases, is_self, count, first_at, alias_names = rows[0]
     mentions = [
         _mention(r)
         for r in graph.read(
@@ -98,7 +109,7 @@ def entity_page(graph: Graph, entity_id: str, *, limit: int = 100) -> EntityPage
     ]
     return EntityPage(
         entity=EntityRef(entity_id, name, type_, count),
-        aliases=tuple(split_list(aliases)),
+        aliases=as_written(split_list(aliases), split_list(alias_names)),
         is_self=is_self in (True, "true"),  # booleans come back as text
         mention_count=count,
         first_mention=first,

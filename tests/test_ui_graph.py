@@ -305,7 +305,7 @@ async def test_rename_shows_refusals_inline_then_updates_every_view(api: Charlie
         assert app.screen is page
         assert text_of(app, "#entity-name") == "Sarah Jones"
         assert api.entity(sarah.id).entity.name == "Sarah Jones"
-        assert text_of(app, "#entity-aliases") == "Also written: sarah"  # As normalised.
+        assert text_of(app, "#entity-aliases") == "Also written: Sarah"  # As it was written.
 
         # The reader underneath caught up too.
         await pilot.press("escape")
