@@ -34,6 +34,7 @@ from backend.drafts import Draft, drafts_key
 from backend.enrich import blocked_key, types_key, version_key
 from backend.errors import BrokerError, ValidationError
 from backend.extractor import ENTITY_TYPES, RELATION_KINDS
+from backend.importing import TooBig, json_document_limit, read_limited, too_many_json_values
 from backend.jobs import BACKLOG, EVENTS
 from backend.models import Journal, from_epoch_and_offset
 from backend.store import JOURNALS_KEY, Graph, Store, entries_event, graph_event
@@ -419,14 +420,43 @@ def _need(item: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any
 
 
 def read_export(path: Path, *, max_entry_chars: int = 100_000) -> dict[str, Any]:
-    """The export document in ``path``, checked through before anything is written."""
+    """The export document in ``path``, checked through before anything is written.
+
+    It is parsed whole, so, like every import, it is read only up to the JSON limit that
+    follows ``max_entry_chars`` (``backend.importing.json_document_limit``): 300 MB of
+    JSON would be some 1.5 GB of Python objects."""
+    limit = json_document_limit(max_entry_chars)
+    advice = (
+        f"Charlie reads exports of up to {limit:,} bytes in one import (a limit that "
+        "follows the max_entry_chars setting, so that an import's memory stays bounded). "
+        "Export one journal at a time (charlie export json --journal NAME FILE) and import "
+        "each file, or raise max_entry_chars."
+    )
     try:
         with path.open("rb") as handle:
-            doc = json.load(handle)
+            size = os.fstat(handle.fileno()).st_size
+            if size > limit:
+                raise ValidationError(f"{path} is {size:,} bytes; {advice}")
+            data = read_limited(handle, limit)
+    except TooBig:  # It grew since it was measured, or it is not a regular file.
+        raise ValidationError(f"{path} is more than {limit:,} bytes; {advice}") from None
     except FileNotFoundError:
         raise ValidationError(f"{path} does not exist.") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except OSError as exc:
         raise ValidationError(f"{path} is not a readable JSON file: {exc}") from None
+    dense = too_many_json_values(data, limit)
+    if dense:
+        raise ValidationError(f"{path} {dense} {advice}")
+    try:
+        # What json.loads does with bytes, but the bytes go before the objects come.
+        text = data.decode(json.detect_encoding(data), "surrogatepass")
+        del data
+        doc = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(f"{path} is not a readable JSON file: {exc}") from None
+    except RecursionError:
+        raise ValidationError(f"{path} is nested too deeply to be a Charlie export.") from None
+    del text
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValidationError(f'{path} is not a Charlie export (no "format": "{FORMAT}").')
     if doc.get("version") != VERSION:

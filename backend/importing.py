@@ -21,13 +21,21 @@ reads: it turns a source (a file, a folder, a zip) into ``ImportedEntry`` items 
    holding the entries and their enrichment jobs (backlog priority, behind anything the
    user writes), so a batch is all-or-nothing and an import killed half-way is finished
    by running it again.
+
+An import's memory is bounded whatever the source holds: an item is read only as far as
+the longest entry allowed can go (``read_text``), a JSON document is parsed whole only up
+to ``max_json_bytes``, and all that one import unpacks, and all that it keeps until it
+writes, stop at ``max_read_bytes`` (``ReadBudget``; the import then stops in step 1,
+having written nothing). All of them follow the ``max_entry_chars`` setting.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import importlib
 import importlib.util
+import sys
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
@@ -35,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import redis
 
@@ -63,8 +71,193 @@ _CREATE_BATCH = (
 )
 
 
+# -- bounded reading ----------------------------------------------------------------------
+#
+# Issue 10 D14: a 9 MB zip of three 306 MB members once took 1.56 GB, because members were
+# read whole and entries far over the limit were kept until the end. An import must stay
+# within a few hundred MB whatever it is given (some 55 MB of that is the interpreter
+# and its libraries); with the numbers below the worst input found peaks near 240 MB
+# (tests/test_import_memory.py holds the hostile inputs).
+
+READ_MULTIPLE = 640
+"""``max_read_bytes`` is this many times ``max_entry_chars`` (64 MB by default): room for
+640 entries of the longest length allowed, or some 20,000 entries of a typical 3,000
+characters (decades of daily writing), while what an import keeps in memory until it
+writes stays a small part of its few hundred MB, even at 4 bytes a character (Python
+stores a whole text that way as soon as it holds one emoji)."""
+MIN_READ_BYTES = 32 * 1024 * 1024
+"""``max_read_bytes`` never goes below this, so a small ``max_entry_chars`` (a journal of
+short notes) does not refuse an ordinary export."""
+JSON_SHARE = 4
+"""A JSON document may take at most this fraction of ``max_read_bytes`` (16 MB by default;
+ten years of daily Day One entries are some 10 MB). The json module parses a document
+whole: its bytes and its text (up to 4 bytes a character) are in memory together, then
+the text and the objects, on top of what the import already keeps."""
+JSON_BYTES_PER_VALUE = 32
+"""A JSON document may hold at most one value per this many bytes of ``max_json_bytes``.
+Small values cost 20-40 times their size as Python objects (``{}`` is 3 bytes of JSON and
+72 of memory), so a document under the size limit could still be too dense to parse.
+Day One exports hold a value every 30-170 bytes; Charlie's own, rich in entities and
+mentions, about every 20, so one is read up to some 10 MB by default."""
+ITEM_OVERHEAD = 600
+"""The bytes an item costs an import besides its texts (the item, its date, its row and
+the summary's copy), counted with them against ``max_read_bytes``."""
+READ_CHUNK = 1024 * 1024
+"""Sources are read (and zip members unpacked) this much at a time."""
+UTF8_MAX = 4
+"""The most bytes one character takes in UTF-8 (and in UTF-16, as a surrogate pair)."""
+BOM_MAX = len(codecs.BOM_UTF8)
+"""The longest byte-order mark a text may start with."""
+
+
+def import_read_limit(max_entry_chars: int) -> int:
+    """The most bytes one import unpacks from its source, and the most memory the items
+    it found may take until it writes them (see ``READ_MULTIPLE``)."""
+    return max(MIN_READ_BYTES, READ_MULTIPLE * max_entry_chars)
+
+
+def json_document_limit(max_entry_chars: int) -> int:
+    """The biggest JSON document (in bytes) an import, or ``charlie import-export``,
+    parses (see ``JSON_SHARE``)."""
+    return import_read_limit(max_entry_chars) // JSON_SHARE
+
+
 class ImportSourceError(CharlieError):
     """The source as a whole cannot be read (missing, malformed, not that format)."""
+
+
+class SourceTooBig(ImportSourceError):
+    """An import would unpack, or keep, more than ``max_read_bytes``. The message says
+    what went over, as a clause ("it holds more than …"); the pipeline adds the source and
+    how to import it in parts."""
+
+
+class TooBig(Exception):
+    """One item, or one document, is bigger than its limit."""
+
+    def __init__(self, read: int, chars: int | None = None) -> None:
+        super().__init__(f"more than the limit ({read:,} bytes read)")
+        self.read = read
+        """The bytes read when the reading stopped (one more than the byte limit, unless
+        the text was decoded and counted)."""
+        self.chars = chars
+        """The characters counted, when the text was decoded (None if it was not)."""
+
+
+class ReadBudget:
+    """What one import may still unpack from its source, and keep until it writes.
+
+    Importers ``charge`` every byte they unpack from an archive or read as a document
+    to parse whole (``read_limited`` does it for them); the pipeline ``keep``s every item
+    found. Either raises ``SourceTooBig`` once past ``limit``, and the import stops
+    before writing anything."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.read = 0
+        """Bytes unpacked (or read as JSON documents) so far."""
+        self.kept = 0
+        """Bytes of memory the items found so far take (an estimate, see ``ITEM_OVERHEAD``)."""
+
+    def charge(self, size: int) -> None:
+        """Count ``size`` more bytes unpacked; SourceTooBig once past the limit."""
+        self.read += size
+        if self.read > self.limit:
+            raise SourceTooBig(
+                f"it holds more than {self.limit:,} bytes to read (unpacked), the most one "
+                "import reads (a limit that follows the max_entry_chars setting, so that an "
+                "import's memory stays bounded)."
+            )
+
+    def keep(self, item: ImportedEntry | Rejected) -> None:
+        """Count the memory ``item`` takes while the import holds it; SourceTooBig once
+        past the limit."""
+        if isinstance(item, ImportedEntry):
+            texts: tuple[object, ...] = (
+                item.source_id,
+                item.title,
+                item.body,
+                item.where,
+                item.same_as,
+            )
+        else:
+            texts = (item.where, item.reason)
+        self.kept += ITEM_OVERHEAD + sum(sys.getsizeof(t) for t in texts if isinstance(t, str))
+        if self.kept > self.limit:
+            raise SourceTooBig(
+                f"its entries take more than {self.limit:,} bytes of memory together, the "
+                "most one import holds before writing (a limit that follows the "
+                "max_entry_chars setting)."
+            )
+
+
+def read_limited(stream: BinaryIO, limit: int, budget: ReadBudget | None = None) -> bytes:
+    """All of ``stream`` if it holds at most ``limit`` bytes; TooBig otherwise, after
+    reading ``limit`` + 1 bytes and no more. It reads a chunk at a time, so a zip member
+    is unpacked only as far as that, and charges each chunk to ``budget``."""
+    buffer = bytearray()
+    while True:
+        chunk = stream.read(min(READ_CHUNK, limit + 1 - len(buffer)))
+        if not chunk:
+            break
+        if budget is not None:
+            budget.charge(len(chunk))
+        buffer += chunk
+        if len(buffer) > limit:
+            raise TooBig(len(buffer))
+    return bytes(buffer)
+
+
+def utf8_text(data: bytes) -> str:
+    """UTF-8 bytes (a byte-order mark is fine) as text; UnicodeDecodeError otherwise."""
+    return data.decode("utf-8-sig")
+
+
+def read_text(
+    stream: BinaryIO,
+    max_chars: int,
+    budget: ReadBudget | None = None,
+    decode: Callable[[bytes], str] = utf8_text,
+) -> str:
+    """The text in ``stream`` if it is at most ``max_chars`` characters; TooBig otherwise.
+
+    No more than 4 bytes a character (plus a byte-order mark) are read: past that the
+    text is too long whatever it says. Within that, it is decoded with ``decode`` (whose
+    own errors pass through) and its characters counted, so the limit is exact in
+    characters, not bytes."""
+    data = read_limited(stream, UTF8_MAX * max_chars + BOM_MAX, budget)
+    text = decode(data)
+    if len(text) > max_chars:
+        raise TooBig(len(data), chars=len(text))
+    return text
+
+
+def json_values(data: bytes) -> int:
+    """At least the number of values a JSON document holds (each one after the first in
+    a list or an object follows a comma; lists and objects are values themselves).
+    Commas inside strings count too, which errs on the safe side."""
+    return data.count(b",") + data.count(b"[") + data.count(b"{") + 1
+
+
+def too_many_json_values(data: bytes, max_json_bytes: int) -> str:
+    """Why ``data`` is too dense to parse, as a clause after its name ("" if it is not)."""
+    limit = max_json_bytes // JSON_BYTES_PER_VALUE
+    found = json_values(data)
+    if found <= limit:
+        return ""
+    return (
+        f"holds some {found:,} JSON values; Charlie parses at most {limit:,} in one "
+        "document (each takes memory of its own; a limit that follows the max_entry_chars "
+        "setting)."
+    )
+
+
+def too_long(chars: int, max_entry_chars: int) -> str:
+    """Why an entry of ``chars`` characters cannot be stored."""
+    return (
+        f"It is {chars:,} characters long; the limit is {max_entry_chars:,} "
+        "(the max_entry_chars setting)."
+    )
 
 
 class UnknownImporterError(CharlieError):
@@ -73,12 +266,30 @@ class UnknownImporterError(CharlieError):
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """What the user asked for, passed to every importer's ``scan``."""
+    """What the user asked for, passed to every importer's ``scan``; one per import."""
 
     recursive: bool = False
     """Folders: look into sub-folders too."""
     max_entry_chars: int = 100_000
-    """The settings' limit; importers may reject bigger items early, without reading them."""
+    """The settings' limit; importers reject bigger items early, reading no more of them
+    than ``read_text`` does."""
+    max_read_bytes: int = 0
+    """The most one import unpacks (or reads as JSON documents), and the most memory it
+    keeps until it writes (0: follows ``max_entry_chars``, see ``import_read_limit``)."""
+    max_json_bytes: int = 0
+    """The biggest JSON document read (0: follows ``max_entry_chars``, see
+    ``json_document_limit``)."""
+    budget: ReadBudget = field(init=False, compare=False, repr=False)
+    """This import's running count against ``max_read_bytes``; importers charge what they
+    unpack, or read as a JSON document, to it (``read_limited`` does)."""
+
+    def __post_init__(self) -> None:
+        # Frozen: the derived limits are filled in through object.__setattr__.
+        if self.max_read_bytes <= 0:
+            object.__setattr__(self, "max_read_bytes", import_read_limit(self.max_entry_chars))
+        if self.max_json_bytes <= 0:
+            object.__setattr__(self, "max_json_bytes", json_document_limit(self.max_entry_chars))
+        object.__setattr__(self, "budget", ReadBudget(self.max_read_bytes))
 
 
 @dataclass(frozen=True)
@@ -118,12 +329,19 @@ class Importer(ABC):
     """The name users type (``charlie import NAME``), also stored as each entry's source."""
     description: str = ""
     """One line for help texts: what this importer reads."""
+    split_hint: str = ""
+    """How to import a source that is too big for one import in parts (a sentence)."""
 
     @abstractmethod
     def scan(self, source: Path, options: ImportOptions) -> Iterator[ImportedEntry | Rejected]:
         """Yield every entry found in ``source`` and a ``Rejected`` for every item that
         cannot become one. Raise ``ImportSourceError`` if the source as a whole cannot be
-        read; the pipeline then writes nothing. Never write anything anywhere."""
+        read; the pipeline then writes nothing. Never write anything anywhere.
+
+        Read with bounded memory: an item no further than ``read_text`` would (reject a
+        longer one), a JSON document only up to ``options.max_json_bytes``, and every
+        byte unpacked from an archive or read as a JSON document charged to
+        ``options.budget`` (``read_limited`` does both)."""
 
 
 def installed_importers() -> dict[str, str]:
@@ -272,14 +490,29 @@ def _target_journal(api: CharlieAPI, name: str | None) -> Journal | None:
 def _scan_all(
     importer: Importer, path: Path, options: ImportOptions, progress: Progress | None
 ) -> list[ImportedEntry | Rejected]:
-    """Every item of the source, read before anything is written."""
+    """Every item of the source, read before anything is written. An entry over the
+    length limit becomes a Rejected at once, so its text is not kept until the end; if
+    the source is more than one import reads or keeps, ImportSourceError."""
     items: list[ImportedEntry | Rejected] = []
-    for item in importer.scan(path, options):
-        if not isinstance(item, ImportedEntry | Rejected):
-            raise TypeError(f"importer {importer.name!r} yielded {type(item).__name__}")
-        items.append(item)
-        if progress is not None and len(items) % 50 == 0:
-            progress("reading", len(items), None)
+    try:
+        for item in importer.scan(path, options):
+            if not isinstance(item, ImportedEntry | Rejected):
+                raise TypeError(f"importer {importer.name!r} yielded {type(item).__name__}")
+            if (
+                isinstance(item, ImportedEntry)
+                and isinstance(item.body, str)
+                and len(item.body) > options.max_entry_chars
+            ):
+                item = Rejected(item.where, too_long(len(item.body), options.max_entry_chars))
+            options.budget.keep(item)
+            items.append(item)
+            if progress is not None and len(items) % 50 == 0:
+                progress("reading", len(items), None)
+    except SourceTooBig as exc:
+        raise ImportSourceError(
+            f"{path} is too big to import at once: {exc} Nothing was imported. "
+            + (importer.split_hint or "Import it in parts.")
+        ) from None
     if progress is not None:
         progress("reading", len(items), None)
     return items
@@ -301,10 +534,7 @@ def problem(item: ImportedEntry, max_entry_chars: int) -> str | None:
     if not item.body.strip():
         return "It has no text."
     if len(item.body) > max_entry_chars:
-        return (
-            f"It is {len(item.body):,} characters long; the limit is {max_entry_chars:,} "
-            "(the max_entry_chars setting)."
-        )
+        return too_long(len(item.body), max_entry_chars)
     if "\n" in item.title or "\r" in item.title:
         return "Its title is more than one line."
     if len(item.title.strip()) > MAX_TITLE_CHARS:

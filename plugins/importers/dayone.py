@@ -4,14 +4,18 @@ per journal plus ``photos/``.
 The zip is never extracted: members are read in memory, with limits. A member with an
 unsafe name (``../``, an absolute path), a symlink, or a journal file that is too big or
 compresses suspiciously well (a zip bomb) is rejected with a reason and nothing is read
-from it. Photos, videos and audio are not imported; their links are removed from the
-text. Entries keep Day One's ``uuid`` as their source id, so importing the same export
-twice adds nothing, and their own time zone (``timeZone``; UTC when it is unknown).
+from it. A journal file is unpacked a chunk at a time and only up to the JSON limit
+(``ImportOptions.max_json_bytes``); what the whole zip unpacks counts against the
+import's budget, past which the import stops and writes nothing. Photos, videos and audio
+are not imported; their links are removed from the text. Entries keep Day One's ``uuid``
+as their source id, so importing the same export twice adds nothing, and their own time
+zone (``timeZone``; UTC when it is unknown).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import stat
 import zipfile
@@ -19,7 +23,7 @@ import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from backend.importing import (
     ImportedEntry,
@@ -27,15 +31,16 @@ from backend.importing import (
     ImportOptions,
     ImportSourceError,
     Rejected,
+    TooBig,
+    read_limited,
+    too_many_json_values,
 )
 from plugins.importers import content_id, normalise_newlines, split_heading, tidy_body, zone_named
 
-MAX_JSON_BYTES = 48 * 1024 * 1024
-"""The biggest journal file read (plain or inside the zip). Ten years of daily entries
-are some 10 MB of JSON; its parsed form takes a few times its size in memory, and an
-import must stay within a few hundred MB whatever it is given."""
-MAX_ZIP_JSON_BYTES = 96 * 1024 * 1024
-"""The most journal JSON read from one zip, all its journal files together."""
+SPLIT_HINT = (
+    "Export it from Day One in parts (a few journals, or a date range, at a time) and "
+    "import each part; entries already imported are skipped."
+)
 MAX_RATIO = 100
 """A zipped journal file expanding more than this many times its packed size is
 treated as a zip bomb (JSON text packs 5-15 times)."""
@@ -59,38 +64,45 @@ class DayOneImporter(Importer):
 
     name = "dayone"
     description = "Day One: the export zip, or the Journal.json inside it"
+    split_hint = SPLIT_HINT
 
     def scan(self, source: Path, options: ImportOptions) -> Iterator[ImportedEntry | Rejected]:
         if source.is_dir():
             raise ImportSourceError(
                 f"{source} is a folder; give the Day One export zip or its JSON file."
             )
+        if not source.is_file():
+            # A device or a pipe: checking it for a zip would read it without end.
+            raise ImportSourceError(
+                f"{source} is not a file; give the Day One export zip or its JSON file."
+            )
         if source.suffix.lower() == ".zip" or zipfile.is_zipfile(source):
-            yield from self._scan_zip(source)
+            yield from self._scan_zip(source, options)
             return
+        limit = options.max_json_bytes
         try:
-            size = source.stat().st_size
-            if size > MAX_JSON_BYTES:
-                raise ImportSourceError(
-                    f"{source} is {size:,} bytes; Charlie reads Day One files up to "
-                    f"{MAX_JSON_BYTES:,} bytes."
-                )
-            data = source.read_bytes()
+            with source.open("rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > limit:
+                    raise ImportSourceError(too_big(f"{source} is {size:,} bytes", limit))
+                journal = _read_journal(handle, options)
+        except TooBig:  # It grew since it was measured.
+            raise ImportSourceError(
+                too_big(f"{source} is more than {limit:,} bytes", limit)
+            ) from None
         except OSError as exc:
             raise ImportSourceError(f"Could not read {source}: {exc.strerror or exc}.") from exc
-        journal = _parse_journal(data)
         if isinstance(journal, str):
             raise ImportSourceError(f"{source} {journal}")
         yield from _entries(journal, source.name)
 
-    def _scan_zip(self, source: Path) -> Iterator[ImportedEntry | Rejected]:
+    def _scan_zip(self, source: Path, options: ImportOptions) -> Iterator[ImportedEntry | Rejected]:
         try:
             archive = zipfile.ZipFile(source)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise ImportSourceError(f"{source} is not a readable zip file ({exc}).") from exc
         with archive:
             found = False
-            budget = MAX_ZIP_JSON_BYTES
             for info in archive.infolist():
                 if info.is_dir():
                     continue
@@ -102,15 +114,9 @@ class DayOneImporter(Importer):
                 if not _is_journal_file(info.filename):
                     continue  # photos/, videos, macOS metadata: never read.
                 found = True
-                if info.file_size > budget:
-                    yield Rejected(
-                        f"{source.name}: {info.filename}",
-                        f"The zip's journal files unpack to more than {MAX_ZIP_JSON_BYTES:,} "
-                        "bytes together; import them one by one (or split the export).",
-                    )
-                    continue
-                budget -= info.file_size
-                yield from _scan_member(archive, info, source.name)
+                # What all the members unpack to together counts against the import's
+                # budget as they are read (options.budget): past it the import stops.
+                yield from _scan_member(archive, info, source.name, options)
             if not found:
                 raise ImportSourceError(f"{source} holds no Day One journal (.json) file.")
 
@@ -136,15 +142,19 @@ def _is_journal_file(name: str) -> bool:
     return not hidden and name.lower().endswith(".json")
 
 
+def too_big(what: str, limit: int) -> str:
+    """The reason a journal file is not read: ``what`` says its size."""
+    return (
+        f"{what}; Charlie reads Day One journal files of up to {limit:,} bytes (a limit "
+        "that follows the max_entry_chars setting, so that an import's memory stays "
+        f"bounded). {SPLIT_HINT}"
+    )
+
+
 def _scan_member(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, zip_name: str
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, zip_name: str, options: ImportOptions
 ) -> Iterator[ImportedEntry | Rejected]:
     where = f"{zip_name}: {info.filename}"
-    if info.file_size > MAX_JSON_BYTES:
-        yield Rejected(
-            where, f"It unpacks to {info.file_size:,} bytes; the limit is {MAX_JSON_BYTES:,}."
-        )
-        return
     packed = max(info.compress_size, 1)
     if info.file_size > RATIO_FLOOR and info.file_size / packed > MAX_RATIO:
         yield Rejected(
@@ -153,11 +163,18 @@ def _scan_member(
             "looks like a zip bomb; nothing was read from it.",
         )
         return
+    limit = options.max_json_bytes
+    if info.file_size > limit:
+        yield Rejected(where, too_big(f"It unpacks to {info.file_size:,} bytes", limit))
+        return
     try:
         with archive.open(info) as member:
-            # Read one byte past the limit: a member whose header lies about its size is
-            # caught here instead of filling memory.
-            data = member.read(MAX_JSON_BYTES + 1)
+            # Unpacked a chunk at a time and never past the limit, whatever the member's
+            # header claims (zipfile also stops at the size the header gives).
+            journal = _read_journal(member, options)
+    except TooBig:
+        yield Rejected(where, too_big(f"It unpacks to more than {limit:,} bytes", limit))
+        return
     except (
         zipfile.BadZipFile,
         zlib.error,
@@ -169,22 +186,30 @@ def _scan_member(
     ) as exc:
         yield Rejected(where, f"It could not be unpacked ({exc}).")
         return
-    if len(data) > MAX_JSON_BYTES:
-        yield Rejected(where, f"It unpacks to more than {MAX_JSON_BYTES:,} bytes.")
-        return
-    journal = _parse_journal(data)
     if isinstance(journal, str):
         yield Rejected(where, f"It {journal}")
         return
     yield from _entries(journal, where)
 
 
-def _parse_journal(data: bytes) -> list[Any] | str:
-    """The export's entries, or what is wrong with it (a phrase after the file name)."""
+def _read_journal(stream: BinaryIO, options: ImportOptions) -> list[Any] | str:
+    """The entries of the journal file in ``stream``, or what is wrong with it (a phrase
+    after the file name). Raises TooBig past ``options.max_json_bytes``."""
+    data = read_limited(stream, options.max_json_bytes, options.budget)
+    dense = too_many_json_values(data, options.max_json_bytes)
+    if dense:
+        return f"{dense} {SPLIT_HINT}"
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return "is not UTF-8 text, so it is not a Day One export."
+    # Only the text is needed from here: the bytes go before parsing adds its objects.
+    del data
+    return _parse_journal(text)
+
+
+def _parse_journal(text: str) -> list[Any] | str:
+    """The export's entries, or what is wrong with it (a phrase after the file name)."""
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -197,8 +222,11 @@ def _parse_journal(data: bytes) -> list[Any] | str:
 
 
 def _entries(raw_entries: list[Any], where: str) -> Iterator[ImportedEntry | Rejected]:
-    for index, raw in enumerate(raw_entries, 1):
-        yield _entry(raw, where, index)
+    for index in range(len(raw_entries)):
+        # Each parsed entry is let go once read, so the document shrinks as entries are
+        # found instead of being held whole beside them.
+        raw, raw_entries[index] = raw_entries[index], None
+        yield _entry(raw, where, index + 1)
 
 
 def _entry(raw: Any, file_label: str, index: int) -> ImportedEntry | Rejected:

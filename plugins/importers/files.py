@@ -9,8 +9,9 @@ title that starts with ``# Heading`` takes the heading as its title.
 Text must be UTF-8 (a byte-order mark is fine) or UTF-16 with a byte-order mark. Other
 encodings are rejected with a reason instead of guessed: a wrong guess (Latin-1 decodes
 any bytes) would store garbled text silently. RTF is converted to plain text. Hidden
-files and folders and symbolic links are skipped; files bigger than the entry limit are
-rejected without being read.
+files and folders and symbolic links are skipped; a file whose size shows it is longer
+than an entry can be is rejected without being read, and no file is read further than
+that (``read_text``), even one that grows meanwhile.
 """
 
 from __future__ import annotations
@@ -26,11 +27,17 @@ from pathlib import Path
 from striprtf.striprtf import rtf_to_text  # type: ignore[import-untyped]
 
 from backend.importing import (
+    BOM_MAX,
+    UTF8_MAX,
     ImportedEntry,
     Importer,
     ImportOptions,
     ImportSourceError,
     Rejected,
+    TooBig,
+    read_limited,
+    read_text,
+    too_long,
 )
 from plugins.importers import (
     content_id,
@@ -45,6 +52,8 @@ MARKDOWN = (".md", ".markdown")
 SUFFIXES = (*MARKDOWN, ".txt", ".rtf")
 # Front matter is short; a closing line further down than this is not front matter.
 FRONT_MATTER_LINES = 60
+# Room a file may take beyond the entry limit, in characters: front matter and a title.
+FRONT_MATTER_CHARS = 16 * 1024
 # RTF markup (fonts, colours, escapes) takes many more bytes than the text it holds.
 RTF_OVERHEAD = 20
 _HEX_ESCAPE = re.compile(r"(?<!\\)\\x([0-9a-fA-F]{2})")
@@ -58,10 +67,14 @@ class FilesImporter(Importer):
 
     name = "files"
     description = "a folder of .md, .markdown, .txt and .rtf files (one entry each)"
+    split_hint = (
+        "Import it in parts (a sub-folder, or a folder holding some of its files, at a "
+        "time); entries already imported are skipped."
+    )
 
     def scan(self, source: Path, options: ImportOptions) -> Iterator[ImportedEntry | Rejected]:
         if source.is_file():
-            yield read_file(source, source.name, options.max_entry_chars)
+            yield read_file(source, source.name, options)
             return
         if not source.is_dir():
             raise ImportSourceError(f"{source} is not a file or a folder.")
@@ -71,7 +84,7 @@ class FilesImporter(Importer):
             if isinstance(item, Rejected):
                 yield item
             else:
-                yield read_file(item[0], item[1], options.max_entry_chars)
+                yield read_file(item[0], item[1], options)
         if not found:
             hint = "" if options.recursive else " (add --recursive to look in sub-folders)"
             raise ImportSourceError(
@@ -105,34 +118,49 @@ class Unreadable(Exception):
     """A file's bytes cannot be turned into text; the message says why."""
 
 
-def read_file(path: Path, where: str, max_chars: int) -> ImportedEntry | Rejected:
+def read_file(path: Path, where: str, options: ImportOptions) -> ImportedEntry | Rejected:
     """One file as an entry, or the reason it cannot be one."""
     rtf = path.suffix.lower() == ".rtf"
+    max_chars = options.max_entry_chars
+    room = max_chars + FRONT_MATTER_CHARS
+    # UTF-8 takes at most 4 bytes a character, RTF markup many more: a file bigger than
+    # that is too long whatever it says, and is not read at all.
+    limit = room * RTF_OVERHEAD if rtf else room * UTF8_MAX + BOM_MAX
     try:
-        size = path.stat().st_size
-        # UTF-8 takes at most 4 bytes a character; front matter adds a little.
-        limit = max_chars * (RTF_OVERHEAD if rtf else 4) + 64 * 1024
-        if size > limit:
-            return Rejected(
-                where,
-                f"It is {size:,} bytes, more than an entry can hold (max_entry_chars is "
-                f"{max_chars:,} characters).",
-            )
-        data = path.read_bytes()
-        mtime = int(path.stat().st_mtime)
-    except OSError as exc:
-        return Rejected(where, f"It could not be read: {exc.strerror or exc}.")
-    try:
-        text = rtf_text(data) if rtf else decode(data)
+        with path.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            if info.st_size > limit:
+                return Rejected(
+                    where,
+                    f"It is {info.st_size:,} bytes, more than an entry can hold "
+                    f"(max_entry_chars is {max_chars:,} characters).",
+                )
+            # Files are read one at a time and each only this far, so what a folder
+            # holds in all is bounded by what the import keeps (ReadBudget.keep), not
+            # by a cap on reading: a folder of RTF files, heavy with markup, still goes in.
+            if rtf:
+                text = rtf_text(read_limited(handle, limit))
+            else:
+                text = read_text(handle, room, decode=decode)
+    except TooBig as exc:
+        if exc.chars is not None:
+            return Rejected(where, too_long(exc.chars, max_chars))
+        return Rejected(
+            where,
+            f"It is more than {limit:,} bytes (it grew while it was read), more than an "
+            f"entry can hold (max_entry_chars is {max_chars:,} characters).",
+        )
     except Unreadable as exc:
         return Rejected(where, str(exc))
+    except OSError as exc:
+        return Rejected(where, f"It could not be read: {exc.strerror or exc}.")
     return parse_text(
         normalise_newlines(text),
         where=where,
         markdown=path.suffix.lower() in MARKDOWN,
         front_matter=not rtf,
         stem=path.stem,
-        mtime=mtime,
+        mtime=int(info.st_mtime),
     )
 
 

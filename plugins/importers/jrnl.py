@@ -11,6 +11,7 @@ there is nothing after it, that sentence becomes the entry text instead.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import datetime, time
 from pathlib import Path
@@ -22,13 +23,19 @@ from backend.importing import (
     ImportOptions,
     ImportSourceError,
     Rejected,
+    TooBig,
     digest_id,
+    read_limited,
+    too_many_json_values,
 )
 from backend.validation import MAX_TITLE_CHARS
 from plugins.importers import normalise_newlines, parse_clock, tidy_body
 
-MAX_JSON_BYTES = 512 * 1024 * 1024
 DEFAULT_TIME = time(9, 0)
+SPLIT_HINT = (
+    "Export it in parts (jrnl -from DATE -to DATE --export json > part.json) and import "
+    "each part; entries already imported are skipped."
+)
 
 
 class JrnlImporter(Importer):
@@ -36,40 +43,70 @@ class JrnlImporter(Importer):
 
     name = "jrnl"
     description = "a jrnl JSON export (jrnl --export json)"
+    split_hint = SPLIT_HINT
 
     def scan(self, source: Path, options: ImportOptions) -> Iterator[ImportedEntry | Rejected]:
         if source.is_dir():
             raise ImportSourceError(
                 f"{source} is a folder; give the file `jrnl --export json` wrote."
             )
+        if not source.is_file():
+            raise ImportSourceError(
+                f"{source} is not a file; give the file `jrnl --export json` wrote."
+            )
+        limit = options.max_json_bytes
         try:
-            size = source.stat().st_size
-            if size > MAX_JSON_BYTES:
-                raise ImportSourceError(
-                    f"{source} is {size:,} bytes; Charlie reads jrnl files up to "
-                    f"{MAX_JSON_BYTES:,} bytes."
-                )
-            data = source.read_bytes()
+            with source.open("rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > limit:
+                    raise ImportSourceError(too_big(f"{source} is {size:,} bytes", limit))
+                data = read_limited(handle, limit, options.budget)
+        except TooBig:  # It grew since it was measured.
+            raise ImportSourceError(
+                too_big(f"{source} is more than {limit:,} bytes", limit)
+            ) from None
         except OSError as exc:
             raise ImportSourceError(f"Could not read {source}: {exc.strerror or exc}.") from exc
+        dense = too_many_json_values(data, limit)
+        if dense:
+            raise ImportSourceError(f"{source} {dense} {SPLIT_HINT}")
         try:
-            doc = json.loads(data.decode("utf-8-sig"))
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ImportSourceError(
                 f"{source} is not UTF-8 text, so it is not a jrnl export."
             ) from None
+        # Only the text is needed from here: the bytes go before parsing adds its objects.
+        del data
+        try:
+            doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ImportSourceError(
                 f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
             ) from None
         except RecursionError:
             raise ImportSourceError(f"{source} is nested too deeply to be a jrnl export.") from None
+        del text
         if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
             raise ImportSourceError(
                 f'{source} is not a jrnl JSON export (it has no "entries" list).'
             )
-        for index, raw in enumerate(doc["entries"], 1):
-            yield entry(raw, f"{source.name}, entry {index}")
+        raw_entries: list[Any] = doc.pop("entries")
+        del doc
+        for index in range(len(raw_entries)):
+            # Each parsed entry is let go once read, so the document shrinks as entries
+            # are found instead of being held whole beside them.
+            raw, raw_entries[index] = raw_entries[index], None
+            yield entry(raw, f"{source.name}, entry {index + 1}")
+
+
+def too_big(what: str, limit: int) -> str:
+    """The reason a jrnl export is not read: ``what`` says its size."""
+    return (
+        f"{what}; Charlie reads jrnl exports of up to {limit:,} bytes in one import (a "
+        "limit that follows the max_entry_chars setting, so that an import's memory stays "
+        f"bounded). {SPLIT_HINT}"
+    )
 
 
 def entry(raw: Any, where: str) -> ImportedEntry | Rejected:
