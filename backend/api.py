@@ -641,7 +641,7 @@ class CharlieAPI(QueueAPI):
         return curation.rename(self.broker.client, self.journal(journal).id, entity_id, new_name)
 
     def merge_entities(self, keep_id: str, other_id: str, *, journal: str | None = None) -> None:
-        """Fold ``other_id`` into ``keep_id`` (same type), keeping every quote."""
+        """Fold ``other_id`` into ``keep_id`` (its type wins), keeping every quote."""
         curation.merge(self.broker.client, self.journal(journal).id, keep_id, other_id)
 
     def remove_entity_from_entry(

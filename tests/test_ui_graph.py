@@ -354,7 +354,7 @@ async def test_merge_picker_says_when_nothing_matches(api: CharlieAPI) -> None:
         await open_entity(pilot, entity(api, "Sarah"))
         await pilot.press("m")
         await settle(pilot)
-        assert list_texts(app, "#merge-list") == ["There are no other people."]
+        assert list_texts(app, "#merge-list") == ["There are no other names yet."]
         await pilot.press("enter")  # Nothing to pick: stays open.
         await settle(pilot)
         assert isinstance(app.screen, MergePicker)
@@ -628,6 +628,8 @@ async def test_new_keys_are_in_the_help_panel(api: CharlieAPI) -> None:
         assert rows == {
             "Back": "esc",
             "Rename": "r",
+            "Type": "t",
+            "Split": "s",
             "Merge": "m",
             "Delete": "d",
             "Block": "b",

@@ -44,11 +44,20 @@ def confirm_block(entity: EntityRef) -> ConfirmAction:
 
 
 def confirm_merge(keep: EntityRef, other: EntityRef) -> ConfirmAction:
-    """Before folding one entity into another."""
+    """Before folding one entity into another (of the same type or not)."""
+    if keep.type == other.type:
+        question = f"Merge “{other.name}” into “{keep.name}”?"
+        retyped = ""
+    else:
+        # Same names are common across types (Jordan the person, Jordan the place).
+        question = (
+            f"Merge “{other.name}” ({other.type.lower()}) into “{keep.name}” ({keep.type.lower()})?"
+        )
+        retyped = f" “{other.name}” is read as a {keep.type.lower()} from now on."
     return ConfirmAction(
-        f"Merge “{other.name}” into “{keep.name}”?",
+        question,
         f"Every mention of “{other.name}” becomes a mention of “{keep.name}”, with its "
-        f"quotes and relationships, and “{other.name}” is kept as another spelling. "
-        "This cannot be undone.",
+        f"quotes and relationships, and “{other.name}” is kept as another spelling."
+        f"{retyped} This cannot be undone.",
         yes="Merge",
     )

@@ -1,5 +1,6 @@
-"""Pick the duplicate to fold into an entity: every other entity of the same type,
-most mentioned first, narrowed by a filter box as you type."""
+"""Pick the duplicate to fold into an entity: every other entity, those of the same type
+first, then the others (the kept entity's type wins, so a "Jordan" read as a person can
+join the place), each most mentioned first, narrowed by a filter box as you type."""
 
 from __future__ import annotations
 
@@ -7,15 +8,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
 from backend.models import EntityRef
-from ui.widgets import graph_text
-from ui.widgets.entity_list import EntityList, Row, note_row
+from ui.widgets.entity_list import EntityList, entity_row, note_row
 from ui.workers import BackendWorkers
 
 HINT = "Type to filter · ↑↓ choose · Enter merge · Esc cancel"
@@ -56,7 +55,8 @@ class MergePicker(BackendWorkers, ModalScreen[EntityRef | None]):
         with Vertical(id="merge-box", classes="dialog"):
             yield Label(f"Merge into “{self.keep.name}”", classes="dialog-title")
             yield Static(
-                f"Pick the {self.keep.type.lower()} that is really {self.keep.name}.",
+                f"Pick the one that is really {self.keep.name}. Of another type, it "
+                f"becomes a {self.keep.type.lower()}.",
                 id="merge-intro",
                 markup=False,
             )
@@ -73,9 +73,12 @@ class MergePicker(BackendWorkers, ModalScreen[EntityRef | None]):
 
     @work(thread=True, exclusive=True, group="merge-load", exit_on_error=False)
     def _load(self) -> None:
-        found = self.api.entities(type=self.keep.type, journal=self.charlie.journal)
+        found = self.api.entities(journal=self.charlie.journal)
+        others = [ref for ref in found if ref.id != self.keep.id]
+        # Same type first; sorted() keeps "most mentioned first" within each part.
+        others.sort(key=lambda ref: ref.type != self.keep.type)
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded([ref for ref in found if ref.id != self.keep.id]))
+            self.post_message(self.Loaded(others))
 
     def on_merge_picker_loaded(self, message: Loaded) -> None:
         """Show the candidates, filtered by what is typed so far."""
@@ -95,20 +98,9 @@ class MergePicker(BackendWorkers, ModalScreen[EntityRef | None]):
     def _show(self) -> None:
         words = self.query_one(Input).value.casefold().split()
         shown = [ref for ref in self._candidates if matches(ref, words)]
-        rows = [
-            Row(
-                ref.id,
-                Content.assemble(
-                    (ref.name, "bold"),
-                    (f"  {graph_text.entries_count(ref.count)}", graph_text.MUTED),
-                ),
-                ref.id,
-            )
-            for ref in shown
-        ]
+        rows = [entity_row(ref) for ref in shown]
         if not rows:
-            kind = graph_text.heading(self.keep.type).lower()
-            text = f"No other {kind} match." if self._candidates else f"There are no other {kind}."
+            text = "No other name matches." if self._candidates else "There are no other names yet."
             rows = [note_row("none", text)]
         self.query_one(EntityList).show_rows(rows)
 

@@ -1,6 +1,7 @@
 """One entity's page: what it is, every quote that mentions it (newest first), who and
 what it appears with and the relationships entries state about it; plus the hand
-corrections: rename, merge a duplicate into it, delete it everywhere, block its name."""
+corrections: rename, change its type, split some of its entries off to another entity,
+merge a duplicate into it, delete it everywhere, block its name."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from backend.models import EntityPage, EntityRef
 from ui.dialogs.graph_confirm import confirm_block, confirm_delete, confirm_merge
 from ui.dialogs.merge_entity import MergePicker
 from ui.dialogs.rename_entity import RenameEntity
+from ui.dialogs.retype_entity import RetypeEntity
+from ui.dialogs.split_entity import SplitEntity
 from ui.messages import DataChanged, EntryEnriched, GraphChanged
 from ui.widgets import graph_text
 from ui.widgets.entity_list import EntityList, Row, entity_row, note_row
@@ -30,6 +33,8 @@ from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
 GONE = "This entity no longer exists: it was merged into another one or removed."
+CORRECTIONS = ("rename", "retype", "split", "merge", "delete", "block")
+"""The actions that need the page loaded."""
 
 
 def mention_rows(page: EntityPage) -> Iterator[Row]:
@@ -78,6 +83,8 @@ class EntityScreen(BackendWorkers, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("r", "rename", "Rename"),
+        Binding("t", "retype", "Type"),
+        Binding("s", "split", "Split"),
         Binding("m", "merge", "Merge"),
         Binding("d", "delete", "Delete"),
         Binding("b", "block", "Block"),
@@ -128,7 +135,7 @@ class EntityScreen(BackendWorkers, Screen[None]):
                 yield Label("Relationships", classes="entity-section")
                 yield EntityList(id="entity-relations")
         yield Static(GONE, id="entity-gone")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P still opens it; room for keys.
 
     def on_mount(self) -> None:
         self.sub_title = self.charlie.journal
@@ -234,10 +241,10 @@ class EntityScreen(BackendWorkers, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dim the corrections until the page is there (and while it is gone)."""
-        if action in ("rename", "merge", "delete", "block") and self.page is None:
+        if action in CORRECTIONS and self.page is None:
             return None
-        if action == "block" and self.page is not None and self.page.is_self:
-            return None  # "I" is the author, not a name to stop finding.
+        if action in ("block", "retype") and self.page is not None and self.page.is_self:
+            return None  # "I" is the author: always a person, not a name to stop finding.
         return True
 
     @property
@@ -261,8 +268,39 @@ class EntityScreen(BackendWorkers, Screen[None]):
 
         self.app.push_screen(RenameEntity(entity), renamed)
 
+    def action_retype(self) -> None:
+        """Give the entity another type (a place read as a person)."""
+        entity = self.entity
+        if entity is None:
+            return
+
+        def retyped(new_type: str | None) -> None:
+            if new_type is not None:
+                self.notify(f"“{entity.name}” is now a {new_type.lower()}")
+
+        self.app.push_screen(RetypeEntity(entity), retyped)
+
+    def action_split(self) -> None:
+        """Move some of its entries to another entity (two people of one name)."""
+        page = self.page
+        if page is None:
+            return
+
+        def split(moved: tuple[EntityRef, int] | None) -> None:
+            if moved is not None:
+                target, count = moved
+                self.notify(
+                    f"Moved {graph_text.entries_count(count)} to “{target.name}” "
+                    f"({target.type.lower()})"
+                )
+                if count >= page.mention_count and self.app.screen is self:
+                    # Every entry moved, so this entity is gone: show where they went.
+                    self.app.switch_screen(EntityScreen(target.id))
+
+        self.app.push_screen(SplitEntity(page), split)
+
     def action_merge(self) -> None:
-        """Pick a duplicate of the same type and fold it into this entity."""
+        """Pick a duplicate (of any type) and fold it into this entity."""
         keep = self.entity
         if keep is None:
             return

@@ -1,10 +1,11 @@
 """Read one entry as rendered Markdown and step to the entries around it.
 
 The names of the entry's entities are links in the text, and a sidebar lists its
-connections (entities by type, relationships); both open entity pages. The sidebar
-loads again when the entry's enrichment finishes while it is on screen. When another
-window or the CLI edits the entry, the new text shows; when it deletes it, the page
-says so (the text stays on screen to read).
+connections (entities by type, relationships); both open entity pages. l links a name
+the reading missed (x in the sidebar unlinks one). The sidebar loads again when the
+entry's enrichment finishes while it is on screen. When another window or the CLI edits
+the entry, the new text shows; when it deletes it, the page says so (the text stays on
+screen to read).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from backend.models import EntityRef, Entry, EntryEntities
 from ui import timeline
 from ui.dialogs.confirm_delete import ConfirmDelete
 from ui.dialogs.graph_confirm import confirm_remove
+from ui.dialogs.link_entity import LinkEntity
 from ui.messages import DataChanged, EntriesChanged, EntryEnriched, GraphChanged, QueueChanged
 from ui.screens.editor import EditorScreen
 from ui.screens.entity import EntityScreen
@@ -36,6 +38,8 @@ from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
 GONE = "This entry was deleted (in another window, or from the command line)."
+NAME_CHARS = 80
+"""Selected text longer than this is not taken for a name to link."""
 
 
 class ReaderScreen(BackendWorkers, Screen[None]):
@@ -51,6 +55,7 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         Binding("e", "edit", "Edit"),
         Binding("d", "delete", "Delete"),
         Binding("r", "reenrich", "Re-enrich"),
+        Binding("l", "link", "Link"),
         Binding("left_square_bracket", "older", "Older", key_display="["),
         Binding("right_square_bracket", "newer", "Newer", key_display="]"),
         Binding("p", "older", "Older", show=False),
@@ -327,13 +332,30 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         self.notify(f"Removed “{message.entity.name}” from this entry")
         self.app.post_message(GraphChanged())
 
+    def action_link(self) -> None:
+        """Link a name the reading missed to this entry (the text selected in the entry,
+        if any, is where the name starts)."""
+        entry = self.entry
+        if entry is None:
+            return
+        selected = " ".join((self.get_selected_text() or "").split())
+        mentioned = {ref.id for ref, _ in self.connections.mentions} if self.connections else set()
+
+        def linked(entity: EntityRef | None) -> None:
+            if entity is not None:
+                self.notify(f"Linked “{entity.name}” ({entity.type.lower()}) to this entry")
+
+        # A selection longer than a name is not one: start empty then.
+        name = selected if len(selected) <= NAME_CHARS else ""
+        self.app.push_screen(LinkEntity(entry.id, mentioned, name), linked)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dim keys that cannot do anything (no older entry, nothing loaded yet)."""
         if action == "older":
             return self._older is not None or None
         if action == "newer":
             return self._newer is not None or None
-        if action in ("edit", "delete", "reenrich"):
+        if action in ("edit", "delete", "reenrich", "link"):
             return self.entry is not None or None
         return True
 
