@@ -560,9 +560,15 @@ def attach(
             try:
                 return handoff, verify(handoff), None
             except BrokerError as exc:
-                # The owner may have died between our liveness check and the connect;
-                # only a live owner with a mismatching id is a hard error.
-                if _handoff_is_live(handoff) and "broker id" in str(exc):
+                # The owner may have died between our liveness check and the connect, or
+                # restarted its server (a new id, the handoff removed and then rewritten)
+                # while the connect was retrying: only a live owner whose handoff still
+                # names the mismatching id is a hard error.
+                if (
+                    _handoff_is_live(handoff)
+                    and "broker id" in str(exc)
+                    and read_handoff(paths.handoff) == handoff
+                ):
                     raise
                 last_problem = str(exc)
         elif handoff is not None:

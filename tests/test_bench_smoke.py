@@ -88,6 +88,20 @@ FIGURES = {
         "first key after a pause",
         "ratio on/off",
     ],
+    "chaos.py": [
+        "kills:",
+        "owner by time",
+        "writer commands",
+        "writer latency",
+        "acknowledged:",
+        "acknowledged-lost:",
+        "duplicated:",
+        "stranded clients:",
+        "orphan processes:",
+        "most servers at once:",
+        "jobs not done:",
+        "elapsed:",
+    ],
 }
 
 
