@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,8 +35,9 @@ from backend.drafts import Draft, drafts_key
 from backend.enrich import blocked_key, types_key, version_key
 from backend.errors import BrokerError, ValidationError
 from backend.extractor import ENTITY_TYPES, RELATION_KINDS
-from backend.importing import TooBig, json_document_limit, read_limited, too_many_json_values
+from backend.importing import import_keep_limit, json_value_limit, value_too_big
 from backend.jobs import BACKLOG, EVENTS
+from backend.json_stream import JsonProblem, JsonReader, ValueTooBig, ValueTooCostly
 from backend.models import Journal, from_epoch_and_offset
 from backend.store import JOURNALS_KEY, Graph, Store, entries_event, graph_event
 from backend.validation import check_body, check_journal_name, check_title
@@ -419,59 +421,231 @@ def _need(item: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any
     return value
 
 
-def read_export(path: Path, *, max_entry_chars: int = 100_000) -> dict[str, Any]:
-    """The export document in ``path``, checked through before anything is written.
+# The export is read twice, a value at a time (backend.json_stream): once to check all of
+# it and learn what it holds (``ExportPlan``), then, after the backup, again to write it
+# page by page. So an export of any size is imported in the memory of a page of entries
+# plus, for each entry, its id (the plan), never the whole document.
 
-    It is parsed whole, so, like every import, it is read only up to the JSON limit that
-    follows ``max_entry_chars`` (``backend.importing.json_document_limit``): 300 MB of
-    JSON would be some 1.5 GB of Python objects."""
-    limit = json_document_limit(max_entry_chars)
-    advice = (
-        f"Charlie reads exports of up to {limit:,} bytes in one import (a limit that "
-        "follows the max_entry_chars setting, so that an import's memory stays bounded). "
-        "Export one journal at a time (charlie export json --journal NAME FILE) and import "
-        "each file, or raise max_entry_chars."
-    )
+SECTIONS = ("entries", "entities", "mentions", "relationships")
+"""The lists each journal of an export holds, written in this order (entries and
+entities before the mentions and relationships that link them)."""
+PAGE_COST = 16 * 1024 * 1024
+"""A page written in one query closes at this many bytes of items (or ``PAGE`` items)."""
+ITEM_MULTIPLE = 8
+"""One item of an export (an entry with all its properties) may cost this many times
+``max_entry_chars`` bytes in memory, plus ``ITEM_ROOM`` (a full entry is 4 bytes a
+character at worst, besides its title and properties)."""
+ITEM_ROOM = 1024 * 1024
+HEADER_SHARE = 4
+"""A journal's blocked names, types and drafts together may cost this fraction of
+``import_keep_limit`` (16 MB by default)."""
+ID_COST = 120
+"""What the plan holds for each entry id (the id and its place in a set)."""
+
+
+@dataclass
+class _JournalPlan:
+    """One journal of an export as its first reading found it: all but its entries and
+    graph, which are read again to be written."""
+
+    where: str
+    header: dict[str, Any] = field(default_factory=dict)
+    """id, name, created, blocked, types, drafts, checked."""
+    ids: set[str] = field(default_factory=set)
+    """Its entries' ids."""
+    mentioned: set[str] = field(default_factory=set)
+    """The ids of its entries that come with mentions (not enriched again)."""
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
+    order: list[str] = field(default_factory=list)
+    """Its lists in the order the file holds them."""
+
+    @property
+    def ordered(self) -> bool:
+        """Entries and entities come before mentions and relationships (as Charlie
+        writes them), so one more reading writes everything."""
+        positions = {key: n for n, key in enumerate(self.order)}
+        first_link = min(positions.get(k, len(self.order)) for k in ("mentions", "relationships"))
+        return all(positions.get(k, -1) < first_link for k in ("entries", "entities"))
+
+
+@dataclass
+class ExportPlan:
+    """What an export holds, checked through (``read_export``): enough to say what its
+    import would do, and to read it again to write it."""
+
+    path: Path
+    journals: list[_JournalPlan]
+    identity: tuple[int, int, int]
+    """(inode, size, mtime in ns) of the file when it was checked, so that a file
+    changed since is not written."""
+
+
+class _Sink:
+    """What a reading of the export does with what it finds (``_walk``)."""
+
+    def section(self, n: int, key: str) -> None:
+        """Journal ``n``'s list ``key`` starts."""
+
+    def item(self, n: int, key: str, item: dict[str, Any], at: str) -> None:
+        """An item of journal ``n``'s list ``key``, checked."""
+
+    def journal(self, n: int, header: dict[str, Any]) -> None:
+        """Journal ``n`` ends; ``header`` holds its checked id, name, blocked…"""
+
+
+def _file_identity(handle: IO[bytes]) -> tuple[int, int, int]:
+    info = os.fstat(handle.fileno())
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def read_export(path: Path, *, max_entry_chars: int = 100_000) -> ExportPlan:
+    """The export in ``path``, checked through before anything is written: every entry,
+    entity, mention and relationship, read a value at a time."""
     try:
         with path.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > limit:
-                raise ValidationError(f"{path} is {size:,} bytes; {advice}")
-            data = read_limited(handle, limit)
-    except TooBig:  # It grew since it was measured, or it is not a regular file.
-        raise ValidationError(f"{path} is more than {limit:,} bytes; {advice}") from None
+            identity = _file_identity(handle)
+            planner = _Planner(path, max_entry_chars)
+            _walk(handle, path, max_entry_chars, planner)
     except FileNotFoundError:
         raise ValidationError(f"{path} does not exist.") from None
     except OSError as exc:
         raise ValidationError(f"{path} is not a readable JSON file: {exc}") from None
-    dense = too_many_json_values(data, limit)
-    if dense:
-        raise ValidationError(f"{path} {dense} {advice}")
+    return ExportPlan(path, planner.journals, identity)
+
+
+def _walk(handle: IO[bytes], path: Path, max_entry_chars: int, sink: _Sink) -> None:
+    """Read the export in ``handle`` through, checking every part as for an entry typed
+    in the app, and hand what it holds to ``sink``. ValidationError at the first
+    problem, which the message names."""
+    reader = JsonReader(
+        handle, max_value_bytes=json_value_limit(max_entry_chars), any_encoding=True
+    )
     try:
-        # What json.loads does with bytes, but the bytes go before the objects come.
-        text = data.decode(json.detect_encoding(data), "surrogatepass")
-        del data
-        doc = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"{path} is not a readable JSON file: {exc}") from None
-    except RecursionError:
-        raise ValidationError(f"{path} is nested too deeply to be a Charlie export.") from None
-    del text
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ValidationError(f'{path} is not a Charlie export (no "format": "{FORMAT}").')
-    if doc.get("version") != VERSION:
+        _walk_document(reader, path, max_entry_chars, sink)
+    except ValueTooBig as exc:
         raise ValidationError(
-            f"{path} is a version {doc.get('version')} export; this Charlie reads {VERSION}."
+            f"{path} {value_too_big(exc)} An entry may be at most {max_entry_chars:,} "
+            "characters (the max_entry_chars setting)."
+        ) from None
+    except JsonProblem as exc:
+        raise ValidationError(f"{path} is not a readable JSON file: it {exc}.") from None
+
+
+def _check_format(path: Path, found: dict[str, Any]) -> None:
+    if found.get("format") != FORMAT:
+        raise ValidationError(f'{path} is not a Charlie export (no "format": "{FORMAT}").')
+    if "version" in found and found["version"] != VERSION:
+        raise ValidationError(
+            f"{path} is a version {found['version']} export; this Charlie reads {VERSION}."
         )
-    journals = doc.get("journals")
-    if not isinstance(journals, list):
+
+
+def _walk_document(reader: JsonReader, path: Path, max_entry_chars: int, sink: _Sink) -> None:
+    not_export = f'{path} is not a Charlie export (no "format": "{FORMAT}").'
+    if reader.peek()[0] != "start_map":
+        raise ValidationError(not_export)
+    reader.next()
+    found: dict[str, Any] = {}
+    small = 64 * 1024
+    for key in reader.keys():
+        if key in ("format", "version"):
+            try:
+                found[key] = reader.value(small)
+            except ValueTooCostly:
+                found[key] = None
+        elif key == "journals" and "journals" not in found:
+            if "format" in found:  # Charlie writes it first: say at once if it is not one.
+                _check_format(path, found)
+            if reader.peek()[0] != "start_array":
+                raise ValidationError(f"{path} has no list of journals.")
+            reader.next()
+            for n in reader.items():
+                _walk_journal(reader, n, f"{path}, journal {n + 1}", max_entry_chars, sink)
+            found["journals"] = True
+        else:
+            reader.skip()
+    reader.finish()
+    _check_format(path, found)
+    if "version" not in found:
+        raise ValidationError(f"{path} is a version None export; this Charlie reads {VERSION}.")
+    if "journals" not in found:
         raise ValidationError(f"{path} has no list of journals.")
-    for n, j in enumerate(journals):
-        _check_journal(j, f"{path}, journal {n + 1}", max_entry_chars)
-    return doc
 
 
-def _check_journal(j: Any, where: str, max_entry_chars: int) -> None:
+_HEADER_KEYS = ("id", "name", "created", "blocked", "types", "drafts")
+_ITEM_NAMES = {
+    "entries": "entry",
+    "entities": "entity",
+    "mentions": "mention",
+    "relationships": "relationship",
+}
+
+
+def _walk_journal(
+    reader: JsonReader, n: int, where: str, max_entry_chars: int, sink: _Sink
+) -> None:
+    if reader.peek()[0] != "start_map":
+        reader.skip()
+        raise _problem(where, "is not an object")
+    reader.next()
+    header: dict[str, Any] = {}
+    seen: set[str] = set()
+    item_cost = ITEM_MULTIPLE * max_entry_chars + ITEM_ROOM
+    header_room = import_keep_limit(max_entry_chars) // HEADER_SHARE
+    named = where
+    for key in reader.keys():
+        if key in seen:
+            raise _problem(named, f"{key!r} appears twice")
+        seen.add(key)
+        if key in SECTIONS:
+            if reader.peek()[0] != "start_array":
+                raise _problem(named, f"{key!r} is missing or not the right type")
+            reader.next()
+            sink.section(n, key)
+            for i in reader.items():
+                at = f"{named}, {_ITEM_NAMES[key]} {i + 1}"
+                try:
+                    item = reader.value(item_cost)
+                except ValueTooCostly:
+                    raise _problem(
+                        at, f"it takes more than {item_cost:,} bytes of memory to hold"
+                    ) from None
+                _CHECKS[key](item, at, max_entry_chars)
+                sink.item(n, key, item, at)
+        elif key in _HEADER_KEYS:
+            try:
+                header[key] = reader.value(header_room)
+            except ValueTooCostly:
+                raise _problem(
+                    named, f"{key!r} takes more than {header_room:,} bytes of memory to hold"
+                ) from None
+            header_room -= _rough_cost(header[key])
+            if key in ("id", "name") and "id" in header and "name" in header:
+                _check_header_name(header, where)
+                named = f"{where} ({header['name']})"
+        else:
+            reader.skip()
+    # What old exports lack: types (before retyping) and drafts (before drafts).
+    header.setdefault("types", {})
+    header.setdefault("drafts", [])
+    _check_header(header, where)
+    named = f"{where} ({header['name']})"
+    for key in SECTIONS:
+        if key not in seen:
+            raise _problem(named, f"{key!r} is missing or not the right type")
+    sink.journal(n, header)
+
+
+def _rough_cost(value: Any) -> int:
+    """About what holding ``value`` (a dict or list of short texts) takes."""
+    if isinstance(value, dict):
+        return 64 + sum(_rough_cost(k) + _rough_cost(v) + 16 for k, v in value.items())
+    if isinstance(value, list):
+        return 64 + sum(_rough_cost(v) + 8 for v in value)
+    return sys.getsizeof(value)
+
+
+def _check_header_name(j: dict[str, Any], where: str) -> None:
     # The id becomes part of Redis key names, so it must look like one Charlie makes.
     if not _HEX_ID.fullmatch(_need(j, "id", str, where)):
         raise _problem(where, f"{j['id']!r} is not a journal id (16 hex digits)")
@@ -480,64 +654,128 @@ def _check_journal(j: Any, where: str, max_entry_chars: int) -> None:
         check_journal_name(name)
     except ValidationError as exc:
         raise _problem(where, str(exc)) from None
-    where = f"{where} ({name})"
-    for key in ("entries", "entities", "mentions", "relationships"):
-        _need(j, key, list, where)
+
+
+def _check_header(j: dict[str, Any], where: str) -> None:
+    _check_header_name(j, where)
+    where = f"{where} ({j['name']})"
     blocked = _need(j, "blocked", dict, where)
     if not all(isinstance(v, str) for v in blocked.values()):
         raise _problem(where, "a blocked name is not text")
-    types = j.get("types", {})  # Exports from before retyping have none.
+    types = j["types"]
     if not isinstance(types, dict) or not all(v in ENTITY_TYPES for v in types.values()):
         raise _problem(where, f"'types' must map names to one of {', '.join(ENTITY_TYPES)}")
-    for n, d in enumerate(j.get("drafts", [])):  # Exports from before drafts have none.
+    drafts = j["drafts"]
+    if not isinstance(drafts, list):
+        raise _problem(where, "'drafts' is not a list")
+    for n, d in enumerate(drafts):
         _check_draft(d, f"{where}, draft {n + 1}")
-    ids: set[str] = set()
-    for n, e in enumerate(j["entries"]):
-        at = f"{where}, entry {n + 1}"
-        entry_id = _need(e, "id", str, at)
-        if not _HEX_ID.fullmatch(entry_id):
-            raise _problem(at, f"{entry_id!r} is not an entry id (16 hex digits)")
-        if entry_id in ids:
-            raise _problem(at, f"the id {entry_id} appears twice")
-        ids.add(entry_id)
-        try:
-            # The same checks as an entry typed in the app.
-            if check_title(_need(e, "title", str, at)) != e["title"]:
-                raise ValidationError("the title has spaces around it")
-            check_body(_need(e, "body", str, at), max_entry_chars)
-        except ValidationError as exc:
-            raise _problem(at, str(exc)) from None
-        for key in ("entry_at", "utc_offset", "created_at", "updated_at"):
-            _need(e, key, int, at)
-        if not -24 * 60 < e["utc_offset"] < 24 * 60:
-            raise _problem(at, f"the UTC offset {e['utc_offset']} minutes is out of range")
-        if not _FIRST_SECOND <= e["entry_at"] <= _LAST_SECOND:
-            raise _problem(at, f"the time {e['entry_at']} is not between the years 1 and 9999")
-        for key in ("created_at", "updated_at"):
-            if not _FIRST_SECOND * 1000 <= e[key] <= _LAST_SECOND * 1000:
-                raise _problem(at, f"{key} {e[key]} is not between the years 1 and 9999")
-        _need(e, "content_hash", str, at)
-        _check_values(e, at)
-    for n, x in enumerate(j["entities"]):
-        at = f"{where}, entity {n + 1}"
-        _need(x, "id", str, at)
-        _need(x, "name", str, at)
-        if _need(x, "type", str, at) not in ENTITY_TYPES:
-            raise _problem(at, f"type {x['type']!r} is not one of {', '.join(ENTITY_TYPES)}")
-        _check_values(x, at)
-    for n, m in enumerate(j["mentions"]):
-        at = f"{where}, mention {n + 1}"
-        _need(m, "entry", str, at)
-        _need(m, "entity", str, at)
-        _check_values(m, at)
-    for n, r in enumerate(j["relationships"]):
-        at = f"{where}, relationship {n + 1}"
-        _need(r, "source", str, at)
-        _need(r, "target", str, at)
-        _need(r, "episode", str, at)
-        if _need(r, "kind", str, at) not in RELATION_KINDS:
-            raise _problem(at, f"kind {r['kind']!r} is not one of {', '.join(RELATION_KINDS)}")
-        _check_values(r, at)
+    created = j.get("created")
+    if created is not None and (not isinstance(created, int) or isinstance(created, bool)):
+        raise _problem(where, "'created' is not a time in ms")
+
+
+def _check_entry(e: Any, at: str, max_entry_chars: int) -> None:
+    entry_id = _need(e, "id", str, at)
+    if not _HEX_ID.fullmatch(entry_id):
+        raise _problem(at, f"{entry_id!r} is not an entry id (16 hex digits)")
+    try:
+        # The same checks as an entry typed in the app.
+        if check_title(_need(e, "title", str, at)) != e["title"]:
+            raise ValidationError("the title has spaces around it")
+        check_body(_need(e, "body", str, at), max_entry_chars)
+    except ValidationError as exc:
+        raise _problem(at, str(exc)) from None
+    for key in ("entry_at", "utc_offset", "created_at", "updated_at"):
+        _need(e, key, int, at)
+    if not -24 * 60 < e["utc_offset"] < 24 * 60:
+        raise _problem(at, f"the UTC offset {e['utc_offset']} minutes is out of range")
+    if not _FIRST_SECOND <= e["entry_at"] <= _LAST_SECOND:
+        raise _problem(at, f"the time {e['entry_at']} is not between the years 1 and 9999")
+    for key in ("created_at", "updated_at"):
+        if not _FIRST_SECOND * 1000 <= e[key] <= _LAST_SECOND * 1000:
+            raise _problem(at, f"{key} {e[key]} is not between the years 1 and 9999")
+    _need(e, "content_hash", str, at)
+    _check_values(e, at)
+
+
+def _check_entity(x: Any, at: str, max_entry_chars: int) -> None:
+    _need(x, "id", str, at)
+    _need(x, "name", str, at)
+    if _need(x, "type", str, at) not in ENTITY_TYPES:
+        raise _problem(at, f"type {x['type']!r} is not one of {', '.join(ENTITY_TYPES)}")
+    _check_values(x, at)
+
+
+def _check_mention(m: Any, at: str, max_entry_chars: int) -> None:
+    _need(m, "entry", str, at)
+    _need(m, "entity", str, at)
+    _check_values(m, at)
+
+
+def _check_relationship(r: Any, at: str, max_entry_chars: int) -> None:
+    _need(r, "source", str, at)
+    _need(r, "target", str, at)
+    _need(r, "episode", str, at)
+    if _need(r, "kind", str, at) not in RELATION_KINDS:
+        raise _problem(at, f"kind {r['kind']!r} is not one of {', '.join(RELATION_KINDS)}")
+    _check_values(r, at)
+
+
+_CHECKS: dict[str, Callable[[Any, str, int], None]] = {
+    "entries": _check_entry,
+    "entities": _check_entity,
+    "mentions": _check_mention,
+    "relationships": _check_relationship,
+}
+
+
+class _Planner(_Sink):
+    """The first reading: learns what each journal holds (``_JournalPlan``), and finds
+    entry ids given twice."""
+
+    def __init__(self, path: Path, max_entry_chars: int) -> None:
+        self.path = path
+        self.journals: list[_JournalPlan] = []
+        self.limit = import_keep_limit(max_entry_chars)
+        self.kept = 0
+
+    def _plan(self, n: int) -> _JournalPlan:
+        while len(self.journals) <= n:
+            self.journals.append(_JournalPlan(f"{self.path}, journal {len(self.journals) + 1}"))
+        return self.journals[n]
+
+    def _hold(self, cost: int) -> None:
+        self.kept += cost
+        if self.kept > self.limit:
+            raise ValidationError(
+                f"{self.path} is too big to import at once: its entry ids alone take more "
+                f"than {self.limit:,} bytes of memory, the most one import holds (a limit "
+                "that follows the max_entry_chars setting). Export one journal at a time "
+                "(charlie export json --journal NAME FILE) and import each file."
+            )
+
+    def section(self, n: int, key: str) -> None:
+        self._plan(n).order.append(key)
+
+    def item(self, n: int, key: str, item: dict[str, Any], at: str) -> None:
+        plan = self._plan(n)
+        plan.counts[key] += 1
+        if key == "entries":
+            if item["id"] in plan.ids:
+                raise _problem(at, f"the id {item['id']} appears twice")
+            plan.ids.add(item["id"])
+            self._hold(ID_COST)
+        elif key == "mentions" and item["entry"] not in plan.mentioned:
+            plan.mentioned.add(item["entry"])
+            self._hold(ID_COST)
+
+    def journal(self, n: int, header: dict[str, Any]) -> None:
+        plan = self._plan(n)
+        plan.header = header
+        self._hold(_rough_cost(header))
+        # A mention of an entry the file does not hold is dangling: it decides nothing.
+        plan.mentioned &= plan.ids
 
 
 def _check_values(item: dict[str, Any], where: str) -> None:
@@ -603,16 +841,43 @@ def import_json_export(
     relationships and blocked names are recreated. Entries that come with mentions are
     not queued for enrichment; entries without any are (as backlog).
 
-    The whole file is checked first, then a backup is taken (reason "import"); with
+    The whole file is checked first (``read_export``), then a backup is taken (reason
+    "import") and the file is read again to be written, a page at a time; with
     ``dry_run`` nothing is written."""
     source = Path(path).expanduser()
-    doc = read_export(source, max_entry_chars=api.settings.max_entry_chars)
+    max_chars = api.settings.max_entry_chars
+    plan = read_export(source, max_entry_chars=max_chars)
     summary = ExportImportSummary(source=str(source), dry_run=dry_run)
-    if not dry_run:
-        summary.backup = str(snapshot(api, reason="import"))
     try:
-        for j in doc["journals"]:
-            summary.journals.append(_import_journal(api, j, dry_run))
+        if dry_run:
+            summary.journals = [_preview(api, j) for j in plan.journals]
+            return summary
+        with source.open("rb") as handle:
+            if _file_identity(handle) != plan.identity:
+                raise ValidationError(
+                    f"{source} changed while it was being checked; nothing was written. "
+                    "Import it again."
+                )
+            summary.backup = str(snapshot(api, reason="import"))
+            writer = _Writer(api, plan)
+            try:
+                # Charlie writes entries and entities before what links them, so one
+                # more reading writes everything; a file in another order takes two.
+                ordered = all(j.ordered for j in plan.journals)
+                passes = [set(SECTIONS)] if ordered else [set(SECTIONS[:2]), set(SECTIONS[2:])]
+                for n, sections in enumerate(passes):
+                    handle.seek(0)
+                    writer.sections = sections
+                    writer.last = n == len(passes) - 1
+                    _walk(handle, source, max_chars, writer)
+            except (ValidationError, OSError) as exc:
+                # Checked through before; it must have changed since, in place.
+                raise ValidationError(
+                    f"{source} could not be read again to write it ({exc}). Part of it was "
+                    f"written; a backup was taken first: {summary.backup}. Import it again "
+                    "to finish: what was written is kept and skipped."
+                ) from None
+            summary.journals = writer.results
     except redis.RedisError as exc:
         raise BrokerError(
             f"Lost contact with the Charlie database during the import ({exc}). Run the "
@@ -621,28 +886,126 @@ def import_json_export(
     return summary
 
 
-def _import_journal(api: CharlieAPI, j: dict[str, Any], dry_run: bool) -> JournalImport:
-    target, created = _target(api, j, dry_run)
-    result = JournalImport(name=target.name if target else j["name"], created=created)
-    entries: list[dict[str, Any]] = j["entries"]
+def _present(graph: Graph | None, ids: Iterable[str]) -> set[str]:
+    """Those of ``ids`` that are entries of ``graph`` already."""
     present: set[str] = set()
-    graph = api.store.graph(target) if target is not None else None
-    if graph is not None:
-        for page in _pages([e["id"] for e in entries]):
-            rows = graph.read("MATCH (e:Episode) WHERE e.id IN $ids RETURN e.id", {"ids": page})
-            present.update(row[0] for row in rows)
-    mentioned = {m["entry"] for m in j["mentions"]}
-    new = [e for e in entries if e["id"] not in present]
-    result.added, result.skipped = len(new), len(entries) - len(new)
-    result.queued = sum(1 for e in new if e["id"] not in mentioned)
-    result.entities = len(j["entities"])
-    result.blocked = len(j["blocked"])
-    if dry_run or target is None or graph is None:
-        result.mentions, result.relationships = len(j["mentions"]), len(j["relationships"])
-        return result
-    _write_entries(api, target, graph, new, mentioned)
-    _write_graph(api, target, graph, j, result)
+    if graph is None:
+        return present
+    for page in _pages(list(ids)):
+        rows = graph.read("MATCH (e:Episode) WHERE e.id IN $ids RETURN e.id", {"ids": page})
+        present.update(row[0] for row in rows)
+    return present
+
+
+def _preview(api: CharlieAPI, plan: _JournalPlan) -> JournalImport:
+    """What importing one journal would do."""
+    target, created = _target(api, plan.header, dry_run=True)
+    result = JournalImport(name=target.name if target else plan.header["name"], created=created)
+    present = _present(api.store.graph(target) if target is not None else None, plan.ids)
+    result.added = len(plan.ids) - len(present)
+    result.skipped = len(present)
+    result.queued = len(plan.ids - present - plan.mentioned)
+    result.entities = plan.counts["entities"]
+    result.blocked = len(plan.header["blocked"])
+    result.mentions = plan.counts["mentions"]
+    result.relationships = plan.counts["relationships"]
     return result
+
+
+class _Page:
+    """Items waiting to be written in one query: up to ``PAGE`` of them, or
+    ``PAGE_COST`` bytes."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+        self.cost = 0
+
+    def add(self, item: dict[str, Any]) -> bool:
+        """Add ``item``; True once the page is full."""
+        self.items.append(item)
+        self.cost += _rough_cost(item)
+        return len(self.items) >= PAGE or self.cost >= PAGE_COST
+
+    def take(self) -> list[dict[str, Any]]:
+        items, self.items, self.cost = self.items, [], 0
+        return items
+
+
+class _Writer(_Sink):
+    """The second reading: writes each journal's items a page at a time as they come,
+    then its blocked names, types and drafts."""
+
+    def __init__(self, api: CharlieAPI, plan: ExportPlan) -> None:
+        self.api = api
+        self.plan = plan
+        self.sections: set[str] = set(SECTIONS)
+        """The lists this reading writes (the others are only read)."""
+        self.last = True
+        """This reading is the last: journals are finished at their end."""
+        self.results: list[JournalImport] = []
+        self.targets: list[tuple[Journal, Graph]] = []
+        self.pages: dict[str, _Page] = {}
+
+    def _target(self, n: int) -> tuple[Journal, Graph, JournalImport]:
+        while len(self.targets) <= n:
+            header = self.plan.journals[len(self.targets)].header
+            journal, created = _target(self.api, header, dry_run=False)
+            assert journal is not None  # Not a dry run: created if it was not there.
+            self.targets.append((journal, self.api.store.graph(journal)))
+            result = JournalImport(name=journal.name, created=created)
+            result.entities = self.plan.journals[len(self.results)].counts["entities"]
+            self.results.append(result)
+        journal, graph = self.targets[n]
+        return journal, graph, self.results[n]
+
+    def section(self, n: int, key: str) -> None:
+        self._target(n)  # Journals are made in the file's order.
+        # What a list links to is written before the list: entries and entities
+        # before mentions and relationships.
+        self._flush_all(n)
+
+    def _flush_all(self, n: int) -> None:
+        for page_key in list(self.pages):
+            self._flush(n, page_key)
+        self.pages.clear()
+
+    def item(self, n: int, key: str, item: dict[str, Any], at: str) -> None:
+        if key not in self.sections:
+            return
+        page_key = f"{key}:{item['type']}" if key == "entities" else key
+        page = self.pages.setdefault(page_key, _Page())
+        if page.add(item):
+            self._flush(n, page_key)
+
+    def _flush(self, n: int, page_key: str) -> None:
+        items = self.pages[page_key].take()
+        if not items:
+            return
+        journal, graph, result = self._target(n)
+        key, _, label = page_key.partition(":")
+        mentioned = self.plan.journals[n].mentioned
+        if key == "entries":
+            _write_entries(self.api, journal, graph, items, mentioned, result)
+        elif key == "entities":
+            _write_entities(graph, label, items)
+        elif key == "mentions":
+            _write_mentions(graph, items, result)
+        else:
+            _write_relationships(graph, items, result)
+
+    def journal(self, n: int, header: dict[str, Any]) -> None:
+        self._flush_all(n)
+        journal, _, result = self._target(n)
+        if not self.last:
+            return
+        result.blocked = len(header["blocked"])
+        result.dangling = (
+            self.plan.journals[n].counts["mentions"]
+            - result.mentions
+            + self.plan.journals[n].counts["relationships"]
+            - result.relationships
+        )
+        _finish_journal(self.api, journal, header)
 
 
 def _props(item: dict[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -654,85 +1017,94 @@ def _write_entries(
     api: CharlieAPI,
     journal: Journal,
     graph: Graph,
-    new: list[dict[str, Any]],
+    page: list[dict[str, Any]],
     mentioned: set[str],
+    result: JournalImport,
 ) -> None:
-    """Entries in batches; each batch commits in one MULTI with its enrichment jobs."""
-    for page_start in range(0, len(new), PAGE):
-        batch = new[page_start : page_start + PAGE]
-        with api.broker.client.pipeline(transaction=True) as pipe:
-            pipe.execute_command(
-                *graph.command(
-                    # MERGE: an entry that appeared since the presence check stays as is.
-                    "UNWIND $rows AS p MERGE (e:Episode {id: p.id}) ON CREATE SET e = p",
-                    {"rows": [_props(e) for e in batch]},
-                )
+    """One page of entries, those not there yet, in one MULTI with their enrichment
+    jobs (entries that come with mentions are not enriched again)."""
+    present = _present(graph, [e["id"] for e in page])
+    new = [e for e in page if e["id"] not in present]
+    result.skipped += len(page) - len(new)
+    result.added += len(new)
+    if not new:
+        return
+    queued = [e for e in new if e["id"] not in mentioned]
+    result.queued += len(queued)
+    with api.broker.client.pipeline(transaction=True) as pipe:
+        pipe.execute_command(
+            *graph.command(
+                # MERGE: an entry that appeared since the presence check stays as is.
+                "UNWIND $rows AS p MERGE (e:Episode {id: p.id}) ON CREATE SET e = p",
+                {"rows": [_props(e) for e in new]},
             )
-            for e in batch:
-                if e["id"] not in mentioned:
-                    api.jobs.enqueue(
-                        journal.id, e["id"], e["content_hash"], priority=BACKLOG, pipe=pipe
-                    )
-            pipe.publish(EVENTS, entries_event(journal.id, len(batch)))
-            pipe.execute()
-        if any(e["id"] not in mentioned for e in batch):
-            # A lost wake-up is harmless: the owner's sweeper re-sends it.
-            api.wakeups.send(priority=0)
-
-
-def _write_graph(
-    api: CharlieAPI, journal: Journal, graph: Graph, j: dict[str, Any], result: JournalImport
-) -> None:
-    """Entities (merged by id), then mentions and relationships, then blocked names."""
-    client = api.broker.client
-    for label in ENTITY_TYPES:
-        items = [_props(x) for x in j["entities"] if x["type"] == label]
-        for start in range(0, len(items), PAGE):
-            # The label comes from ENTITY_TYPES, never from the file (labels cannot be
-            # query parameters).
-            graph.query(
-                f"UNWIND $rows AS p MERGE (n:Entity {{id: p.id}}) SET n = p, n:{label}",
-                {"rows": items[start : start + PAGE]},
-            )
-    mentions = [
-        {"entry": m["entry"], "entity": m["entity"], "props": _props(m, ("entry", "entity"))}
-        for m in j["mentions"]
-    ]
-    linked = 0
-    for start in range(0, len(mentions), PAGE):
-        rows = graph.query(
-            "UNWIND $rows AS x MATCH (e:Episode {id: x.entry}) MATCH (n:Entity {id: x.entity}) "
-            "MERGE (e)-[m:MENTIONS]->(n) SET m = x.props RETURN count(m)",
-            {"rows": mentions[start : start + PAGE]},
         )
-        linked += int(rows[0][0]) if rows else 0
-    relationships = [
+        for e in queued:
+            api.jobs.enqueue(journal.id, e["id"], e["content_hash"], priority=BACKLOG, pipe=pipe)
+        pipe.publish(EVENTS, entries_event(journal.id, len(new)))
+        pipe.execute()
+    if queued:
+        # A lost wake-up is harmless: the owner's sweeper re-sends it.
+        api.wakeups.send(priority=0)
+
+
+def _write_entities(graph: Graph, label: str, page: list[dict[str, Any]]) -> None:
+    """Entities of one type, merged by id with their properties and type label."""
+    if label not in ENTITY_TYPES:  # Checked on reading; labels cannot be parameters.
+        raise ValidationError(f"{label!r} is not an entity type.")
+    graph.query(
+        f"UNWIND $rows AS p MERGE (n:Entity {{id: p.id}}) SET n = p, n:{label}",
+        {"rows": [_props(x) for x in page]},
+    )
+
+
+def _write_mentions(graph: Graph, page: list[dict[str, Any]], result: JournalImport) -> None:
+    rows = graph.query(
+        "UNWIND $rows AS x MATCH (e:Episode {id: x.entry}) MATCH (n:Entity {id: x.entity}) "
+        "MERGE (e)-[m:MENTIONS]->(n) SET m = x.props RETURN count(m)",
         {
-            "source": r["source"],
-            "target": r["target"],
-            "kind": r["kind"],
-            "episode": r["episode"],
-            "props": _props(r, ("source", "target")),
-        }
-        for r in j["relationships"]
-    ]
-    related = 0
-    for start in range(0, len(relationships), PAGE):
-        rows = graph.query(
-            "UNWIND $rows AS x MATCH (a:Entity {id: x.source}) MATCH (b:Entity {id: x.target}) "
-            "MERGE (a)-[r:RELATES {kind: x.kind, episode: x.episode}]->(b) SET r = x.props "
-            "RETURN count(r)",
-            {"rows": relationships[start : start + PAGE]},
-        )
-        related += int(rows[0][0]) if rows else 0
-    result.mentions, result.relationships = linked, related
-    result.dangling = len(mentions) - linked + len(relationships) - related
-    with client.pipeline(transaction=True) as pipe:
-        if j["blocked"]:
-            pipe.hset(blocked_key(journal.id), mapping=j["blocked"])
-        if j.get("types"):
-            pipe.hset(types_key(journal.id), mapping=j["types"])
-        for d in j.get("drafts", []):  # A draft already here is newer: keep it.
+            "rows": [
+                {
+                    "entry": m["entry"],
+                    "entity": m["entity"],
+                    "props": _props(m, ("entry", "entity")),
+                }
+                for m in page
+            ]
+        },
+    )
+    result.mentions += int(rows[0][0]) if rows else 0
+
+
+def _write_relationships(graph: Graph, page: list[dict[str, Any]], result: JournalImport) -> None:
+    rows = graph.query(
+        "UNWIND $rows AS x MATCH (a:Entity {id: x.source}) MATCH (b:Entity {id: x.target}) "
+        "MERGE (a)-[r:RELATES {kind: x.kind, episode: x.episode}]->(b) SET r = x.props "
+        "RETURN count(r)",
+        {
+            "rows": [
+                {
+                    "source": r["source"],
+                    "target": r["target"],
+                    "kind": r["kind"],
+                    "episode": r["episode"],
+                    "props": _props(r, ("source", "target")),
+                }
+                for r in page
+            ]
+        },
+    )
+    result.relationships += int(rows[0][0]) if rows else 0
+
+
+def _finish_journal(api: CharlieAPI, journal: Journal, header: dict[str, Any]) -> None:
+    """Blocked names, types and drafts, once the journal's graph is in."""
+    with api.broker.client.pipeline(transaction=True) as pipe:
+        if header["blocked"]:
+            pipe.hset(blocked_key(journal.id), mapping=header["blocked"])
+        if header["types"]:
+            pipe.hset(types_key(journal.id), mapping=header["types"])
+        for d in header["drafts"]:  # A draft already here is newer: keep it.
             draft = Draft(journal_id=journal.id, journal=journal.name, **d)
             pipe.hsetnx(drafts_key(journal.id), draft.id, draft.to_json())
         # Entities changed under any enrichment being planned now: make it plan again.

@@ -7,9 +7,10 @@ reads: it turns a source (a file, a folder, a zip) into ``ImportedEntry`` items 
 ``Rejected`` items. Everything that touches the database happens here, in
 ``run_import``:
 
-1. The whole source is scanned first. An importer raises ``ImportSourceError`` when the
-   source as a whole cannot be read (a malformed JSON file, a broken zip), and then
-   nothing at all is written.
+1. The whole source is read through first, validated, and held in a compact form
+   (``_Scan``). An importer raises ``ImportSourceError`` when the source as a whole
+   cannot be read (a malformed JSON file, a broken zip), and then nothing at all is
+   written.
 2. Every item is validated like an entry typed by hand (``backend.validation``); a bad
    item is rejected with a reason and the others go on.
 3. Each entry gets a stable id derived from (importer, journal, the source's own id),
@@ -22,16 +23,22 @@ reads: it turns a source (a file, a folder, a zip) into ``ImportedEntry`` items 
    user writes), so a batch is all-or-nothing and an import killed half-way is finished
    by running it again.
 
-An import's memory is bounded whatever the source holds: an item is read only as far as
-the longest entry allowed can go (``read_text``), a JSON document is parsed whole only up
-to ``max_json_bytes``, and all that one import unpacks, and all that it keeps until it
-writes, stop at ``max_read_bytes`` (``ReadBudget``; the import then stops in step 1,
-having written nothing). All of them follow the ``max_entry_chars`` setting.
+An import's memory is bounded by the largest entry it reads, not by the size of its
+source: an item is read only as far as the longest entry allowed can go
+(``read_text``), a JSON document a value at a time (``backend.json_stream``, no value
+longer than ``max_value_bytes``), and what step 1 holds until step 4 stops at
+``max_kept_bytes``: the texts of the entries found are held (as UTF-8) only while they
+fit; past that they are let go and the source is read a second time in step 4, each
+entry checked to say what it said the first time (one that changed meanwhile is
+rejected, saying so). A source that cannot be read the second time stops the import
+with what was written so far and where the backup is. All limits follow the
+``max_entry_chars`` setting.
 """
 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import hashlib
 import importlib
 import importlib.util
@@ -55,6 +62,7 @@ from backend.validation import MAX_TITLE_CHARS, check_body, check_journal_name, 
 
 if TYPE_CHECKING:
     from backend.api import CharlieAPI
+    from backend.json_stream import ValueTooBig
 
 GROUP = "charlie.importers"
 BATCH_ENTRIES = 200
@@ -73,35 +81,37 @@ _CREATE_BATCH = (
 
 # -- bounded reading ----------------------------------------------------------------------
 #
-# Issue 10 D14: a 9 MB zip of three 306 MB members once took 1.56 GB, because members were
-# read whole and entries far over the limit were kept until the end. An import must stay
-# within a few hundred MB whatever it is given (some 55 MB of that is the interpreter
-# and its libraries); with the numbers below the worst input found peaks near 240 MB
-# (tests/test_import_memory.py holds the hostile inputs).
+# Issue 10 D14: an import must stay within a few hundred MB whatever it is given (some
+# 55 MB of that is the interpreter and its libraries). bench/import_memory.py measures
+# the hostile inputs and the large ordinary ones.
 
-READ_MULTIPLE = 640
-"""``max_read_bytes`` is this many times ``max_entry_chars`` (64 MB by default): room for
-640 entries of the longest length allowed, or some 20,000 entries of a typical 3,000
-characters (decades of daily writing), while what an import keeps in memory until it
-writes stays a small part of its few hundred MB, even at 4 bytes a character (Python
-stores a whole text that way as soon as it holds one emoji)."""
-MIN_READ_BYTES = 32 * 1024 * 1024
-"""``max_read_bytes`` never goes below this, so a small ``max_entry_chars`` (a journal of
+KEEP_MULTIPLE = 640
+"""``max_kept_bytes`` is this many times ``max_entry_chars`` (64 MB by default): what an
+import holds from reading its source until it has written it (see ``_Scan``). Texts
+are held only while they fit; past that they are read again to be written. The rest
+(an id and a digest for each entry, some 300 bytes) fits some 200,000 entries, a
+lifetime of daily writing many times over."""
+MIN_KEEP_BYTES = 32 * 1024 * 1024
+"""``max_kept_bytes`` never goes below this, so a small ``max_entry_chars`` (a journal of
 short notes) does not refuse an ordinary export."""
-JSON_SHARE = 4
-"""A JSON document may take at most this fraction of ``max_read_bytes`` (16 MB by default;
-ten years of daily Day One entries are some 10 MB). The json module parses a document
-whole: its bytes and its text (up to 4 bytes a character) are in memory together, then
-the text and the objects, on top of what the import already keeps."""
-JSON_BYTES_PER_VALUE = 32
-"""A JSON document may hold at most one value per this many bytes of ``max_json_bytes``.
-Small values cost 20-40 times their size as Python objects (``{}`` is 3 bytes of JSON and
-72 of memory), so a document under the size limit could still be too dense to parse.
-Day One exports hold a value every 30-170 bytes; Charlie's own, rich in entities and
-mentions, about every 20, so one is read up to some 10 MB by default."""
-ITEM_OVERHEAD = 600
-"""The bytes an item costs an import besides its texts (the item, its date, its row and
-the summary's copy), counted with them against ``max_read_bytes``."""
+VALUE_SHARE = 4
+"""One JSON value (a string: an entry's text) may take at most this fraction of
+``max_kept_bytes`` (16 MB by default). JSON sources are read a value at a time
+(``backend.json_stream``), so this, not the document's size, bounds what reading one
+takes: yajl holds the value's bytes, Python its text (up to 4 bytes a character).
+Anything longer than an entry can be is still read whole, and rejected with its length,
+up to this size; past it nothing more of that document can be read."""
+UNPACK_MULTIPLE = 10_000
+"""``max_unpacked_bytes`` is this many times ``max_entry_chars`` (1 GB by default): the
+most one import inflates from an archive, whatever each member's ratio. Reading is
+streamed, so this bounds time, not memory: a zip of members that each pass the ratio
+check could otherwise keep an import inflating for hours."""
+MIN_UNPACK_BYTES = 1024 * 1024 * 1024
+"""``max_unpacked_bytes`` never goes below this (a Day One export of 100 MB is large)."""
+MAX_REJECTED = 100_000
+"""An import that would reject more items than this stops without writing anything:
+it is not the kind of source its importer reads (10 MB of ``{},`` is 3 million items,
+each rejected with a reason to hold)."""
 READ_CHUNK = 1024 * 1024
 """Sources are read (and zip members unpacked) this much at a time."""
 UTF8_MAX = 4
@@ -110,16 +120,21 @@ BOM_MAX = len(codecs.BOM_UTF8)
 """The longest byte-order mark a text may start with."""
 
 
-def import_read_limit(max_entry_chars: int) -> int:
-    """The most bytes one import unpacks from its source, and the most memory the items
-    it found may take until it writes them (see ``READ_MULTIPLE``)."""
-    return max(MIN_READ_BYTES, READ_MULTIPLE * max_entry_chars)
+def import_keep_limit(max_entry_chars: int) -> int:
+    """The most memory one import holds for what it found until it writes it (see
+    ``KEEP_MULTIPLE``)."""
+    return max(MIN_KEEP_BYTES, KEEP_MULTIPLE * max_entry_chars)
 
 
-def json_document_limit(max_entry_chars: int) -> int:
-    """The biggest JSON document (in bytes) an import, or ``charlie import-export``,
-    parses (see ``JSON_SHARE``)."""
-    return import_read_limit(max_entry_chars) // JSON_SHARE
+def json_value_limit(max_entry_chars: int) -> int:
+    """The longest single JSON value (in bytes) an import, or ``charlie import-export``,
+    reads (see ``VALUE_SHARE``)."""
+    return import_keep_limit(max_entry_chars) // VALUE_SHARE
+
+
+def import_unpack_limit(max_entry_chars: int) -> int:
+    """The most bytes one import unpacks from an archive (see ``UNPACK_MULTIPLE``)."""
+    return max(MIN_UNPACK_BYTES, UNPACK_MULTIPLE * max_entry_chars)
 
 
 class ImportSourceError(CharlieError):
@@ -127,13 +142,13 @@ class ImportSourceError(CharlieError):
 
 
 class SourceTooBig(ImportSourceError):
-    """An import would unpack, or keep, more than ``max_read_bytes``. The message says
-    what went over, as a clause ("it holds more than …"); the pipeline adds the source and
-    how to import it in parts."""
+    """An import would unpack, or hold, more than its limits. The message says what went
+    over, as a clause ("it holds more than …"); the pipeline adds the source and how to
+    import it in parts."""
 
 
 class TooBig(Exception):
-    """One item, or one document, is bigger than its limit."""
+    """One item is bigger than its limit."""
 
     def __init__(self, read: int, chars: int | None = None) -> None:
         super().__init__(f"more than the limit ({read:,} bytes read)")
@@ -145,49 +160,25 @@ class TooBig(Exception):
 
 
 class ReadBudget:
-    """What one import may still unpack from its source, and keep until it writes.
+    """What one import may still unpack from an archive.
 
-    Importers ``charge`` every byte they unpack from an archive or read as a document
-    to parse whole (``read_limited`` does it for them); the pipeline ``keep``s every item
-    found. Either raises ``SourceTooBig`` once past ``limit``, and the import stops
-    before writing anything."""
+    Importers ``charge`` every byte they unpack (``read_limited`` and
+    ``backend.json_stream.JsonReader`` do it for them); past ``limit`` it raises
+    ``SourceTooBig`` and the import stops before writing anything."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.read = 0
-        """Bytes unpacked (or read as JSON documents) so far."""
-        self.kept = 0
-        """Bytes of memory the items found so far take (an estimate, see ``ITEM_OVERHEAD``)."""
+        """Bytes unpacked so far."""
 
     def charge(self, size: int) -> None:
         """Count ``size`` more bytes unpacked; SourceTooBig once past the limit."""
         self.read += size
         if self.read > self.limit:
             raise SourceTooBig(
-                f"it holds more than {self.limit:,} bytes to read (unpacked), the most one "
-                "import reads (a limit that follows the max_entry_chars setting, so that an "
-                "import's memory stays bounded)."
-            )
-
-    def keep(self, item: ImportedEntry | Rejected) -> None:
-        """Count the memory ``item`` takes while the import holds it; SourceTooBig once
-        past the limit."""
-        if isinstance(item, ImportedEntry):
-            texts: tuple[object, ...] = (
-                item.source_id,
-                item.title,
-                item.body,
-                item.where,
-                item.same_as,
-            )
-        else:
-            texts = (item.where, item.reason)
-        self.kept += ITEM_OVERHEAD + sum(sys.getsizeof(t) for t in texts if isinstance(t, str))
-        if self.kept > self.limit:
-            raise SourceTooBig(
-                f"its entries take more than {self.limit:,} bytes of memory together, the "
-                "most one import holds before writing (a limit that follows the "
-                "max_entry_chars setting)."
+                f"it holds more than {self.limit:,} bytes to unpack, the most one import "
+                "unpacks (a limit that follows the max_entry_chars setting, so that a zip "
+                "that inflates without end cannot keep an import busy for hours)."
             )
 
 
@@ -232,31 +223,22 @@ def read_text(
     return text
 
 
-def json_values(data: bytes) -> int:
-    """At least the number of values a JSON document holds (each one after the first in
-    a list or an object follows a comma; lists and objects are values themselves).
-    Commas inside strings count too, which errs on the safe side."""
-    return data.count(b",") + data.count(b"[") + data.count(b"{") + 1
-
-
-def too_many_json_values(data: bytes, max_json_bytes: int) -> str:
-    """Why ``data`` is too dense to parse, as a clause after its name ("" if it is not)."""
-    limit = max_json_bytes // JSON_BYTES_PER_VALUE
-    found = json_values(data)
-    if found <= limit:
-        return ""
-    return (
-        f"holds some {found:,} JSON values; Charlie parses at most {limit:,} in one "
-        "document (each takes memory of its own; a limit that follows the max_entry_chars "
-        "setting)."
-    )
-
-
 def too_long(chars: int, max_entry_chars: int) -> str:
     """Why an entry of ``chars`` characters cannot be stored."""
     return (
         f"It is {chars:,} characters long; the limit is {max_entry_chars:,} "
         "(the max_entry_chars setting)."
+    )
+
+
+def value_too_big(problem: ValueTooBig) -> str:
+    """Why a JSON document could not be read past one of its values (a sentence that
+    follows the document's name)."""
+    where = f" (in entry {problem.entry:,})" if problem.entry else ""
+    return (
+        f"holds a single value of more than {problem.limit:,} bytes{where}, so the rest of "
+        "it cannot be read (Charlie reads values of up to that size, a limit that follows "
+        "the max_entry_chars setting, so that an import's memory stays bounded)."
     )
 
 
@@ -266,33 +248,44 @@ class UnknownImporterError(CharlieError):
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """What the user asked for, passed to every importer's ``scan``; one per import."""
+    """What the user asked for, passed to every importer's ``scan``; one per reading of
+    the source (an import that reads its source again makes new ones)."""
 
     recursive: bool = False
     """Folders: look into sub-folders too."""
     max_entry_chars: int = 100_000
     """The settings' limit; importers reject bigger items early, reading no more of them
     than ``read_text`` does."""
-    max_read_bytes: int = 0
-    """The most one import unpacks (or reads as JSON documents), and the most memory it
-    keeps until it writes (0: follows ``max_entry_chars``, see ``import_read_limit``)."""
-    max_json_bytes: int = 0
-    """The biggest JSON document read (0: follows ``max_entry_chars``, see
-    ``json_document_limit``)."""
+    max_kept_bytes: int = 0
+    """The most memory the pipeline holds for what it found until it writes it (0:
+    follows ``max_entry_chars``, see ``import_keep_limit``)."""
+    max_value_bytes: int = 0
+    """The longest single JSON value read (0: follows ``max_entry_chars``, see
+    ``json_value_limit``)."""
+    max_unpacked_bytes: int = 0
+    """The most bytes unpacked from archives (0: follows ``max_entry_chars``, see
+    ``import_unpack_limit``)."""
     budget: ReadBudget = field(init=False, compare=False, repr=False)
-    """This import's running count against ``max_read_bytes``; importers charge what they
-    unpack, or read as a JSON document, to it (``read_limited`` does)."""
+    """This reading's running count against ``max_unpacked_bytes``; importers charge
+    what they unpack to it (``read_limited`` and ``JsonReader`` do)."""
 
     def __post_init__(self) -> None:
         # Frozen: the derived limits are filled in through object.__setattr__.
-        if self.max_read_bytes <= 0:
-            object.__setattr__(self, "max_read_bytes", import_read_limit(self.max_entry_chars))
-        if self.max_json_bytes <= 0:
-            object.__setattr__(self, "max_json_bytes", json_document_limit(self.max_entry_chars))
-        object.__setattr__(self, "budget", ReadBudget(self.max_read_bytes))
+        chars = self.max_entry_chars
+        if self.max_kept_bytes <= 0:
+            object.__setattr__(self, "max_kept_bytes", import_keep_limit(chars))
+        if self.max_value_bytes <= 0:
+            object.__setattr__(self, "max_value_bytes", json_value_limit(chars))
+        if self.max_unpacked_bytes <= 0:
+            object.__setattr__(self, "max_unpacked_bytes", import_unpack_limit(chars))
+        object.__setattr__(self, "budget", ReadBudget(self.max_unpacked_bytes))
+
+    def again(self) -> ImportOptions:
+        """The same options with a fresh budget, to read the source once more."""
+        return dataclasses.replace(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImportedEntry:
     """One entry an importer found, not yet validated."""
 
@@ -312,7 +305,7 @@ class ImportedEntry:
     journal holds an entry with this id, this one is already present."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rejected:
     """An item of the source that cannot be imported, and why."""
 
@@ -320,6 +313,11 @@ class Rejected:
     """The file or entry, as the user can find it in the source."""
     reason: str
     """Why, in a sentence the user can act on."""
+    takes_back: int = 0
+    """How many of the items yielded just before this one it takes back: they came from
+    the part of the source this rejects (a zip member found damaged after some of its
+    entries were read), and are not imported. Importers read as they go and hold
+    nothing, so this is how a part is rejected whole once its end shows it bad."""
 
 
 class Importer(ABC):
@@ -338,10 +336,13 @@ class Importer(ABC):
         cannot become one. Raise ``ImportSourceError`` if the source as a whole cannot be
         read; the pipeline then writes nothing. Never write anything anywhere.
 
-        Read with bounded memory: an item no further than ``read_text`` would (reject a
-        longer one), a JSON document only up to ``options.max_json_bytes``, and every
-        byte unpacked from an archive or read as a JSON document charged to
-        ``options.budget`` (``read_limited`` does both)."""
+        Read as you go and hold nothing between items: the pipeline may call ``scan``
+        twice on the same source (it reads a source too big to hold again to write it),
+        and must get the same items. Read an item no further than ``read_text`` would
+        (reject a longer one), a JSON document a value at a time
+        (``backend.json_stream``, with ``options.max_value_bytes``), and charge every
+        byte unpacked from an archive to ``options.budget`` (``read_limited`` and
+        ``JsonReader`` do)."""
 
 
 def installed_importers() -> dict[str, str]:
@@ -396,16 +397,147 @@ class ImportSummary:
 
 
 # progress(stage, done, total): stage "reading" (total None: not known yet) then
-# "writing" (done and total count entries to add).
+# "writing" (done and total count entries to add; a source read again to be written is
+# read during "writing").
 Progress = Callable[[str, int, int | None], None]
 
+FOUND_COST = 300
+"""What holding one entry found costs besides its source id and its text: its record,
+its digest, and its place in the lists and sets that tell what is already there."""
+REJECTED_COST = 150
+"""What holding one rejected item costs besides its two texts."""
 
-@dataclass(frozen=True)
+
+@dataclass(slots=True)
+class _Found:
+    """An entry of the source that can be stored, as the import holds it until it writes:
+    enough to tell whether it is there already, and its text while the texts fit."""
+
+    source_id: str
+    same_as: str
+    key: bytes
+    """A digest of (content hash, entry time), what an entry already in the journal with
+    the same title, text and time has too (``_key``)."""
+    epoch: int
+    offset: int
+    text: bytes | None
+    """Its title and text in UTF-8 with a NUL between (neither holds one), or None once
+    the import holds no texts (``_Scan``): then the source is read again to write it."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Row:
+    """One entry to write."""
+
     source_id: str
     title: str
     body: str
-    entry_at: datetime
+    epoch: int
+    offset: int
+
+
+def _key(chash: str, epoch: int) -> bytes:
+    return hashlib.blake2b(f"{chash}\x00{epoch}".encode(), digest_size=16).digest()
+
+
+def _cost(item: _Found | Rejected) -> int:
+    """The memory holding ``item`` takes, near enough (see ``FOUND_COST``)."""
+    if isinstance(item, Rejected):
+        return REJECTED_COST + sys.getsizeof(item.where) + sys.getsizeof(item.reason)
+    text = len(item.text) if item.text is not None else 0
+    return FOUND_COST + len(item.source_id) + len(item.same_as) + text
+
+
+class _Scan:
+    """Everything the source holds, read through before anything is written, in as
+    little memory as that takes.
+
+    A valid entry is held as a ``_Found``: its id, a digest and, while they fit, its
+    title and text as UTF-8 (1-4 times smaller than Python's text, which takes 4 bytes
+    a character once one emoji is in it). When what it holds passes ``max_kept_bytes``
+    it lets every text go and the import reads the source again to write (``_reread``):
+    so a journal of any length is written with a few MB of texts in memory at a time,
+    and a small one is read once. Past ``max_kept_bytes`` without texts (some 200,000
+    entries) the import stops (SourceTooBig), before writing anything."""
+
+    def __init__(self, options: ImportOptions, keep_texts: bool) -> None:
+        self.max_chars = options.max_entry_chars
+        self.limit = options.max_kept_bytes
+        self.items: list[_Found | Rejected] = []
+        self.texts = keep_texts
+        """Texts are held (else they are read again to be written)."""
+        self.kept = 0
+        self.text_bytes = 0
+        self.rejected = 0
+        self.first_rejected: Rejected | None = None
+
+    def add(self, item: object) -> None:
+        """Take one item the importer yielded."""
+        if isinstance(item, Rejected):
+            if item.takes_back > 0:
+                self._take_back(item.takes_back)
+            self._hold(Rejected(printable(item.where), printable(item.reason)))
+            return
+        if not isinstance(item, ImportedEntry):
+            raise TypeError(f"an importer yielded {type(item).__name__}")
+        body = item.body
+        if isinstance(body, str) and len(body) > self.max_chars:
+            # Let its text go at once (it may be millions of characters).
+            self._hold(Rejected(printable(item.where), too_long(len(body), self.max_chars)))
+            return
+        why = problem(item, self.max_chars)
+        if why is not None:
+            self._hold(Rejected(printable(item.where), why))
+            return
+        title = item.title.strip()
+        epoch, offset = to_epoch_and_offset(item.entry_at)
+        same_as = item.same_as if isinstance(item.same_as, str) else ""
+        text = f"{title}\x00{body}".encode() if self.texts else None
+        key = _key(content_hash(title, body), epoch)
+        self._hold(_Found(item.source_id, same_as, key, epoch, offset, text))
+
+    def _hold(self, item: _Found | Rejected) -> None:
+        if isinstance(item, Rejected):
+            self.rejected += 1
+            self.first_rejected = self.first_rejected or item
+            if self.rejected > MAX_REJECTED:
+                raise _TooManyRejected(self.first_rejected)
+        elif item.text is not None:
+            self.text_bytes += len(item.text)
+        self.items.append(item)
+        self.kept += _cost(item)
+        if self.kept > self.limit:
+            self._make_room()
+
+    def _make_room(self) -> None:
+        if self.texts:
+            for item in self.items:
+                if isinstance(item, _Found):
+                    item.text = None
+            self.kept -= self.text_bytes
+            self.text_bytes = 0
+            self.texts = False
+        if self.kept > self.limit:
+            raise SourceTooBig(
+                f"its {len(self.items):,} items take more than {self.limit:,} bytes of "
+                "memory to hold until they are written, the most one import holds (a "
+                "limit that follows the max_entry_chars setting)."
+            )
+
+    def _take_back(self, count: int) -> None:
+        for _ in range(min(count, len(self.items))):
+            item = self.items.pop()
+            self.kept -= _cost(item)
+            if isinstance(item, Rejected):
+                self.rejected -= 1
+            elif item.text is not None:
+                self.text_bytes -= len(item.text)
+
+
+class _TooManyRejected(Exception):
+    def __init__(self, first: Rejected) -> None:
+        super().__init__(first.reason)
+        self.first = first
 
 
 def run_import(
@@ -432,10 +564,11 @@ def run_import(
         raise ImportSourceError(f"{path} does not exist.")
     options = ImportOptions(recursive=recursive, max_entry_chars=api.settings.max_entry_chars)
     # Read the whole source before touching the database: a source that turns out to be
-    # malformed half-way must leave nothing behind, not even a new journal.
-    items = _scan_all(importer, path, options, progress)
+    # malformed half-way must leave nothing behind, not even a new journal. A dry run
+    # writes nothing, so it holds no texts.
+    scan = _scan_all(importer, path, options, progress, keep_texts=not dry_run)
     try:
-        return _store(api, importer_name, path, items, journal, dry_run, progress)
+        return _store(api, importer, importer_name, path, options, scan, journal, dry_run, progress)
     except redis.RedisError as exc:
         raise BrokerError(
             f"Lost contact with the Charlie database during the import ({exc}). Run the "
@@ -445,9 +578,11 @@ def run_import(
 
 def _store(
     api: CharlieAPI,
+    importer: Importer,
     importer_name: str,
     path: Path,
-    items: list[ImportedEntry | Rejected],
+    options: ImportOptions,
+    scan: _Scan,
     journal: str | None,
     dry_run: bool,
     progress: Progress | None,
@@ -458,9 +593,11 @@ def _store(
         source=str(path),
         journal=target.name if target else (journal or "").strip(),
         dry_run=dry_run,
-        total=len(items),
+        total=len(scan.items),
     )
+    items, scan.items = scan.items, []
     rows = _select(api, summary, target, items)
+    del items
     if dry_run or not rows:
         summary.added = len(rows)
         if target is not None:
@@ -471,8 +608,72 @@ def _store(
         target = api.store.ensure_journal(summary.journal)
         summary.journal = target.name
     summary.backup = _snapshot(api)
-    _write(api, target, summary, rows, progress)
+    if scan.texts:
+        _write(api, target, summary, map(_held_row, rows), len(rows), progress)
+        return summary
+    try:
+        _write(
+            api,
+            target,
+            summary,
+            _reread(importer, path, options, rows, summary),
+            len(rows),
+            progress,
+        )
+    except ImportSourceError as exc:
+        backup = f" (a backup was taken first: {summary.backup})" if summary.backup else ""
+        raise ImportSourceError(
+            f"{path} could not be read again to write its entries: {exc} "
+            f"{summary.added:,} of its {len(rows):,} new entries were written before "
+            f"that{backup}. Run the same import again to add the rest: entries already "
+            "written are skipped."
+        ) from None
     return summary
+
+
+def _held_row(found: _Found) -> _Row:
+    """The row to write for an entry whose text the import held."""
+    title, _, body = (found.text or b"").decode().partition("\x00")
+    found.text = None  # Written (or about to be): let it go.
+    return _Row(found.source_id, title, body, found.epoch, found.offset)
+
+
+def _reread(
+    importer: Importer,
+    path: Path,
+    options: ImportOptions,
+    rows: list[_Found],
+    summary: ImportSummary,
+) -> Iterator[_Row]:
+    """The entries of ``rows`` read from the source again, in its order, each checked
+    to say what it said the first time (an entry that changed meanwhile, or is gone, is
+    rejected, saying so). Raises ImportSourceError if the source cannot be read now."""
+    pending = {found.source_id: found for found in rows}
+    for item in importer.scan(path, options.again()):
+        if not isinstance(item, ImportedEntry) or not isinstance(item.source_id, str):
+            continue
+        found = pending.get(item.source_id)
+        if found is None:
+            continue  # Not to be written (or written already: the source repeats it).
+        body = item.body
+        if not isinstance(body, str) or len(body) > options.max_entry_chars:
+            continue
+        if problem(item, options.max_entry_chars) is not None:
+            continue
+        title = item.title.strip()
+        epoch, offset = to_epoch_and_offset(item.entry_at)
+        if _key(content_hash(title, body), epoch) != found.key or offset != found.offset:
+            continue  # Another item with the same id (the one planned may come later).
+        del pending[item.source_id]
+        yield _Row(found.source_id, title, body, epoch, offset)
+    for found in pending.values():
+        summary.rejected.append(
+            Rejected(
+                f"{path.name}: {printable(found.source_id)}",
+                "It changed, or was gone, when the source was read again to write it; "
+                "import the source again to add it.",
+            )
+        )
 
 
 def _target_journal(api: CharlieAPI, name: str | None) -> Journal | None:
@@ -488,34 +689,38 @@ def _target_journal(api: CharlieAPI, name: str | None) -> Journal | None:
 
 
 def _scan_all(
-    importer: Importer, path: Path, options: ImportOptions, progress: Progress | None
-) -> list[ImportedEntry | Rejected]:
-    """Every item of the source, read before anything is written. An entry over the
-    length limit becomes a Rejected at once, so its text is not kept until the end; if
-    the source is more than one import reads or keeps, ImportSourceError."""
-    items: list[ImportedEntry | Rejected] = []
+    importer: Importer,
+    path: Path,
+    options: ImportOptions,
+    progress: Progress | None,
+    *,
+    keep_texts: bool,
+) -> _Scan:
+    """Every item of the source, read before anything is written (see ``_Scan``); if
+    the source is more than one import reads or holds, ImportSourceError."""
+    scan = _Scan(options, keep_texts)
     try:
         for item in importer.scan(path, options):
-            if not isinstance(item, ImportedEntry | Rejected):
-                raise TypeError(f"importer {importer.name!r} yielded {type(item).__name__}")
-            if (
-                isinstance(item, ImportedEntry)
-                and isinstance(item.body, str)
-                and len(item.body) > options.max_entry_chars
-            ):
-                item = Rejected(item.where, too_long(len(item.body), options.max_entry_chars))
-            options.budget.keep(item)
-            items.append(item)
-            if progress is not None and len(items) % 50 == 0:
-                progress("reading", len(items), None)
+            try:
+                scan.add(item)
+            except TypeError as exc:
+                raise TypeError(f"importer {importer.name!r}: {exc}") from None
+            if progress is not None and len(scan.items) % 50 == 0:
+                progress("reading", len(scan.items), None)
     except SourceTooBig as exc:
         raise ImportSourceError(
             f"{path} is too big to import at once: {exc} Nothing was imported. "
             + (importer.split_hint or "Import it in parts.")
         ) from None
+    except _TooManyRejected as exc:
+        raise ImportSourceError(
+            f"{path}: more than {MAX_REJECTED:,} of its items cannot be imported (the "
+            f"first, {exc.first.where}: {exc.first.reason}), so it is not a source "
+            f"the {importer.name!r} importer reads. Nothing was imported."
+        ) from None
     if progress is not None:
-        progress("reading", len(items), None)
-    return items
+        progress("reading", len(scan.items), None)
+    return scan
 
 
 def problem(item: ImportedEntry, max_entry_chars: int) -> str | None:
@@ -562,46 +767,39 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def _existing(api: CharlieAPI, journal: Journal | None) -> tuple[set[str], set[tuple[str, int]]]:
-    """The journal's entry ids, and its (content hash, entry time) pairs."""
+def _existing(api: CharlieAPI, journal: Journal | None) -> tuple[set[str], set[bytes]]:
+    """The journal's entry ids, and the ``_key`` of each of its entries."""
     if journal is None:
         return set(), set()
     rows = Graph(api.broker.client, graph_key(journal.id)).read(
         "MATCH (e:Episode) RETURN e.id, e.content_hash, e.entry_at"
     )
-    return {r[0] for r in rows}, {(r[1], int(r[2])) for r in rows}
+    return {r[0] for r in rows}, {_key(r[1], int(r[2])) for r in rows}
 
 
 def _select(
     api: CharlieAPI,
     summary: ImportSummary,
     journal: Journal | None,
-    items: list[ImportedEntry | Rejected],
-) -> list[_Row]:
+    items: list[_Found | Rejected],
+) -> list[_Found]:
     """The entries to write; fills in the summary's skipped and rejected."""
     ids, contents = _existing(api, journal)
     seen: set[str] = set()
-    limit = api.settings.max_entry_chars
-    rows: list[_Row] = []
+    rows: list[_Found] = []
     for item in items:
         if isinstance(item, Rejected):
-            summary.rejected.append(Rejected(printable(item.where), printable(item.reason)))
+            summary.rejected.append(item)
             continue
-        why = problem(item, limit)
-        if why is not None:
-            summary.rejected.append(Rejected(printable(item.where), why))
-            continue
-        title = item.title.strip()
         present = journal is not None and (
             entry_id_for(summary.importer, journal.id, item.source_id) in ids or item.same_as in ids
         )
-        key = (content_hash(title, item.body), to_epoch_and_offset(item.entry_at)[0])
-        if present or key in contents or item.source_id in seen:
+        if present or item.key in contents or item.source_id in seen:
             summary.skipped += 1
             continue
         seen.add(item.source_id)
-        contents.add(key)
-        rows.append(_Row(item.source_id, title, item.body, item.entry_at))
+        contents.add(item.key)
+        rows.append(item)
     return rows
 
 
@@ -616,7 +814,7 @@ def _snapshot(api: CharlieAPI) -> str:
     return str(snapshot(api, reason="import"))
 
 
-def _batches(rows: list[_Row]) -> Iterator[list[_Row]]:
+def _batches(rows: Iterator[_Row]) -> Iterator[list[_Row]]:
     batch: list[_Row] = []
     chars = 0
     for row in rows:
@@ -634,13 +832,15 @@ def _write(
     api: CharlieAPI,
     journal: Journal,
     summary: ImportSummary,
-    rows: list[_Row],
+    rows: Iterator[_Row],
+    total: int,
     progress: Progress | None,
 ) -> None:
-    """Write ``rows`` batch by batch; each batch and its jobs commit in one MULTI."""
+    """Write ``rows`` (``total`` of them, or fewer if the source changed) batch by
+    batch; each batch and its jobs commit in one MULTI."""
     graph = Graph(api.broker.client, graph_key(journal.id))
     if progress is not None:
-        progress("writing", 0, len(rows))
+        progress("writing", 0, total)
     for batch in _batches(rows):
         now = int(time.time() * 1000)
         params: list[dict[str, Any]] = []
@@ -648,14 +848,13 @@ def _write(
         for row in batch:
             entry_id = entry_id_for(summary.importer, journal.id, row.source_id)
             chash = content_hash(row.title, row.body)
-            epoch, offset = to_epoch_and_offset(row.entry_at)
             params.append(
                 {
                     "id": entry_id,
                     "title": row.title,
                     "body": row.body,
-                    "entry_at": epoch,
-                    "utc_offset": offset,
+                    "entry_at": row.epoch,
+                    "utc_offset": row.offset,
                     "created_at": now,
                     "updated_at": now,
                     "source": summary.importer,
@@ -674,4 +873,4 @@ def _write(
         # A lost wake-up is harmless (the owner's sweeper re-sends it).
         api.wakeups.send(priority=0)
         if progress is not None:
-            progress("writing", summary.added, len(rows))
+            progress("writing", summary.added, total)

@@ -79,6 +79,16 @@ FIGURES = {
         "built for:",
     ],
     "llama_builds.py": ["portable (this project)", "decode", "built for:"],
+    "import_memory.py": [
+        "0. baseline",
+        "1. Hostile inputs",
+        "zip bomb",
+        "2. Large ordinary inputs",
+        "Day One Journal.json",
+        "jrnl export",
+        "charlie export",
+        "peak RSS",
+    ],
     "typing_latency.py": [
         "1. Seeding",
         "2. Typing",

@@ -267,7 +267,9 @@ def test_dayone_zip_reads_every_journal_in_memory_and_imports_once(
 def test_malformed_dayone_json_writes_nothing(api: CharlieAPI, tmp_path: Path) -> None:
     text = json.dumps(dayone_doc())
     source = write(tmp_path / "Journal.json", text[: len(text) // 2])
-    with pytest.raises(ImportSourceError, match=r"is not valid JSON \(line 1, column"):
+    with pytest.raises(
+        ImportSourceError, match=r"is not valid JSON \(parse error: premature EOF, within its first"
+    ):
         run_import(api, "dayone", source, journal="Imported")
     not_dayone = write(tmp_path / "other.json", '{"notes": []}')
     with pytest.raises(ImportSourceError, match='no "entries" list'):

@@ -1,21 +1,22 @@
 """Day One: its JSON export (``Journal.json``), or the export zip holding one JSON file
 per journal plus ``photos/``.
 
-The zip is never extracted: members are read in memory, with limits. A member with an
-unsafe name (``../``, an absolute path), a symlink, or a journal file that is too big or
-compresses suspiciously well (a zip bomb) is rejected with a reason and nothing is read
-from it. A journal file is unpacked a chunk at a time and only up to the JSON limit
-(``ImportOptions.max_json_bytes``); what the whole zip unpacks counts against the
-import's budget, past which the import stops and writes nothing. Photos, videos and audio
-are not imported; their links are removed from the text. Entries keep Day One's ``uuid``
-as their source id, so importing the same export twice adds nothing, and their own time
-zone (``timeZone``; UTC when it is unknown).
+A journal file is read as it goes, an entry at a time (``backend.json_stream``), so a
+journal of any length is read in the memory one entry takes; only the fields an entry
+needs are kept (not ``richText``, photos' metadata and the like). The zip is never
+extracted: members are unpacked as they are read. A member with an unsafe name (``../``,
+an absolute path), a symlink, or a journal file that compresses suspiciously well (a zip
+bomb) is rejected with a reason and nothing is read from it; what the whole zip unpacks
+counts against the import's budget, past which the import stops and writes nothing. A
+member found broken part-way (bad JSON, a bad checksum) is rejected whole, taking back
+the entries already read from it. Photos, videos and audio are not imported; their
+links are removed from the text. Entries keep Day One's ``uuid`` as their source id, so
+importing the same export twice adds nothing, and their own time zone (``timeZone``;
+UTC when it is unknown).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import stat
 import zipfile
@@ -31,10 +32,11 @@ from backend.importing import (
     ImportOptions,
     ImportSourceError,
     Rejected,
-    TooBig,
-    read_limited,
-    too_many_json_values,
+    digest_id,
+    too_long,
+    value_too_big,
 )
+from backend.json_stream import JsonProblem, JsonReader, NotJson, NotUtf8, ValueTooBig
 from plugins.importers import content_id, normalise_newlines, split_heading, tidy_body, zone_named
 
 SPLIT_HINT = (
@@ -46,6 +48,10 @@ MAX_RATIO = 100
 treated as a zip bomb (JSON text packs 5-15 times)."""
 RATIO_FLOOR = 1024 * 1024
 """Members smaller than this are never too compressed to read."""
+SHORT_FIELD_CHARS = 1024
+"""``uuid``, ``creationDate`` and ``timeZone`` are short; a longer one is not kept whole."""
+MEDIA_KEYS = ("photos", "videos", "audios")
+NOT_A_JOURNAL = 'is not a Day One export (it has no "entries" list).'
 
 _MEDIA = re.compile(r"!\[[^\]\n]*\]\(dayone-moment:[^)\n]*\)[ \t]*\n?")
 # Day One escapes Markdown punctuation (\. \- \( …); any ASCII punctuation may be escaped.
@@ -79,22 +85,14 @@ class DayOneImporter(Importer):
         if source.suffix.lower() == ".zip" or zipfile.is_zipfile(source):
             yield from self._scan_zip(source, options)
             return
-        limit = options.max_json_bytes
         try:
             with source.open("rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                if size > limit:
-                    raise ImportSourceError(too_big(f"{source} is {size:,} bytes", limit))
-                journal = _read_journal(handle, options)
-        except TooBig:  # It grew since it was measured.
-            raise ImportSourceError(
-                too_big(f"{source} is more than {limit:,} bytes", limit)
-            ) from None
+                # Not charged to the budget: a file on disk does not inflate.
+                yield from journal_items(handle, source.name, options, charge=False)
+        except JsonProblem as exc:
+            raise ImportSourceError(f"{source} {why_unread(exc, options)}") from None
         except OSError as exc:
             raise ImportSourceError(f"Could not read {source}: {exc.strerror or exc}.") from exc
-        if isinstance(journal, str):
-            raise ImportSourceError(f"{source} {journal}")
-        yield from _entries(journal, source.name)
 
     def _scan_zip(self, source: Path, options: ImportOptions) -> Iterator[ImportedEntry | Rejected]:
         try:
@@ -142,13 +140,16 @@ def _is_journal_file(name: str) -> bool:
     return not hidden and name.lower().endswith(".json")
 
 
-def too_big(what: str, limit: int) -> str:
-    """The reason a journal file is not read: ``what`` says its size."""
-    return (
-        f"{what}; Charlie reads Day One journal files of up to {limit:,} bytes (a limit "
-        "that follows the max_entry_chars setting, so that an import's memory stays "
-        f"bounded). {SPLIT_HINT}"
-    )
+def why_unread(problem: JsonProblem, options: ImportOptions) -> str:
+    """Why a journal file could not be read, as a clause after its name."""
+    if isinstance(problem, NotUtf8):
+        return "is not UTF-8 text, so it is not a Day One export."
+    if isinstance(problem, ValueTooBig):
+        return (
+            f"{value_too_big(problem)} An entry's text may be at most "
+            f"{options.max_entry_chars:,} characters; none of its entries are imported."
+        )
+    return str(problem)
 
 
 def _scan_member(
@@ -163,18 +164,17 @@ def _scan_member(
             "looks like a zip bomb; nothing was read from it.",
         )
         return
-    limit = options.max_json_bytes
-    if info.file_size > limit:
-        yield Rejected(where, too_big(f"It unpacks to {info.file_size:,} bytes", limit))
-        return
+    read = 0
     try:
         with archive.open(info) as member:
-            # Unpacked a chunk at a time and never past the limit, whatever the member's
-            # header claims (zipfile also stops at the size the header gives).
-            journal = _read_journal(member, options)
-    except TooBig:
-        yield Rejected(where, too_big(f"It unpacks to more than {limit:,} bytes", limit))
-        return
+            # Unpacked a chunk at a time as the entries are read, never further than the
+            # header says (zipfile stops there and checks the checksum).
+            for item in journal_items(member, where, options, charge=True):
+                read += 1
+                yield item
+    except JsonProblem as exc:
+        # Entries read before are taken back: the member is rejected whole.
+        yield Rejected(where, f"It {why_unread(exc, options)}", takes_back=read)
     except (
         zipfile.BadZipFile,
         zlib.error,
@@ -184,52 +184,79 @@ def _scan_member(
         RuntimeError,  # encrypted
         NotImplementedError,  # a compression method Python lacks
     ) as exc:
-        yield Rejected(where, f"It could not be unpacked ({exc}).")
-        return
-    if isinstance(journal, str):
-        yield Rejected(where, f"It {journal}")
-        return
-    yield from _entries(journal, where)
+        yield Rejected(where, f"It could not be unpacked ({exc}).", takes_back=read)
 
 
-def _read_journal(stream: BinaryIO, options: ImportOptions) -> list[Any] | str:
-    """The entries of the journal file in ``stream``, or what is wrong with it (a phrase
-    after the file name). Raises TooBig past ``options.max_json_bytes``."""
-    data = read_limited(stream, options.max_json_bytes, options.budget)
-    dense = too_many_json_values(data, options.max_json_bytes)
-    if dense:
-        return f"{dense} {SPLIT_HINT}"
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return "is not UTF-8 text, so it is not a Day One export."
-    # Only the text is needed from here: the bytes go before parsing adds its objects.
-    del data
-    return _parse_journal(text)
+def journal_items(
+    stream: BinaryIO, label: str, options: ImportOptions, *, charge: bool
+) -> Iterator[ImportedEntry | Rejected]:
+    """The entries of the journal file in ``stream``, one at a time, as they are read.
+    Raises JsonProblem when the file is not a Day One export, or stops being one."""
+    reader = JsonReader(
+        stream,
+        max_value_bytes=options.max_value_bytes,
+        charge=options.budget.charge if charge else None,
+    )
+    reader.expect("start_map", NOT_A_JOURNAL)
+    found = False
+    for key in reader.keys():
+        if key != "entries" or found or reader.peek()[0] != "start_array":
+            reader.skip()  # metadata, and anything Day One adds one day.
+            continue
+        found = True
+        reader.next()
+        for index in reader.items():
+            try:
+                raw = _read_entry(reader, options)
+            except ValueTooBig as exc:
+                exc.entry = index + 1
+                raise
+            yield _entry(raw, label, index + 1, options.max_entry_chars)
+    if not found:
+        raise NotJson(NOT_A_JOURNAL)
+    reader.finish()
 
 
-def _parse_journal(text: str) -> list[Any] | str:
-    """The export's entries, or what is wrong with it (a phrase after the file name)."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
-    except RecursionError:
-        return "is nested too deeply to be a Day One export."
-    if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
-        return 'is not a Day One export (it has no "entries" list).'
-    return doc["entries"]
+class _Long:
+    """A text too long to keep: only its length is."""
+
+    def __init__(self, chars: int) -> None:
+        self.chars = chars
 
 
-def _entries(raw_entries: list[Any], where: str) -> Iterator[ImportedEntry | Rejected]:
-    for index in range(len(raw_entries)):
-        # Each parsed entry is let go once read, so the document shrinks as entries are
-        # found instead of being held whole beside them.
-        raw, raw_entries[index] = raw_entries[index], None
-        yield _entry(raw, where, index + 1)
+def _read_entry(reader: JsonReader, options: ImportOptions) -> Any:
+    """The fields of the next entry that Charlie uses (photos and the like only as
+    "there"), or what the entry is if it is not an object."""
+    if reader.peek()[0] != "start_map":
+        reader.skip()
+        return None
+    reader.next()
+    raw: dict[str, Any] = {}
+    # Cleaning (escapes, media links) shortens a text, but never to half: a text twice
+    # the limit is too long whatever it says, and is not kept.
+    longest = 2 * options.max_entry_chars + 64 * 1024
+    for key in reader.keys():
+        if key == "text":
+            text = reader.string()
+            if text is None:
+                raw[key] = 0  # Not a string: "Its text is not text."
+            else:
+                raw[key] = _Long(len(text)) if len(text) > longest else text
+        elif key in ("uuid", "creationDate", "timeZone"):
+            value = reader.string()
+            if value is not None and len(value) > SHORT_FIELD_CHARS:
+                # Not a real one; what it starts with still tells it apart.
+                value = f"{value[:40]}…{digest_id(value)}"
+            raw[key] = value
+        elif key in MEDIA_KEYS:
+            reader.skip()
+            raw[key] = True
+        else:
+            reader.skip()
+    return raw
 
 
-def _entry(raw: Any, file_label: str, index: int) -> ImportedEntry | Rejected:
+def _entry(raw: Any, file_label: str, index: int, max_chars: int) -> ImportedEntry | Rejected:
     if not isinstance(raw, dict):
         return Rejected(f"{file_label}, entry {index}", "It is not a Day One entry object.")
     uuid = raw.get("uuid")
@@ -251,6 +278,8 @@ def _entry(raw: Any, file_label: str, index: int) -> ImportedEntry | Rejected:
     except (OverflowError, ValueError):
         return Rejected(where, f"Its creationDate {created[:40]!r} is out of range.")
     text = raw.get("text", "")
+    if isinstance(text, _Long):
+        return Rejected(where, too_long(text.chars, max_chars))
     if not isinstance(text, str):
         return Rejected(where, "Its text is not text.")
     cleaned = tidy_body(clean_text(text))

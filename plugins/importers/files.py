@@ -135,9 +135,10 @@ def read_file(path: Path, where: str, options: ImportOptions) -> ImportedEntry |
                     f"It is {info.st_size:,} bytes, more than an entry can hold "
                     f"(max_entry_chars is {max_chars:,} characters).",
                 )
-            # Files are read one at a time and each only this far, so what a folder
-            # holds in all is bounded by what the import keeps (ReadBudget.keep), not
-            # by a cap on reading: a folder of RTF files, heavy with markup, still goes in.
+            # Files are read one at a time and each only this far; what a folder holds
+            # in all is not capped (the import holds its texts only while they fit,
+            # and reads the folder again to write the rest): a folder of RTF files,
+            # heavy with markup, still goes in.
             if rtf:
                 text = rtf_text(read_limited(handle, limit))
             else:

@@ -10,8 +10,6 @@ there is nothing after it, that sentence becomes the entry text instead.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterator
 from datetime import datetime, time
 from pathlib import Path
@@ -23,11 +21,11 @@ from backend.importing import (
     ImportOptions,
     ImportSourceError,
     Rejected,
-    TooBig,
     digest_id,
-    read_limited,
-    too_many_json_values,
+    too_long,
+    value_too_big,
 )
+from backend.json_stream import JsonProblem, JsonReader, NotJson, NotUtf8, ValueTooBig
 from backend.validation import MAX_TITLE_CHARS
 from plugins.importers import normalise_newlines, parse_clock, tidy_body
 
@@ -36,10 +34,15 @@ SPLIT_HINT = (
     "Export it in parts (jrnl -from DATE -to DATE --export json > part.json) and import "
     "each part; entries already imported are skipped."
 )
+NOT_AN_EXPORT = 'is not a jrnl JSON export (it has no "entries" list).'
+FIELDS = ("date", "time", "title", "body")
+SHORT_FIELD_CHARS = 1024
+"""A date or a time longer than this is not kept whole (it is not a date anyway)."""
 
 
 class JrnlImporter(Importer):
-    """Reads a jrnl JSON export."""
+    """Reads a jrnl JSON export, an entry at a time (``backend.json_stream``), so an
+    export of any length is read in the memory one entry takes."""
 
     name = "jrnl"
     description = "a jrnl JSON export (jrnl --export json)"
@@ -54,67 +57,94 @@ class JrnlImporter(Importer):
             raise ImportSourceError(
                 f"{source} is not a file; give the file `jrnl --export json` wrote."
             )
-        limit = options.max_json_bytes
         try:
             with source.open("rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                if size > limit:
-                    raise ImportSourceError(too_big(f"{source} is {size:,} bytes", limit))
-                data = read_limited(handle, limit, options.budget)
-        except TooBig:  # It grew since it was measured.
-            raise ImportSourceError(
-                too_big(f"{source} is more than {limit:,} bytes", limit)
-            ) from None
-        except OSError as exc:
-            raise ImportSourceError(f"Could not read {source}: {exc.strerror or exc}.") from exc
-        dense = too_many_json_values(data, limit)
-        if dense:
-            raise ImportSourceError(f"{source} {dense} {SPLIT_HINT}")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
+                yield from _entries(handle, source.name, options)
+        except NotUtf8:
             raise ImportSourceError(
                 f"{source} is not UTF-8 text, so it is not a jrnl export."
             ) from None
-        # Only the text is needed from here: the bytes go before parsing adds its objects.
-        del data
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except ValueTooBig as exc:
             raise ImportSourceError(
-                f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+                f"{source} {value_too_big(exc)} An entry may be at most "
+                f"{options.max_entry_chars:,} characters; none of its entries are imported."
             ) from None
-        except RecursionError:
-            raise ImportSourceError(f"{source} is nested too deeply to be a jrnl export.") from None
-        del text
-        if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
-            raise ImportSourceError(
-                f'{source} is not a jrnl JSON export (it has no "entries" list).'
-            )
-        raw_entries: list[Any] = doc.pop("entries")
-        del doc
-        for index in range(len(raw_entries)):
-            # Each parsed entry is let go once read, so the document shrinks as entries
-            # are found instead of being held whole beside them.
-            raw, raw_entries[index] = raw_entries[index], None
-            yield entry(raw, f"{source.name}, entry {index + 1}")
+        except JsonProblem as exc:
+            raise ImportSourceError(f"{source} {exc}") from None
+        except OSError as exc:
+            raise ImportSourceError(f"Could not read {source}: {exc.strerror or exc}.") from exc
 
 
-def too_big(what: str, limit: int) -> str:
-    """The reason a jrnl export is not read: ``what`` says its size."""
-    return (
-        f"{what}; Charlie reads jrnl exports of up to {limit:,} bytes in one import (a "
-        "limit that follows the max_entry_chars setting, so that an import's memory stays "
-        f"bounded). {SPLIT_HINT}"
-    )
+class _Long:
+    """A text too long to keep: only its length is."""
+
+    def __init__(self, chars: int) -> None:
+        self.chars = chars
 
 
-def entry(raw: Any, where: str) -> ImportedEntry | Rejected:
+def _entries(stream: Any, label: str, options: ImportOptions) -> Iterator[ImportedEntry | Rejected]:
+    reader = JsonReader(stream, max_value_bytes=options.max_value_bytes)
+    reader.expect("start_map", NOT_AN_EXPORT)
+    found = False
+    for key in reader.keys():
+        if key != "entries" or found or reader.peek()[0] != "start_array":
+            reader.skip()  # tags, and anything jrnl adds one day.
+            continue
+        found = True
+        reader.next()
+        for index in reader.items():
+            try:
+                raw = _read_entry(reader, options.max_entry_chars)
+            except ValueTooBig as exc:
+                exc.entry = index + 1
+                raise
+            yield entry(raw, f"{label}, entry {index + 1}", options.max_entry_chars)
+    if not found:
+        raise NotJson(NOT_AN_EXPORT)
+    reader.finish()
+
+
+def _read_entry(reader: JsonReader, max_chars: int) -> Any:
+    """The fields of the next entry that Charlie uses (a title or a body too long to be
+    an entry only as its length), or None if the entry is not an object."""
+    if reader.peek()[0] != "start_map":
+        reader.skip()
+        return None
+    reader.next()
+    raw: dict[str, Any] = {}
+    # Tidying (line ends, blank lines) shortens a text, but not to half: a text twice
+    # the limit is too long whatever it says, and is not kept.
+    longest = 2 * max_chars + 64 * 1024
+    for key in reader.keys():
+        if key not in FIELDS:
+            reader.skip()  # tags, starred, and the like
+            continue
+        kind = reader.peek()[0]
+        if kind == "null":
+            raw[key] = reader.next()[1]
+            continue
+        value = reader.string()
+        if value is None:
+            raw[key] = 0  # Not a string: "Its … is not text."
+        elif key in ("title", "body") and len(value) > longest:
+            raw[key] = _Long(len(value))
+        elif key in ("date", "time") and len(value) > SHORT_FIELD_CHARS:
+            raw[key] = value[:SHORT_FIELD_CHARS]
+        else:
+            raw[key] = value
+    return raw
+
+
+def entry(raw: Any, where: str, max_chars: int = 100_000) -> ImportedEntry | Rejected:
     """One jrnl entry, or why it cannot be imported."""
     if not isinstance(raw, dict):
         return Rejected(where, "It is not a jrnl entry object.")
     day, clock = raw.get("date"), raw.get("time", "")
     title, body = raw.get("title", ""), raw.get("body", "")
+    long = [value.chars for value in (title, body) if isinstance(value, _Long)]
+    if long:
+        day = day if isinstance(day, str) else ""
+        return Rejected(f"{where} ({day[:10]})" if day else where, too_long(sum(long), max_chars))
     for label, value in (("date", day), ("time", clock), ("title", title), ("body", body)):
         if value is not None and not isinstance(value, str):
             return Rejected(where, f"Its {label} is not text.")
