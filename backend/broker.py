@@ -299,18 +299,27 @@ class BrokerConnection:
         """
         if self._owner is None:
             raise BrokerError("Only the owner can restart the database server.")
-        self._owner.restart_server().close()
-        self.handoff = self._owner.handoff
+        with self._rejoin_lock:  # The supervisor and a failed call may both try.
+            if self._owner.server_alive():
+                return  # Restarted by the other one meanwhile.
+            self._owner.restart_server().close()
+            self.handoff = self._owner.handoff
 
     def rejoin(self) -> bool:
         """The server went away under a client (its owner left): attach to whoever owns
         the data directory now, or take the lock and start the server from the same
-        files. Ownership moves; it never vanishes. True if the connection works again.
+        files. Ownership moves; it never vanishes. For the owner: restart its own server
+        if it died. True if the connection works again.
 
         The redis client object stays the same (everything built on it follows): only
         its connection pool is swapped for the new server's.
         """
-        if self.role == "external" or self._owner is not None or self._settings is None:
+        if self._owner is not None:
+            # Our own server died (a CLI owner has no supervisor to notice): start it
+            # again on the same files, as the supervisor would.
+            self.restart_server()
+            return self._answers()
+        if self.role == "external" or self._settings is None:
             return False
         with self._rejoin_lock:
             if self._answers():

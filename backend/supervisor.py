@@ -147,6 +147,8 @@ class Supervisor:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._restart_at = 0.0
+        self._reap_pending = ""
+        """Why running jobs still need reaping (start-up found the server gone)."""
         self._started_at = 0.0
         self._completed_at_spawn = 0
         self._published: dict[str, Any] | None = None
@@ -161,7 +163,13 @@ class Supervisor:
 
     def start(self) -> Supervisor:
         # Jobs left running by a worker from before (we hold the lock, so it is dead).
-        self._reap_if_no_worker("owner start-up: no worker was alive")
+        # If the server is already gone again (killed just after we took over), the first
+        # tick restarts it and reaps then, still before it spawns a worker.
+        try:
+            self._reap_if_no_worker("owner start-up: no worker was alive")
+        except redis.RedisError as exc:
+            self._reap_pending = "owner start-up: no worker was alive"
+            self.status.last_exit = f"database unreachable at start-up: {exc}"
         self._thread = threading.Thread(target=self._loop, name="supervisor", daemon=True)
         self._thread.start()
         return self
@@ -194,6 +202,9 @@ class Supervisor:
 
     def _tick(self) -> None:
         self._watch_server()
+        if self._reap_pending:
+            self._reap_if_no_worker(self._reap_pending)
+            self._reap_pending = ""
         self._follow_config()
         self._publish_status()
         if self.process is None:

@@ -8,6 +8,8 @@ as ENOSPC into a tick; the real worker must stay alive and keep working.
 from __future__ import annotations
 
 import errno
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -69,3 +71,24 @@ def test_a_wall_clock_step_kills_no_healthy_worker_and_fails_no_job(
     finally:
         supervisor.stop()
         api.close()
+
+
+def test_a_server_killed_just_before_the_supervisor_starts_is_restarted_then_reaped(
+    api: CharlieAPI, settings: Settings
+) -> None:
+    # Found by bench/chaos.py: an owner whose server died between taking over and
+    # starting its supervisor exited with a ConnectionError traceback from the start-up
+    # reap. Now the first tick restarts the server, reaps, and only then starts a worker.
+    entry = api.add_entry("Left running by a worker that died.")
+    claim = api.jobs.claim("dead-worker", lease_ms=600_000)
+    assert claim is not None and claim.entry_id == entry.id
+    server = api.broker.handoff.redis_pid if api.broker.handoff else None
+    assert server is not None
+    os.kill(server, signal.SIGKILL)
+    wait_until(lambda: not api.broker.server_alive(), timeout=10, what="the server to die")
+    supervisor = Supervisor(api.settings, api.broker).start()  # Must not raise.
+    try:
+        wait_state(api, entry.id, "done", timeout=60)
+    finally:
+        supervisor.stop()
+    assert api.broker.server_alive()
