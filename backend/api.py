@@ -106,6 +106,22 @@ def _lost(api: Any, exc: Exception) -> str:
     )
 
 
+def rejoining[R](api: Any, work: Callable[[], R]) -> R:
+    """Run ``work``; if the server went away under it (its owner left, or our own server
+    died), rejoin once — ownership moves as for every API call — and run it again.
+    ``work`` must be safe to run twice (imports skip what is already there)."""
+    try:
+        return work()
+    except redis.ConnectionError:
+        try:
+            rejoined = api.broker.rejoin()
+        except BrokerError:
+            rejoined = False
+        if not rejoined:
+            raise
+    return work()
+
+
 def _friendly_errors[T](cls: type[T]) -> type[T]:
     """Turn raw Redis errors from any public method into a BrokerError a user can read,
     after riding through an owner change once (see BrokerConnection.rejoin)."""

@@ -2,12 +2,17 @@
 
 A backup is a point-in-time copy of every ``charlie:*`` key that holds the user's data
 (journals, their graphs, blocked names, job records and queues, persisted switches),
-read with ``DUMP`` inside one Lua script, so nothing can change half-way through. It is
-never a copy of the server's files: those are written by a live server. Keys that only
-describe the running processes are left out: the broker id (clients check it against
-the handoff, so a restore must not change it), editing presence, worker health and the
-supervisor's status. Huey's own queue keys are not ``charlie:*`` keys; wake-ups are
-re-sent by the sweeper, so they need no backup.
+read with ``DUMP`` inside one Lua script, so nothing can change half-way through. That
+script stops the server it runs on for as long as it reads, so it runs on a private
+scratch server holding a fork-based snapshot of the live one (``BGSAVE``; see
+``backend/snapshot_server.py``), and the user's typing and saving never wait for it.
+Only when that is not possible (an external ``broker_url`` server, whose files are on
+another machine, or a server that refuses to save) does it run on the live server; the
+records are the same either way, and the backup log says why the live server paused.
+Keys that only describe the running processes are left out: the broker id (clients
+check it against the handoff, so a restore must not change it), editing presence,
+worker health and the supervisor's status. Huey's own queue keys are not ``charlie:*``
+keys; wake-ups are re-sent by the sweeper, so they need no backup.
 
 The file, ``<data>/backups/charlie-<UTC stamp>-<reason>.backup``, is written atomically:
 a magic line, one JSON header line (format version, reason, key count, payload size and
@@ -46,12 +51,13 @@ from typing import IO, TYPE_CHECKING, Any
 import redis
 
 from backend.broker import BROKER_ID_KEY
-from backend.errors import CharlieError
+from backend.errors import BrokerError, CharlieError
 from backend.jobs import EVENTS, RUNNING, Jobs
 from backend.presence import OPEN_PREFIX
 from backend.private import append_private
 from backend.queue_state import EDITING_KEY, SUPERVISOR_KEY, WORKER_PREFIX
 from backend.settings import Settings
+from backend.snapshot_server import NoSnapshot, SnapshotError, read_snapshot
 from backend.worker import try_worker_lock, worker_lock_path
 
 if TYPE_CHECKING:
@@ -63,6 +69,7 @@ VERSION = 1
 SUFFIX = ".backup"
 MANUAL = "manual"
 DAILY_SECONDS = 24 * 3600
+OWNER_CHANGES = 3  # How many times one backup follows the broker to a new owner.
 # Keys that describe running processes, not the user's data (see the module docstring).
 EXCLUDED_KEYS = (BROKER_ID_KEY, EDITING_KEY, SUPERVISOR_KEY)
 EXCLUDED_PREFIXES = (WORKER_PREFIX, OPEN_PREFIX)
@@ -172,12 +179,14 @@ def backup_dir(settings: Settings) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path, *, sync: bool = True) -> Iterator[IO[bytes]]:
+def atomic_file(path: Path, *, sync: bool = True, exclusive: bool = False) -> Iterator[IO[bytes]]:
     """Write ``path`` so it appears whole or not at all: a temp file in the same folder,
     fsynced, then renamed over the final name (and the folder fsynced).
 
     ``sync=False`` skips both fsyncs, for callers writing many files that flush them all
-    at the end instead (a crash still never leaves a torn file under the final name)."""
+    at the end instead (a crash still never leaves a torn file under the final name).
+    ``exclusive=True`` raises FileExistsError instead of replacing a file of that name
+    that appeared meanwhile."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -186,7 +195,11 @@ def atomic_file(path: Path, *, sync: bool = True) -> Iterator[IO[bytes]]:
             handle.flush()
             if sync:
                 os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        if exclusive:
+            os.link(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -247,7 +260,6 @@ def write_backup(directory: Path, records: list[Record], reason: str) -> Path:
     # Level 1: the payload is mostly already-compact DUMP data; speed matters more here,
     # since the start-up and daily backups run while the user works.
     payload = gzip.compress(_encode(records), compresslevel=1, mtime=0)
-    path = _new_path(directory, reason)
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -257,11 +269,31 @@ def write_backup(directory: Path, records: list[Record], reason: str) -> Path:
         "payload_bytes": len(payload),
         "sha256": hashlib.sha256(payload).hexdigest(),
     }
-    with atomic_file(path) as handle:
-        handle.write(MAGIC)
-        handle.write(json.dumps(header).encode() + b"\n")
-        handle.write(payload)
-    return path
+    while True:
+        path = _new_path(directory, reason)
+        try:
+            with atomic_file(path, exclusive=True) as handle:
+                handle.write(MAGIC)
+                handle.write(json.dumps(header).encode() + b"\n")
+                handle.write(payload)
+        except FileExistsError:
+            continue  # Another backup took this name in the same millisecond.
+        return path
+
+
+def read_live(client: redis.Redis, settings: Settings) -> list[Record]:
+    """Every data key of the server behind ``client``, read from a fork-based snapshot
+    so that server does not stop; read from the server itself (stopping it for the
+    dump) only where no snapshot can be had, and then the backup log says why."""
+    if settings.broker_url:
+        return dump_all(client)  # Its files, if any, are on another machine.
+    try:
+        return read_snapshot(client, dump_all)
+    except NoSnapshot as exc:
+        note_problem(settings, f"A backup read the live database in one step, pausing it: {exc}.")
+        return dump_all(client)
+    except SnapshotError as exc:
+        raise BackupError(str(exc)) from exc
 
 
 def take_snapshot(
@@ -269,7 +301,7 @@ def take_snapshot(
 ) -> Path:
     """Back up the database behind ``client`` now; rotate the automatic backups."""
     try:
-        records = dump_all(client)
+        records = read_live(client, settings)
     except redis.RedisError as exc:
         raise BackupError(f"Could not read the database for a backup: {exc}") from exc
     directory = backup_dir(settings)
@@ -285,8 +317,24 @@ def snapshot(api: CharlieAPI, reason: str) -> Path:
     """Take a backup through the API's broker (owner or client) and return its path.
 
     ``reason`` names it: "manual" (kept until the user deletes it), or an automatic
-    reason such as "startup", "daily", "import", "before-restore" (rotated)."""
+    reason such as "startup", "daily", "import", "before-restore" (rotated). If the
+    server goes away meanwhile (a short-lived owner left), ownership moves as it does
+    for every API call, and the server now holding the same files is backed up: a
+    backup waits for a snapshot, so it may see a few owners come and go."""
+    for _ in range(OWNER_CHANGES):
+        try:
+            return take_snapshot(api.broker.client, api.settings, reason)
+        except BackupError as exc:
+            if not isinstance(exc.__cause__, redis.ConnectionError) or not _rejoined(api):
+                raise
     return take_snapshot(api.broker.client, api.settings, reason)
+
+
+def _rejoined(api: CharlieAPI) -> bool:
+    try:
+        return api.broker.rejoin()
+    except BrokerError:
+        return False
 
 
 def note_problem(settings: Settings, text: str) -> None:

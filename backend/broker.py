@@ -118,7 +118,17 @@ def find_servers(conf_path: Path) -> list[int]:
             cwd = ""
         if (conf in cmd[1:] or cwd == str(conf_path.parent)) and process_start_ticks(pid):
             found.append(pid)
-    return found
+    # A server forks a child, with its command line, to write a snapshot (a backup, an
+    # append-only file rewrite): that child is part of its server, not a second one.
+    return [pid for pid in found if _parent(pid) not in found]
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
 
 
 def die_with_parent(sig: int) -> Callable[[], None]:

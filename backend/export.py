@@ -848,42 +848,52 @@ def import_json_export(
     max_chars = api.settings.max_entry_chars
     plan = read_export(source, max_entry_chars=max_chars)
     summary = ExportImportSummary(source=str(source), dry_run=dry_run)
+    if dry_run:
+        summary.journals = [_preview(api, j) for j in plan.journals]
+        return summary
+    from backend.api import rejoining
+
     try:
-        if dry_run:
-            summary.journals = [_preview(api, j) for j in plan.journals]
-            return summary
-        with source.open("rb") as handle:
-            if _file_identity(handle) != plan.identity:
-                raise ValidationError(
-                    f"{source} changed while it was being checked; nothing was written. "
-                    "Import it again."
-                )
-            summary.backup = str(snapshot(api, reason="import"))
-            writer = _Writer(api, plan)
-            try:
-                # Charlie writes entries and entities before what links them, so one
-                # more reading writes everything; a file in another order takes two.
-                ordered = all(j.ordered for j in plan.journals)
-                passes = [set(SECTIONS)] if ordered else [set(SECTIONS[:2]), set(SECTIONS[2:])]
-                for n, sections in enumerate(passes):
-                    handle.seek(0)
-                    writer.sections = sections
-                    writer.last = n == len(passes) - 1
-                    _walk(handle, source, max_chars, writer)
-            except (ValidationError, OSError) as exc:
-                # Checked through before; it must have changed since, in place.
-                raise ValidationError(
-                    f"{source} could not be read again to write it ({exc}). Part of it was "
-                    f"written; a backup was taken first: {summary.backup}. Import it again "
-                    "to finish: what was written is kept and skipped."
-                ) from None
-            summary.journals = writer.results
+        # Safe to run again after an owner change: what was written is merged by id.
+        rejoining(api, lambda: _write_export(api, plan, source, summary))
     except redis.RedisError as exc:
         raise BrokerError(
             f"Lost contact with the Charlie database during the import ({exc}). Run the "
             "same import again: what was written is kept and skipped."
         ) from exc
     return summary
+
+
+def _write_export(
+    api: CharlieAPI, plan: ExportPlan, source: Path, summary: ExportImportSummary
+) -> None:
+    """Back up, then read the checked file again and write it, a page at a time."""
+    with source.open("rb") as handle:
+        if _file_identity(handle) != plan.identity:
+            raise ValidationError(
+                f"{source} changed while it was being checked; nothing was written. "
+                "Import it again."
+            )
+        summary.backup = str(snapshot(api, reason="import"))
+        writer = _Writer(api, plan)
+        try:
+            # Charlie writes entries and entities before what links them, so one
+            # more reading writes everything; a file in another order takes two.
+            ordered = all(j.ordered for j in plan.journals)
+            passes = [set(SECTIONS)] if ordered else [set(SECTIONS[:2]), set(SECTIONS[2:])]
+            for n, sections in enumerate(passes):
+                handle.seek(0)
+                writer.sections = sections
+                writer.last = n == len(passes) - 1
+                _walk(handle, source, api.settings.max_entry_chars, writer)
+        except (ValidationError, OSError) as exc:
+            # Checked through before; it must have changed since, in place.
+            raise ValidationError(
+                f"{source} could not be read again to write it ({exc}). Part of it was "
+                f"written; a backup was taken first: {summary.backup}. Import it again "
+                "to finish: what was written is kept and skipped."
+            ) from None
+        summary.journals = writer.results
 
 
 def _present(graph: Graph | None, ids: Iterable[str]) -> set[str]:

@@ -567,8 +567,14 @@ def run_import(
     # malformed half-way must leave nothing behind, not even a new journal. A dry run
     # writes nothing, so it holds no texts.
     scan = _scan_all(importer, path, options, progress, keep_texts=not dry_run)
-    try:
+    from backend.api import rejoining
+
+    def store() -> ImportSummary:
         return _store(api, importer, importer_name, path, options, scan, journal, dry_run, progress)
+
+    try:
+        # Safe to run again after an owner change: entries already written are skipped.
+        return rejoining(api, store)
     except redis.RedisError as exc:
         raise BrokerError(
             f"Lost contact with the Charlie database during the import ({exc}). Run the "

@@ -89,6 +89,17 @@ FIGURES = {
         "charlie export",
         "peak RSS",
     ],
+    "backup.py": [
+        "1. Seeding",
+        "2. Longest pause of the live server while a backup runs",
+        "no backup (baseline)",
+        "one-step dump (old)",
+        "snapshot (new)",
+        "ratio old / new",
+        "fork (latest_fork_usec)",
+        "3. Backup total time",
+        "ratio new / old",
+    ],
     "typing_latency.py": [
         "1. Seeding",
         "2. Typing",
