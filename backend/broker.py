@@ -312,7 +312,10 @@ class BrokerConnection:
         with self._rejoin_lock:  # The supervisor and a failed call may both try.
             if self._owner.server_alive():
                 return  # Restarted by the other one meanwhile.
-            self._owner.restart_server().close()
+            try:
+                self._owner.restart_server().close()
+            except OSError as exc:
+                raise cannot_write(self._owner.paths, exc) from exc
             self.handoff = self._owner.handoff
 
     def rejoin(self) -> bool:

@@ -177,10 +177,30 @@ def test_renamed_default_journal_stays_the_default(api: CharlieAPI) -> None:
     assert [j.name for j in api.list_journals()] == ["Diary"]
 
 
+def test_a_dead_server_is_started_again_by_its_owner_on_the_next_call(api: CharlieAPI) -> None:
+    from tests.procs import kill_server
+
+    entry = api.add_entry("Written before the server died.")
+    kill_server(api.settings.data_dir)
+    assert [e.id for e in api.list_entries().entries] == [entry.id]
+    assert api.broker.server_alive()
+
+
 def test_lost_database_is_a_readable_error(api: CharlieAPI) -> None:
+    import subprocess
+
     from backend.errors import BrokerError
     from tests.procs import kill_server
 
-    kill_server(api.settings.data_dir)
-    with pytest.raises(BrokerError, match="Lost contact with the Charlie database"):
-        api.list_entries()
+    db = api.settings.data_dir / "db"
+    mounted = subprocess.run(
+        ["mount", "--bind", "-o", "ro", str(db), str(db)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot make a read-only bind mount here: {mounted.stderr.strip()}")
+    try:
+        kill_server(api.settings.data_dir)  # And it cannot be started again.
+        with pytest.raises(BrokerError, match="Lost contact with the Charlie database"):
+            api.list_entries()
+    finally:
+        subprocess.run(["umount", "-l", str(db)], check=True)
