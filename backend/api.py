@@ -29,6 +29,7 @@ from backend.errors import BrokerError, EditConflict, NotFoundError, ValidationE
 from backend.extractor import ENTITY_TYPES
 from backend.jobs import BACKLOG, EVENTS, INTERACTIVE, JobRecord, Jobs, enrich_job_id, retry_policy
 from backend.models import (
+    AuthorPage,
     EntityPage,
     EntityRef,
     Entry,
@@ -618,6 +619,15 @@ class CharlieAPI(QueueAPI):
     def entity(self, entity_id: str, *, journal: str | None = None, limit: int = 100) -> EntityPage:
         """An entity's page: quotes, first and last mention, company, relationships."""
         return graph_views.entity_page(self._graph(journal)[1], entity_id, limit=limit)
+
+    def author(
+        self, *, journal: str | None = None, now: datetime | None = None, limit: int = 10
+    ) -> AuthorPage:
+        """The author's own page: entries, first and last, and their most mentioned
+        people, places, groups and activities, overall and this month and year (of
+        ``now``, default the machine's local time)."""
+        moment = now or datetime.now(local_zone())
+        return graph_views.author_page(self._graph(journal)[1], now=moment, limit=limit)
 
     def entities(
         self, *, type: str | None = None, journal: str | None = None, limit: int = 500

@@ -1,5 +1,6 @@
-"""Read-only views of a journal's knowledge graph: entity pages, an entry's connections,
-search and what a period held. Every query takes user text only as parameters."""
+"""Read-only views of a journal's knowledge graph: entity pages, the author's own page,
+an entry's connections, search and what a period held. Every query takes user text only
+as parameters."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from backend.enrich import SEP, split_list
 from backend.errors import NotFoundError
 from backend.extractor import ENTITY_TYPES
 from backend.models import (
+    AuthorPage,
     EntityMention,
     EntityPage,
     EntityRef,
@@ -22,7 +24,7 @@ from backend.models import (
     SearchResults,
     from_epoch_and_offset,
 )
-from backend.resolution import normalise
+from backend.resolution import SELF_ID, normalise
 from backend.store import PREVIEW_CHARS, Graph
 
 _NAMES = "reduce(s = '', x IN coalesce(m.names, []) | s + x + $sep)"
@@ -245,5 +247,86 @@ def list_entities(graph: Graph, *, type_: str | None = None, limit: int = 500) -
             f"MATCH (n:Entity) {where}OPTIONAL MATCH (e:Episode)-[:MENTIONS]->(n) "
             "RETURN n.id, n.name, n.type, count(e) AS c ORDER BY c DESC, n.name LIMIT $limit",
             {"type": type_ or "", "limit": limit},
+        )
+    ]
+
+
+def author_page(graph: Graph, *, now: datetime, limit: int = 10) -> AuthorPage:
+    """The author's own page: how many entries, from when to when, and who and what
+    fills them, most mentioned first, per type over the whole journal and across types
+    for the month and the year of ``now`` (in its time zone). The author's "I" entity,
+    if an extractor made one, is left out of every list and given on its own."""
+    count, first_at, last_at = graph.read(
+        "MATCH (e:Episode) RETURN count(e), min(e.entry_at), max(e.entry_at)"
+    )[0]
+    most: dict[str, list[EntityRef]] = {}
+    for type_ in ENTITY_TYPES:
+        # Only episodes mention, so an entity's MENTIONS in-degree is its entry count:
+        # read off each node (3 ms per type at 10,000 entries) instead of aggregating
+        # every mention (10 ms). Labels cannot be parameters; these are ENTITY_TYPES.
+        most[type_] = [
+            EntityRef(r[0], r[1], type_, r[2])
+            for r in graph.read(
+                f"MATCH (n:{type_}) WHERE n.id <> $self "
+                "WITH n, indegree(n, 'MENTIONS') AS c WHERE c > 0 "
+                "WITH n, c ORDER BY c DESC, n.name LIMIT $limit RETURN n.id, n.name, c",
+                {"self": SELF_ID, "limit": limit},
+            )
+        ]
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    year_start = month_start.replace(month=1)
+    next_month = month_start.replace(
+        year=month_start.year + month_start.month // 12, month=month_start.month % 12 + 1
+    )
+    author = [
+        EntityRef(SELF_ID, r[0], r[1], r[2])
+        for r in graph.read(
+            "MATCH (n:Entity {id: $self}) RETURN n.name, n.type, indegree(n, 'MENTIONS')",
+            {"self": SELF_ID},
+        )
+    ]
+    return AuthorPage(
+        entry_count=count,
+        first_entry=None if first_at is None else _entry_time(graph, first_at),
+        last_entry=None if last_at is None else _entry_time(graph, last_at),
+        most_mentioned=most,
+        month_start=month_start,
+        this_month=_most_mentioned_between(graph, month_start, next_month, limit),
+        year_start=year_start,
+        this_year=_most_mentioned_between(
+            graph, year_start, year_start.replace(year=year_start.year + 1), limit
+        ),
+        author=author[0] if author else None,
+    )
+
+
+def _entry_time(graph: Graph, at: int) -> datetime:
+    """The time ``at`` (epoch) in the offset of an entry written then (found through the
+    entry_at index)."""
+    offset = graph.read(
+        "MATCH (e:Episode) WHERE e.entry_at = $at RETURN e.utc_offset LIMIT 1", {"at": at}
+    )
+    return from_epoch_and_offset(at, offset[0][0] if offset else 0)
+
+
+def _most_mentioned_between(
+    graph: Graph, start: datetime, end: datetime, limit: int
+) -> list[EntityRef]:
+    """Entities of any type (not the author) most mentioned by entries in [start, end)."""
+    return [
+        EntityRef(r[0], r[1], r[2], r[3])
+        for r in graph.read(
+            # Through the entry_at index. Grouped by node, and with no label check on
+            # what is mentioned (only entities are), a year of 3,300 entries takes
+            # 24 ms instead of 40.
+            "MATCH (e:Episode) WHERE e.entry_at >= $start AND e.entry_at < $end "
+            "MATCH (e)-[:MENTIONS]->(n) WITH n, count(e) AS c WHERE n.id <> $self "
+            "WITH n, c ORDER BY c DESC, n.name LIMIT $limit RETURN n.id, n.name, n.type, c",
+            {
+                "start": int(start.timestamp()),
+                "end": int(end.timestamp()),
+                "self": SELF_ID,
+                "limit": limit,
+            },
         )
     ]

@@ -192,3 +192,30 @@ class PeriodSummary:
     entry_count: int
     entities: dict[str, list[EntityRef]]
     """Per type, most-mentioned first."""
+
+
+@dataclass(frozen=True)
+class AuthorPage:
+    """The author's own page ("You"): the journal at a glance, and the people, places,
+    groups and activities that fill it, most mentioned first."""
+
+    entry_count: int
+    """How many entries the journal holds."""
+    first_entry: datetime | None
+    """When the earliest entry is dated (None in an empty journal)."""
+    last_entry: datetime | None
+    """When the latest entry is dated (None in an empty journal)."""
+    most_mentioned: dict[str, list[EntityRef]]
+    """Per type, every type present (maybe empty), most mentioned first; counts are
+    entries. The author's own "I" is left out."""
+    month_start: datetime
+    """Where "this month" starts: the first of the month asked about, at midnight."""
+    this_month: list[EntityRef]
+    """Any type, most mentioned in this month's entries first (counts: those entries)."""
+    year_start: datetime
+    """Where "this year" starts: 1 January of the year asked about, at midnight."""
+    this_year: list[EntityRef]
+    """Any type, most mentioned in this year's entries first (counts: those entries)."""
+    author: EntityRef | None = None
+    """The author's "I" entity with its count, when an extractor made one (the rules
+    extractor does not)."""

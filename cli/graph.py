@@ -1,4 +1,5 @@
-"""`charlie entities`, `charlie entity NAME`, `charlie search TEXT`: the graph from a shell."""
+"""`charlie entities`, `charlie entity NAME`, `charlie me`, `charlie search TEXT`: the graph
+from a shell."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from backend.api import CharlieAPI
+    from backend.models import EntityRef
 
 
 def register(sub: Any) -> None:
@@ -25,6 +27,16 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--journal", "-j", help="journal name (default: the default journal)")
     p.set_defaults(func=cmd_entity, needs_api=True)
+
+    # Its own command rather than `charlie entity I`: the author's "I" exists only when an
+    # extractor emits it (the rules extractor does not), and `entity` keeps one shape.
+    p = sub.add_parser(
+        "me", help="your own page: entries, and the people and places you mention most"
+    )
+    p.add_argument("--limit", "-n", type=int, default=10, help="how many per list (default 10)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--journal", "-j", help="journal name (default: the default journal)")
+    p.set_defaults(func=cmd_me, needs_api=True)
 
     p = sub.add_parser("search", help="entries and entities matching words (last one a prefix)")
     p.add_argument("text", help="what to look for")
@@ -105,6 +117,56 @@ def cmd_entity(api: CharlieAPI, args: argparse.Namespace) -> int:
         print("with: " + ", ".join(f"{r.name} ({r.count})" for r in page.appears_with))
     for mention in page.mentions:
         print(f"{mention.entry_at:%Y-%m-%d}  {mention.quote or mention.entry_title}")
+    return 0
+
+
+def _refs_json(refs: list[EntityRef]) -> list[dict[str, Any]]:
+    return [{"id": r.id, "name": r.name, "type": r.type, "entries": r.count} for r in refs]
+
+
+def _refs_line(refs: list[EntityRef]) -> str:
+    return ", ".join(f"{r.name} ({r.count})" for r in refs) or "-"
+
+
+def cmd_me(api: CharlieAPI, args: argparse.Namespace) -> int:
+    from backend.extractor import ENTITY_TYPES
+
+    page = api.author(journal=args.journal, limit=args.limit)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "entries": page.entry_count,
+                    "first": page.first_entry.isoformat() if page.first_entry else None,
+                    "last": page.last_entry.isoformat() if page.last_entry else None,
+                    "self": None if page.author is None else _refs_json([page.author])[0],
+                    "most_mentioned": {
+                        type_: _refs_json(page.most_mentioned.get(type_, []))
+                        for type_ in ENTITY_TYPES
+                    },
+                    "this_month": {
+                        "start": page.month_start.isoformat(),
+                        "entities": _refs_json(page.this_month),
+                    },
+                    "this_year": {
+                        "start": page.year_start.isoformat(),
+                        "entities": _refs_json(page.this_year),
+                    },
+                }
+            )
+        )
+        return 0
+    line = f"You · {page.entry_count} entries"
+    if page.first_entry and page.last_entry:
+        line += f" · first {page.first_entry:%Y-%m-%d} · last {page.last_entry:%Y-%m-%d}"
+    if page.author is not None:
+        line += f" · “{page.author.name}” in {page.author.count}"
+    print(line)
+    headings = {"Person": "People", "Place": "Places", "Group": "Groups", "Activity": "Activities"}
+    for type_ in ENTITY_TYPES:
+        print(f"{headings[type_] + ':':<12} {_refs_line(page.most_mentioned.get(type_, []))}")
+    print(f"This month ({page.month_start:%B %Y}): {_refs_line(page.this_month)}")
+    print(f"This year ({page.year_start:%Y}): {_refs_line(page.this_year)}")
     return 0
 
 

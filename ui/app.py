@@ -72,6 +72,7 @@ CSS_FILES: list[str | PurePath] = [
     _HERE / "screens" / "entity.tcss",
     _HERE / "screens" / "search.tcss",
     _HERE / "screens" / "period.tcss",
+    _HERE / "screens" / "author.tcss",
     _HERE / "screens" / "doctor.tcss",
     _HERE / "dialogs" / "dialogs.tcss",
     _HERE / "dialogs" / "graph_dialogs.tcss",
@@ -90,6 +91,7 @@ and forth between them never piles up screens."""
 GRAPH_SCREENS = {
     "open_search": "SearchScreen",
     "open_period": "PeriodScreen",
+    "open_author": "AuthorScreen",
     "open_blocked": "BlockedNames",
 }
 """The knowledge-graph screens, by the action that opens them. They are imported on first
@@ -407,6 +409,12 @@ class CharlieApp(App[None]):
         from ui.screens.period import PeriodScreen
 
         self._open(PeriodScreen())
+
+    def action_open_author(self) -> None:
+        """Show the author's own page: their people, places, groups and activities."""
+        from ui.screens.author import AuthorScreen
+
+        self._open(AuthorScreen())
 
     def action_open_blocked(self) -> None:
         """List the names that are never picked out of entries."""

@@ -89,6 +89,9 @@ class EntityScreen(BackendWorkers, Screen[None]):
         Binding("d", "delete", "Delete"),
         Binding("b", "block", "Block"),
         Binding("B", "app.open_blocked", "Blocked"),
+        # Only on the author's own "I" (the key that opens that page on Home). Off the
+        # footer, which is full at 100 columns; the facts line says it instead.
+        Binding("y", "you", "You", show=False),
     ]
 
     class Loaded(Message):
@@ -187,7 +190,7 @@ class EntityScreen(BackendWorkers, Screen[None]):
             last = graph_text.short_date(page.last_mention, aligned=False)
             parts.append(f" · first {first}" if first == last else f" · first {first}, last {last}")
         if page.is_self:
-            parts.append((" · this is you", graph_text.MUTED))
+            parts.append((" · this is you: y opens your page", graph_text.MUTED))
         return Content.assemble(*parts)
 
     def on_entity_screen_gone(self, message: Gone) -> None:
@@ -245,6 +248,8 @@ class EntityScreen(BackendWorkers, Screen[None]):
             return None
         if action in ("block", "retype") and self.page is not None and self.page.is_self:
             return None  # "I" is the author: always a person, not a name to stop finding.
+        if action == "you":
+            return self.page is not None and self.page.is_self
         return True
 
     @property
@@ -255,6 +260,10 @@ class EntityScreen(BackendWorkers, Screen[None]):
     def action_back(self) -> None:
         """Return to the screen below."""
         self.dismiss(None)
+
+    def action_you(self) -> None:
+        """From the author's "I", open their own page (their people and places)."""
+        self.charlie.action_open_author()
 
     def action_rename(self) -> None:
         """Rename the entity (the old name stays as another spelling)."""

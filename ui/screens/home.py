@@ -44,7 +44,9 @@ class HomeScreen(BackendWorkers, Screen[None]):
         Binding("j", "journals", "Journals"),
         Binding("/", "app.open_search", "Search"),
         Binding("p", "app.open_period", "Month"),
-        Binding("i", "app.open_import", "Import"),
+        Binding("y", "app.open_author", "You"),
+        # Off the footer to make room for You at 100 columns (F7 works anywhere).
+        Binding("i", "app.open_import", "Import", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
 
