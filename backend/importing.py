@@ -566,10 +566,13 @@ def run_import(
     # Read the whole source before touching the database: a source that turns out to be
     # malformed half-way must leave nothing behind, not even a new journal. A dry run
     # writes nothing, so it holds no texts.
-    scan = _scan_all(importer, path, options, progress, keep_texts=not dry_run)
+    scans = [_scan_all(importer, path, options, progress, keep_texts=not dry_run)]
     from backend.api import rejoining
 
     def store() -> ImportSummary:
+        # _store consumes its scan (it lets each text go once written), so a second
+        # attempt reads the source again.
+        scan = scans.pop() if scans else _scan_all(importer, path, options, progress, keep_texts=True)
         return _store(api, importer, importer_name, path, options, scan, journal, dry_run, progress)
 
     try:

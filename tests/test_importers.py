@@ -564,3 +564,31 @@ def test_cli_import_prints_a_summary_and_one_line_errors(
     with CharlieAPI.open(settings) as api:
         assert api.count_entries(journal="Notes") == 7
         assert api.count_entries() == 0
+
+
+def test_an_import_whose_server_dies_while_writing_writes_everything_once(
+    api: CharlieAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by the mixed-rounds ownership test under load: the import rode through the
+    # owner change and ran again, but its first attempt had used up what it read, so the
+    # second wrote nothing and the command still said it succeeded.
+    import backend.importing as importing
+    from tests.procs import kill_server
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for n in range(3):
+        (notes / f"note{n}.md").write_text(f"Note {n}, written before the server died.\n")
+    real_write = importing._write
+    kills = []
+
+    def write_after_a_kill(*args: Any, **kwargs: Any) -> None:
+        if not kills:  # The first attempt: the server dies just before it writes.
+            kills.append(kill_server(api.settings.data_dir))
+        real_write(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "_write", write_after_a_kill)
+    summary = run_import(api, "files", notes)
+    assert kills and summary.added == 3
+    bodies = sorted(api.get_entry(e.id).body.strip() for e in api.list_entries().entries)
+    assert bodies == [f"Note {n}, written before the server died." for n in range(3)]
