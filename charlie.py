@@ -237,6 +237,23 @@ def run_tui(settings: Settings) -> int:
             supervisors.append(started)
 
     api.broker.on_owner = became_owner
+    closing, closed = threading.Lock(), threading.Event()
+
+    def close_backend() -> None:
+        with closing:  # Once, from the main thread or the hangup fallback.
+            if closed.is_set():
+                return
+            if backup is not None:
+                backup.join()  # It must not lose the server half-way.
+            for supervisor in supervisors:
+                supervisor.stop()
+            api.close()
+            closed.set()
+
+    def after_hangup() -> None:
+        close_backend()
+        os._exit(0)  # Textual is stuck writing to a terminal that is gone.
+
     try:
         backup = _startup_backup(api)
         first = _supervise(api)
@@ -246,13 +263,10 @@ def run_tui(settings: Settings) -> int:
         # A closed terminal (SIGHUP) or a shutdown (SIGTERM) keeps the editor's text
         # as a draft and then goes through the same clean exit as Ctrl+Q.
         app.exit_signals = (signal.SIGHUP, signal.SIGTERM)
+        app.after_hangup = after_hangup
         app.run()
     finally:
-        if backup is not None:
-            backup.join()  # It must not lose the server half-way.
-        for supervisor in supervisors:
-            supervisor.stop()
-        api.close()
+        close_backend()
     return 0
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -56,6 +57,7 @@ from ui.screens.startup_error import StartupErrorScreen
 from ui.workers import Paced
 
 Clock = Callable[[], datetime]
+HANGUP_EXIT_SECONDS = 5.0
 
 _HERE = Path(__file__).parent
 CSS_FILES: list[str | PurePath] = [
@@ -465,6 +467,10 @@ class CharlieApp(App[None]):
 
     # -- drafts (ui/draft_offers.py, ui/draft_keeper.py) --------------------------------
 
+    after_hangup: Callable[[], None] | None = None
+    """Run if the app has not exited HANGUP_EXIT_SECONDS after its terminal closed:
+    charlie.py shuts the backend down cleanly and ends the process."""
+
     exit_signals: tuple[int, ...] = ()
     """Signals that keep every editor's text as a draft and then quit cleanly. charlie.py
     sets SIGHUP and SIGTERM (a closed terminal, a logout, a shutdown); tests leave the
@@ -475,13 +481,20 @@ class CharlieApp(App[None]):
         # messages, never in the middle of an edit of the text it saves.
         loop = asyncio.get_running_loop()
         for signum in self.exit_signals:
-            loop.add_signal_handler(signum, self.keep_drafts_and_exit)
+            loop.add_signal_handler(signum, self.keep_drafts_and_exit, signum)
 
-    def keep_drafts_and_exit(self) -> None:
+    def keep_drafts_and_exit(self, signum: int | None = None) -> None:
         """Write every open editor's text as a draft, waiting for it, then quit."""
         for screen in self.screen_stack:
             if isinstance(screen, EditorScreen):
                 screen.keep_draft_now()
+        if signum == signal.SIGHUP and self.after_hangup is not None:
+            # The terminal is gone. Textual's shutdown still writes to it (restoring the
+            # screen) and has been seen to wait on its output thread for good; the
+            # drafts are kept, so past a bound the owner shuts down without it.
+            timer = threading.Timer(HANGUP_EXIT_SECONDS, self.after_hangup)
+            timer.daemon = True
+            timer.start()
         self.exit()
 
     def save_to_quit_stopped(self) -> None:
