@@ -572,7 +572,9 @@ def run_import(
     def store() -> ImportSummary:
         # _store consumes its scan (it lets each text go once written), so a second
         # attempt reads the source again.
-        scan = scans.pop() if scans else _scan_all(importer, path, options, progress, keep_texts=True)
+        scan = (
+            scans.pop() if scans else _scan_all(importer, path, options, progress, keep_texts=True)
+        )
         return _store(api, importer, importer_name, path, options, scan, journal, dry_run, progress)
 
     try:
