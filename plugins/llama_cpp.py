@@ -5,6 +5,9 @@ greedily under a GBNF grammar built from the program's JSON schema (``GrammarMas
 it always parses; the guard in ``plugins.llm_program`` still checks every item. A reply
 is capped at ``max_tokens``.
 
+The program is the one compiled for this model by ``charlie model tune`` when there is
+one beside the model file (``<model>.gguf.program.json``), else the hand-written one.
+
 The prompt is laid out as instructions + demos (the same for every entry) followed by
 the entry, and llama.cpp keeps the evaluated tokens of its previous call: the next call
 evaluates only what follows the longest common prefix, so the instructions and demos
@@ -28,7 +31,7 @@ from typing import Any
 from backend.errors import CharlieError
 from backend.extractor import Extraction, Extractor, ExtractorUnavailable
 from backend.settings import Settings
-from plugins.llm_program import ModelOutputError
+from plugins.llm_program import ModelOutputError, ProgramChoice
 
 # Room for the chat template's own tokens around each message (role markers, BOS…).
 TEMPLATE_TOKENS_PER_MESSAGE = 16
@@ -227,13 +230,28 @@ class LlamaCppExtractor(Extractor):
         self._lm: Any = None
         self._program: Any = None
         self._piece_tokens = 0
+        self._max_tokens = 0
         self.model_path: Path | None = None
+        self.program_choice: ProgramChoice | None = None
+        """Which program load() chose (compiled for this model, or hand-written) and why."""
         self.load_seconds = 0.0
         self._runtime: dict[str, object] = {}
 
     def runtime_info(self) -> dict[str, object]:
-        """The llama.cpp build's CPU features and the model file (after load())."""
+        """The llama.cpp build's CPU features, the model file and the program (after load())."""
         return dict(self._runtime)
+
+    def compiled_program_path(self) -> Path:
+        """Where ``charlie model tune`` keeps the program compiled for the configured model."""
+        from plugins import llm_program, model_sources
+
+        path = self.model_path
+        if path is None:
+            try:
+                path = model_sources.resolve(self.settings.model, self.settings)
+            except CharlieError as exc:
+                raise ExtractorUnavailable(str(exc)) from None
+        return llm_program.compiled_path_for_model(path)
 
     @property
     def loaded(self) -> bool:
@@ -275,27 +293,57 @@ class LlamaCppExtractor(Extractor):
             schema = llm_program.output_schema(self.settings.max_entities)
             grammar = json_schema_to_gbnf(json.dumps(schema))
             GrammarMask(llama, grammar).close()  # Fail here, not per entry, if it is bad.
-            program = llm_program.load_program()
             max_tokens = min(llm_program.MAX_OUTPUT_TOKENS, self.settings.model_context // 4)
-            prompt = llm_program.format_messages(program, "")
-            fixed = sum(
-                self.count_tokens(llama, m["content"]) + TEMPLATE_TOKENS_PER_MESSAGE for m in prompt
-            )
-            piece = self.settings.model_context - fixed - max_tokens
-            if piece < MIN_PIECE_TOKENS:
-                enough = -(-(fixed + llm_program.MAX_OUTPUT_TOKENS + 512) // 512) * 512
-                raise ExtractorUnavailable(
-                    f"model_context {self.settings.model_context} is too small: the "
-                    f"instructions take {fixed} tokens and a reply up to {max_tokens}. Set "
-                    f"model_context to {enough} or more."
+            choice = llm_program.choose_program(llm_program.compiled_path_for_model(path))
+            try:
+                piece = self._piece_tokens_for(llama, choice.program, max_tokens)
+            except ExtractorUnavailable as exc:
+                if not choice.compiled:
+                    raise
+                # A tuned program with more demos than a since-lowered model_context
+                # holds: the hand-written one may still fit.
+                problem = f"The tuned program {choice.path} does not fit: {exc.reason}"
+                llm_program.log.warning("%s The hand-written program is used instead.", problem)
+                choice = ProgramChoice(
+                    llm_program.load_program(), llm_program.PROGRAM_STATE, None, problem
                 )
+                piece = self._piece_tokens_for(llama, choice.program, max_tokens)
         except BaseException:
             llama.close()
             raise
-        self._llama, self._program, self._piece_tokens = llama, program, piece
+        self._llama, self._program, self._piece_tokens = llama, choice.program, piece
+        self._max_tokens = max_tokens
+        self.program_choice = choice
+        self._runtime["program"] = choice.describe()
         self._lm = lm_class()(llama, grammar, max_tokens, path.name)
         self.model_path = path
         self.load_seconds = time.perf_counter() - started
+
+    def _piece_tokens_for(self, llama: Any, program: Any, max_tokens: int) -> int:
+        """The tokens left for a piece of an entry once ``program``'s instructions and
+        demos and a reply are counted; ExtractorUnavailable if that is too few."""
+        from plugins import llm_program
+
+        prompt = llm_program.format_messages(program, "")
+        fixed = sum(
+            self.count_tokens(llama, m["content"]) + TEMPLATE_TOKENS_PER_MESSAGE for m in prompt
+        )
+        piece = self.settings.model_context - fixed - max_tokens
+        if piece < MIN_PIECE_TOKENS:
+            enough = -(-(fixed + llm_program.MAX_OUTPUT_TOKENS + 512) // 512) * 512
+            raise ExtractorUnavailable(
+                f"model_context {self.settings.model_context} is too small: the "
+                f"instructions take {fixed} tokens and a reply up to {max_tokens}. Set "
+                f"model_context to {enough} or more."
+            )
+        return piece
+
+    def use_program(self, program: Any) -> None:
+        """Run ``program`` from now on (``charlie model tune`` tries candidates this way,
+        without reloading the model). ExtractorUnavailable if its prompt does not fit."""
+        self.load()
+        self._piece_tokens = self._piece_tokens_for(self._llama, program, self._max_tokens)
+        self._program = program
 
     def unload(self) -> None:
         """Free the model and its context, so the worker gives the memory back."""

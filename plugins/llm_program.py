@@ -2,10 +2,13 @@
 
 The program is one ``dspy.Predict`` over a signature "entry text -> entities (name, type)
 and relationships (source, kind, target, evidence)". Its instructions and hand-written
-demos live in ``llm_program.json`` beside this file (written with the program's
-``save``, read with ``load``), so they can be improved, or optimised by DSPy, without
-touching code. The JSON schema of its output is what the llama.cpp extractor constrains
-decoding to and what the OpenAI-compatible extractor asks its server for.
+demos live in ``llm_program.json`` beside this file, so they can be improved without
+touching code. ``charlie model tune`` (``plugins.tuning``) compiles a program for one
+model and saves it beside that model (:func:`compiled_path_for_model`, or for a server
+:func:`compiled_path_for_server`); the extractors load it through :func:`choose_program`,
+and fall back to the hand-written one, saying why, when it cannot be read. The JSON
+schema of its output is what the llama.cpp extractor constrains decoding to and what the
+OpenAI-compatible extractor asks its server for.
 
 Whatever a model replies is treated as hostile: :func:`guard` keeps only well-formed
 items of known types, trims names, maps relationship kinds into RELATION_KINDS, keeps
@@ -19,19 +22,29 @@ worker and the CLI must start fast.
 
 # No "from __future__ import annotations": DSPy and pydantic read the field annotations of
 # the classes built in _dspy_classes(), and those must be real types, not strings.
+import hashlib
 import json
+import logging
 import math
 import os
 import re
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backend.errors import CharlieError
 from backend.extractor import ENTITY_TYPES, RELATION_KINDS, Entity, Extraction, Relationship
 
 PROGRAM_STATE = Path(__file__).with_name("llm_program.json")
-"""The program's saved state: instructions and demos."""
+"""The hand-written program's saved state: instructions and demos."""
+COMPILED_SUFFIX = ".program.json"
+"""A compiled program's file name is its model file's name plus this."""
+MAX_PROGRAM_BYTES = 4 * 1024 * 1024
+"""A program file larger than this is refused (a real one is a few kilobytes)."""
+
+log = logging.getLogger("charlie.llm_program")
 
 MAX_NAME_CHARS = 80
 """Longer names are cut: a real name is short, a looping model's is not."""
@@ -334,8 +347,11 @@ def _dspy_classes() -> dict[str, Any]:
                 self, signature: Any, outputs: dict[str, Any], missing_field_message: Any = None
             ) -> str:
                 # Demos as one-line JSON, not DSPy's indented form: the model copies their
-                # layout, and every whitespace token it writes costs decoding time.
-                fields = {k: outputs.get(k, missing_field_message) for k in signature.output_fields}
+                # layout, and every whitespace token it writes costs decoding time. A field
+                # a demo does not supply (a gold demo's relationships) is left out rather
+                # than written as a placeholder string where a list belongs; DSPy has
+                # already told the model that the example is partial.
+                fields = {k: outputs[k] for k in signature.output_fields if k in outputs}
                 return json.dumps(fields, ensure_ascii=False)
 
             def parse(self, signature: Any, completion: str) -> dict[str, Any]:
@@ -346,11 +362,232 @@ def _dspy_classes() -> dict[str, Any]:
         return _classes
 
 
+# --- program files: the hand-written one and compiled ones -----------------------------
+
+
+class ProgramFileError(CharlieError):
+    """A program file cannot be read, or does not hold a program of the expected shape."""
+
+
 def load_program(path: Path = PROGRAM_STATE) -> Any:
-    """The extraction program with its saved instructions and demos loaded."""
+    """The extraction program with the instructions and demos saved in ``path``.
+
+    The file is checked field by field and only instructions, field prefixes and
+    descriptions and demos are taken from it: DSPy's own ``load`` would set any attribute
+    the file names and could bring an LM configuration along. ProgramFileError says what
+    is wrong with a file that cannot be used.
+    """
+    clean = read_program_state(path)
     program = _dspy_classes()["program"]()
-    program.load(str(path))
+    program.load_state(clean)
     return program
+
+
+def read_program_state(path: Path) -> dict[str, Any]:
+    """The checked state in a program file (no DSPy needed); ProgramFileError if none."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PROGRAM_BYTES + 1)
+    except OSError as exc:
+        raise ProgramFileError(f"Cannot read the program {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_PROGRAM_BYTES:
+        raise ProgramFileError(f"The program {path} is larger than a program can be.")
+    try:
+        state = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProgramFileError(f"The program {path} is not valid JSON: {exc}") from None
+    try:
+        return _checked_state(state)
+    except ValueError as exc:
+        raise ProgramFileError(f"The program {path} is not a Charlie program: {exc}") from None
+
+
+def _checked_state(state: object) -> dict[str, Any]:
+    """The parts of a saved program state Charlie uses, checked; ValueError if malformed."""
+    extract = state.get("extract") if isinstance(state, dict) else None
+    if not isinstance(extract, dict):
+        raise ValueError('no "extract" object')
+    signature = extract.get("signature")
+    if not isinstance(signature, dict) or not isinstance(signature.get("instructions"), str):
+        raise ValueError("no instructions")
+    fields = signature.get("fields")
+    if (
+        not isinstance(fields, list)
+        or len(fields) != 3
+        or not all(
+            isinstance(f, dict)
+            and isinstance(f.get("prefix"), str)
+            and isinstance(f.get("description"), str)
+            for f in fields
+        )
+    ):
+        raise ValueError("the signature needs three fields, each with a prefix and description")
+    demos = extract.get("demos", [])
+    if not isinstance(demos, list):
+        raise ValueError('"demos" is not a list')
+    return {
+        "extract": {
+            "traces": [],
+            "train": [],
+            "demos": [_checked_demo(demo, number) for number, demo in enumerate(demos, 1)],
+            "signature": {
+                "instructions": signature["instructions"],
+                "fields": [
+                    {"prefix": f["prefix"], "description": f["description"]} for f in fields
+                ],
+            },
+            "lm": None,
+        }
+    }
+
+
+def _checked_demo(demo: object, number: int) -> dict[str, Any]:
+    if not isinstance(demo, dict) or not isinstance(demo.get("entry"), str):
+        raise ValueError(f'demo {number} has no "entry" text')
+    entities = demo.get("entities")
+    if not isinstance(entities, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("name"), str) and e.get("type") in ENTITY_TYPES
+        for e in entities
+    ):
+        raise ValueError(f'demo {number} needs "entities", each a name and a known type')
+    checked: dict[str, Any] = {
+        "entry": demo["entry"],
+        "entities": [{"name": e["name"], "type": e["type"]} for e in entities],
+    }
+    # A demo made from gold data has no relationships (the gold marks none): the adapter
+    # then shows it as an example with that output not supplied.
+    if "relationships" in demo:
+        relationships = demo["relationships"]
+        keys = ("source", "kind", "target", "evidence")
+        if not isinstance(relationships, list) or not all(
+            isinstance(r, dict) and all(isinstance(r.get(k), str) for k in keys)
+            for r in relationships
+        ):
+            raise ValueError(f'demo {number} has malformed "relationships"')
+        checked["relationships"] = [{k: r[k] for k in keys} for r in relationships]
+    return checked
+
+
+def compiled_path_for_model(model_path: Path) -> Path:
+    """Where the compiled program for a .gguf file lives: beside it, named after it."""
+    return model_path.with_name(model_path.name + COMPILED_SUFFIX)
+
+
+def compiled_path_for_server(data_dir: Path, base_url: str, model: str) -> Path:
+    """Where the compiled program for a model on a server lives: ``<data>/programs``,
+    keyed by the server's URL and the model's name (the same name on another server may
+    be another model)."""
+    url, name = base_url.strip().rstrip("/"), model.strip()
+    key = hashlib.sha256(f"{url}\n{name}".encode()).hexdigest()[:16]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:40] or "model"
+    return data_dir / "programs" / f"{slug}-{key}{COMPILED_SUFFIX}"
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """What ``charlie model tune`` recorded in a compiled program file."""
+
+    dev_f1: float
+    """The compiled program's entity F1 on the dev entries it was judged on."""
+    baseline_dev_f1: float
+    """The hand-written program's F1 on the same entries, in the same run."""
+    dev_entries: int
+    train_entries: int
+    model: str
+    """The model it was tuned for (a file name, or ``model @ server``)."""
+    tuned_at: str
+
+
+def read_tuning(path: Path) -> Tuning | None:
+    """The tuning record in a compiled program file; None if it has none or is unreadable."""
+    try:
+        with path.open("rb") as handle:
+            record = json.loads(handle.read(MAX_PROGRAM_BYTES)).get("charlie")
+        return Tuning(
+            dev_f1=float(record["dev_f1"]),
+            baseline_dev_f1=float(record["baseline_dev_f1"]),
+            dev_entries=int(record["dev_entries"]),
+            train_entries=int(record["train_entries"]),
+            model=str(record["model"]),
+            tuned_at=str(record["tuned_at"]),
+        )
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def inspect_compiled(path: Path) -> tuple[Tuning | None, str]:
+    """Whether a compiled program is at ``path``, without loading DSPy: (its tuning
+    record, "") when it is usable, (None, why) when it is not, (None, "") when absent."""
+    if not (path.exists() or path.is_symlink()):
+        return None, ""
+    try:
+        read_program_state(path)
+    except ProgramFileError as exc:
+        return None, str(exc)
+    return read_tuning(path), ""
+
+
+def program_state(program: Any, tuning: Tuning) -> dict[str, Any]:
+    """A compiled program's file content: DSPy's saved state plus the tuning record."""
+    from dspy.utils.saving import get_dependency_versions
+
+    state: dict[str, Any] = program.dump_state()
+    state["metadata"] = {"dependency_versions": get_dependency_versions()}
+    state["charlie"] = {
+        "dev_f1": round(tuning.dev_f1, 4),
+        "baseline_dev_f1": round(tuning.baseline_dev_f1, 4),
+        "dev_entries": tuning.dev_entries,
+        "train_entries": tuning.train_entries,
+        "model": tuning.model,
+        "tuned_at": tuning.tuned_at,
+    }
+    return state
+
+
+@dataclass(frozen=True)
+class ProgramChoice:
+    """The program an extractor runs, where it came from, and why not a compiled one."""
+
+    program: Any
+    path: Path
+    """The file it was loaded from."""
+    tuning: Tuning | None = None
+    """The tuning record when it is a compiled program, else None."""
+    problem: str = ""
+    """Why the compiled program for this model was not used (empty if none was refused)."""
+
+    @property
+    def compiled(self) -> bool:
+        return self.path != PROGRAM_STATE
+
+    def describe(self) -> str:
+        """One line for people: which program, and its dev F1 when tuned."""
+        if self.tuning is not None:
+            t = self.tuning
+            return (
+                f"tuned for this model: dev F1 {t.dev_f1:.3f} (hand-written "
+                f"{t.baseline_dev_f1:.3f}, {t.dev_entries} dev entries), {self.path}"
+            )
+        if self.compiled:
+            return f"tuned for this model, {self.path}"
+        if self.problem:
+            return f"hand-written, because the tuned one was refused: {self.problem}"
+        return "hand-written"
+
+
+def choose_program(compiled: Path | None) -> ProgramChoice:
+    """The compiled program at ``compiled`` if there is one and it can be read, else the
+    hand-written one. A compiled file that cannot be used is logged as a warning and named
+    in ``problem``, and the hand-written program is used: a broken tuning run must not
+    stop entries from being read."""
+    problem = ""
+    if compiled is not None and (compiled.exists() or compiled.is_symlink()):
+        try:
+            return ProgramChoice(load_program(compiled), compiled, read_tuning(compiled))
+        except ProgramFileError as exc:
+            problem = str(exc)
+            log.warning("%s The hand-written program is used instead.", problem)
+    return ProgramChoice(load_program(PROGRAM_STATE), PROGRAM_STATE, None, problem)
 
 
 def new_program() -> Any:

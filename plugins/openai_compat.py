@@ -3,7 +3,9 @@
 Any server speaking ``/v1/chat/completions`` works (Ollama, llama-server, LM Studio,
 vLLM…): ``openai_base_url``, ``openai_model`` and ``openai_api_key`` say where and what.
 The program is the same one the llama.cpp extractor runs (``plugins.llm_program``), sent
-through ``dspy.LM`` with the output's JSON schema as ``response_format``.
+through ``dspy.LM`` with the output's JSON schema as ``response_format``: the one
+``charlie model tune`` compiled for this server and model if there is one (in
+``<data>/programs``), else the hand-written one.
 
 What a failure means decides what the worker does with it:
 - the server is unreachable, times out, fails (5xx), refuses the key, rate-limits or
@@ -17,10 +19,14 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from backend.extractor import Extraction, Extractor, ExtractorUnavailable
 from backend.settings import Settings
+
+if TYPE_CHECKING:
+    from plugins.llm_program import ProgramChoice
 
 PROBE_TIMEOUT_SECONDS = 5.0
 # No retries inside one call: a server that is down fails fast and the queue's breaker,
@@ -41,6 +47,8 @@ class OpenAICompatExtractor(Extractor):
         self._lm: Any = None
         self._program: Any = None
         self._piece_tokens = 0
+        self.program_choice: ProgramChoice | None = None
+        """Which program load() chose (compiled for this server's model, or hand-written)."""
 
     @property
     def loaded(self) -> bool:
@@ -49,6 +57,24 @@ class OpenAICompatExtractor(Extractor):
     @property
     def base_url(self) -> str:
         return self.settings.openai_base_url.rstrip("/")
+
+    @property
+    def model_label(self) -> str:
+        """The model and its server, as people read them."""
+        return f"{self.settings.openai_model.strip()} @ {self.base_url}"
+
+    def compiled_program_path(self) -> Path:
+        """Where ``charlie model tune`` keeps the program compiled for this server's model."""
+        from plugins.llm_program import compiled_path_for_server
+
+        return compiled_path_for_server(
+            self.settings.data_dir, self.base_url, self.settings.openai_model
+        )
+
+    def runtime_info(self) -> dict[str, object]:
+        """Which program runs (after load())."""
+        choice = self.program_choice
+        return {"program": choice.describe()} if choice is not None else {}
 
     def load(self) -> None:
         """Check the server answers and build the DSPy LM; ExtractorUnavailable if not."""
@@ -61,9 +87,9 @@ class OpenAICompatExtractor(Extractor):
             )
         self.probe()
         from plugins import llm_program
-        from plugins.llm_program import MAX_OUTPUT_TOKENS, estimate_tokens
+        from plugins.llm_program import MAX_OUTPUT_TOKENS
 
-        program = llm_program.load_program()
+        choice = llm_program.choose_program(self.compiled_program_path())
         dspy = llm_program.import_dspy()
 
         schema = llm_program.output_schema(self.settings.max_entities)
@@ -84,10 +110,17 @@ class OpenAICompatExtractor(Extractor):
             cache=False,
             num_retries=NUM_RETRIES,
         )
+        self.program_choice = choice
+        self.use_program(choice.program)
+
+    def use_program(self, program: Any) -> None:
+        """Run ``program`` from now on (``charlie model tune`` tries candidates this way)."""
+        from plugins.llm_program import MAX_OUTPUT_TOKENS, estimate_tokens, format_messages
+
         self._program = program
         # The server's context size is unknown here; model_context is the user's
         # statement of it, and the prompt's own size is estimated on the high side.
-        messages = llm_program.format_messages(program, "")
+        messages = format_messages(program, "")
         prompt = sum(estimate_tokens(m["content"]) for m in messages)
         self._piece_tokens = max(256, self.settings.model_context - prompt - MAX_OUTPUT_TOKENS)
 
