@@ -18,16 +18,16 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from backend.broker import begin_broker
+from backend.broker.connection import begin_broker
+from backend.broker.private import PRIVATE_UMASK
 from backend.errors import CharlieError
-from backend.private import PRIVATE_UMASK
 from backend.settings import Settings, load_settings
 from backend.validation import parse_entry_date
 
 if TYPE_CHECKING:
     from backend.api import CharlieAPI
+    from backend.jobs.supervisor import Supervisor
     from backend.models import Entry
-    from backend.supervisor import Supervisor
 
 # The heavy modules (redis-py, Huey, Textual) are imported where they are needed, so the
 # app can start its database server first and import them while the server loads.
@@ -124,7 +124,7 @@ def cmd_delete(api: CharlieAPI, args: argparse.Namespace) -> int:
 
 def _startup_backup(api: CharlieAPI) -> threading.Thread | None:
     """The owner's start-up backup, in the background so the app opens at once."""
-    from backend.backup import startup_snapshot
+    from backend.transfer.backup import startup_snapshot
 
     if not api.broker.is_owner:
         return None
@@ -135,7 +135,7 @@ def _startup_backup(api: CharlieAPI) -> threading.Thread | None:
 
 def _supervise(api: CharlieAPI) -> Supervisor | None:
     """The owner runs the worker; a second instance (a client) leaves that to the owner."""
-    from backend.supervisor import Supervisor
+    from backend.jobs.supervisor import Supervisor
 
     if not api.broker.is_owner and api.broker.role != "external":
         return None
@@ -392,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return run_tui(settings)
         if args.command == "worker":
-            from backend.worker import run_worker
+            from backend.jobs.worker import run_worker
 
             return run_worker(settings)
         if args.command == "serve":

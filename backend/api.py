@@ -21,13 +21,34 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
-from backend import corrections, curation, graph_views, presence
-from backend.broker import BrokerConnection, describe, open_broker
+from backend import presence
+from backend.broker.connection import BrokerConnection, describe, open_broker
 from backend.drafts import Draft, Drafts
-from backend.enrich import version_key
 from backend.errors import BrokerError, EditConflict, NotFoundError, ValidationError
-from backend.extractor import ENTITY_TYPES
-from backend.jobs import BACKLOG, EVENTS, INTERACTIVE, JobRecord, Jobs, enrich_job_id, retry_policy
+from backend.graph import corrections, curation
+from backend.graph import views as graph_views
+from backend.graph.enrich import version_key
+from backend.graph.extractor import ENTITY_TYPES
+from backend.graph.resolution import normalise
+from backend.graph.store import Also, Graph, RevisionConflict, Store
+from backend.jobs.records import (
+    BACKLOG,
+    EVENTS,
+    INTERACTIVE,
+    JobRecord,
+    Jobs,
+    enrich_job_id,
+    retry_policy,
+)
+from backend.jobs.state import (
+    BREAKER_KEY,
+    inference_enabled,
+    live_workers,
+    set_editing,
+    set_inference,
+    supervisor_status,
+)
+from backend.jobs.wakeups import Wakeups
 from backend.models import (
     AuthorPage,
     EntityPage,
@@ -40,18 +61,7 @@ from backend.models import (
     SearchResults,
     content_hash,
 )
-from backend.queue import Wakeups
-from backend.queue_state import (
-    BREAKER_KEY,
-    inference_enabled,
-    live_workers,
-    set_editing,
-    set_inference,
-    supervisor_status,
-)
-from backend.resolution import normalise
 from backend.settings import Settings, save_settings
-from backend.store import Also, Graph, RevisionConflict, Store
 from backend.validation import (
     check_body,
     check_journal_name,
@@ -61,7 +71,7 @@ from backend.validation import (
 )
 
 if TYPE_CHECKING:
-    from backend.importing import ImportSummary, Progress
+    from backend.transfer.importing import ImportSummary, Progress
 
 DEFAULT_JOURNAL_KEY = "charlie:default_journal"
 
@@ -741,7 +751,7 @@ class CharlieAPI(QueueAPI):
 
     def importers(self) -> dict[str, str]:
         """Installed importers: name -> one line saying what each reads."""
-        from backend.importing import installed_importers, load_importer
+        from backend.transfer.importing import installed_importers, load_importer
 
         return {name: load_importer(name).description for name in sorted(installed_importers())}
 
@@ -755,9 +765,9 @@ class CharlieAPI(QueueAPI):
         recursive: bool = False,
         progress: Progress | None = None,
     ) -> ImportSummary:
-        """Import a source as backlog work (see backend.importing.run_import);
+        """Import a source as backlog work (see backend.transfer.importing.run_import);
         ``progress(stage, done, total)`` is called from this thread as it goes."""
-        from backend.importing import run_import
+        from backend.transfer.importing import run_import
 
         return run_import(
             self,

@@ -39,9 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backend.api import CharlieAPI  # noqa: E402
-from backend.backup import backup_dir, dump_all, read_live, write_backup  # noqa: E402
-from backend.jobs import BACKLOG  # noqa: E402
+from backend.jobs.records import BACKLOG  # noqa: E402
 from backend.settings import Settings  # noqa: E402
+from backend.transfer.backup import backup_dir, dump_all, read_live, write_backup  # noqa: E402
 from bench.graph import build  # noqa: E402
 
 # Pings until its stdin closes, then prints [start, seconds] of every round trip. Both

@@ -64,7 +64,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.broker import (  # noqa: E402
+from backend.broker.connection import (  # noqa: E402
     Paths,
     process_cmdline,
     process_start_ticks,
@@ -157,7 +157,7 @@ class Outcome:
 
 
 def servers_on(conf: Path) -> list[int]:
-    """``backend.broker.find_servers`` with the same test, at a third of the cost: the
+    """``backend.broker.connection.find_servers`` with the same test, at a third of the cost: the
     sampler runs it every few ms on a two-core machine, so it reads raw bytes and looks
     further only at redis-servers."""
     found = []
@@ -677,7 +677,7 @@ class Chaos:
     def settle(self) -> dict[str, object]:
         """Stop the long-lived owner, drain the queue under a fresh serve, read the journal."""
         from backend.api import CharlieAPI
-        from backend.jobs import enrich_job_id
+        from backend.jobs.records import enrich_job_id
 
         if self.long is not None:
             self.stop_proc(self.long, f"the long-lived {self.long.kind}")
@@ -946,7 +946,7 @@ class Chaos:
 def app_stand_in() -> int:
     """What ``charlie`` (the TUI) does about the broker, without the screens.
 
-    ``tests.owner_proc`` runs no supervisor and calls the API only when told, so it
+    ``tests.helpers.owner_proc`` runs no supervisor and calls the API only when told, so it
     would neither run a worker nor ride through an owner change by itself. This follows
     ``run_tui``: take the data directory or attach to its owner, supervise a worker
     whenever this process owns (also after taking over), take the start-up backup, and
@@ -954,11 +954,11 @@ def app_stand_in() -> int:
     noticed and replaced. SIGTERM and SIGHUP end it cleanly, as they end the app.
     """
     from backend.api import CharlieAPI
-    from backend.broker import begin_broker
+    from backend.broker.connection import begin_broker
+    from backend.broker.private import PRIVATE_UMASK
     from backend.errors import CharlieError
-    from backend.private import PRIVATE_UMASK
+    from backend.jobs.supervisor import Supervisor
     from backend.settings import load_settings
-    from backend.supervisor import Supervisor
     from charlie import _startup_backup, _supervise
 
     os.umask(PRIVATE_UMASK)

@@ -37,11 +37,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backend.api import CharlieAPI  # noqa: E402
-from backend.enrich import Mention, Plan, queue_enrichment  # noqa: E402
-from backend.extractor import ENTITY_TYPES  # noqa: E402
+from backend.graph.enrich import Mention, Plan, queue_enrichment  # noqa: E402
+from backend.graph.extractor import ENTITY_TYPES  # noqa: E402
+from backend.graph.store import graph_key  # noqa: E402
 from backend.models import content_hash, to_epoch_and_offset  # noqa: E402
 from backend.settings import Settings  # noqa: E402
-from backend.store import graph_key  # noqa: E402
 
 WORDS = (
     "morning coffee walked lake rain office meeting call garden book read train late "

@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backend.api import CharlieAPI  # noqa: E402
-from backend.importing import ImportOptions, load_importer, run_import  # noqa: E402
 from backend.settings import Settings  # noqa: E402
+from backend.transfer.importing import ImportOptions, load_importer, run_import  # noqa: E402
 
 WORDS = (
     "morning coffee walked lake Sam rain office meeting call mother garden book read "
@@ -131,11 +131,11 @@ def run(n: int, root: Path) -> None:
 
 def export(api: CharlieAPI, root: Path, n: int, size: int) -> None:
     print("4. Export")
-    if importlib.util.find_spec("backend.export") is None:
+    if importlib.util.find_spec("backend.transfer.export") is None:
         # HOOK: backend/export.py (export_markdown, export_json) is not there yet.
         print("   backend/export.py is not there yet: export not measured.")
         return
-    from backend.export import export_json, export_markdown
+    from backend.transfer.export import export_json, export_markdown
 
     md, written = timed(export_markdown, api, root / "export-md")
     js, in_json = timed(export_json, api, root / "export.json")

@@ -3,7 +3,7 @@
 Run ``.venv/bin/python bench/import_memory.py`` (full sizes: some 1.5 GB of disk under
 /tmp for a few minutes, removed at the end) or ``--quick`` (tiny sizes: the CI smoke
 test). The target: every import peaks under 300 MB, whatever it is given, with default
-settings. It only prints figures; nothing is asserted (tests/test_import_memory.py
+settings. It only prints figures; nothing is asserted (tests/plugins/test_import_memory.py
 checks what the imports do with the same inputs, not how much memory they take).
 
 Each import runs as a real ``charlie import`` (or ``charlie import-export``) child
@@ -53,12 +53,12 @@ MB = 1024 * 1024
 _CHILD = """\
 import os, resource, sys
 if os.environ.get("BENCH_UNPACK_BYTES"):
-    import backend.importing as importing
+    import backend.transfer.importing as importing
     importing.MIN_UNPACK_BYTES = int(os.environ["BENCH_UNPACK_BYTES"])
     importing.UNPACK_MULTIPLE = 0
 if sys.argv[1:] == ["--baseline"]:
     import rich.progress
-    import charlie, cli.imports, cli.export, backend.api, backend.export
+    import charlie, cli.imports, cli.export, backend.api, backend.transfer.export
     import plugins.importers.dayone, plugins.importers.jrnl, plugins.importers.files
     code = 0
 else:
@@ -237,7 +237,7 @@ def jrnl_export(path: Path, size: int) -> int:
 def charlie_export(path: Path, entries: int) -> int:
     """A Charlie JSON export of one journal of ``entries`` entries with a graph: some
     2,000 entities, three mentions an entry, a relationship for every other entry."""
-    from backend.extractor import ENTITY_TYPES, RELATION_KINDS
+    from backend.graph.extractor import ENTITY_TYPES, RELATION_KINDS
 
     rng = random.Random(3)
     entity_ids = [f"{n:016x}" for n in range(max(10, entries // 5))]

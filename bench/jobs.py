@@ -40,11 +40,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.api import CharlieAPI  # noqa: E402
-from backend.broker import open_broker  # noqa: E402
-from backend.jobs import Jobs  # noqa: E402
-from backend.queue import Wakeups, set_wake_handler  # noqa: E402
+from backend.broker.connection import open_broker  # noqa: E402
+from backend.jobs.records import Jobs  # noqa: E402
+from backend.jobs.supervisor import Supervisor  # noqa: E402
+from backend.jobs.wakeups import Wakeups, set_wake_handler  # noqa: E402
 from backend.settings import Settings  # noqa: E402
-from backend.supervisor import Supervisor  # noqa: E402
 
 # Chaos figures that must be 0 (or False) whatever the machine's speed.
 BROKEN = ("lost", "unfinished", "duplicated commits", "orphan processes", "supervisor gave up")

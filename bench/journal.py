@@ -66,7 +66,7 @@ import time
 T0 = time.perf_counter()
 import asyncio, json, sys
 from pathlib import Path
-from backend.broker import begin_broker
+from backend.broker.connection import begin_broker
 from backend.settings import Settings
 
 # As charlie.py does: start the server, import while it loads the journal, then wait.

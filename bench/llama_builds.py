@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from backend.exits import describe_exit  # noqa: E402
+from backend.broker.exits import describe_exit  # noqa: E402
 from plugins.llama_runtime import build_features  # noqa: E402
 
 PORTABLE = "portable (this project)"

@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from textual.widgets import TextArea  # noqa: E402
 
 from backend.api import CharlieAPI  # noqa: E402
-from backend.jobs import EVENTS  # noqa: E402
+from backend.jobs.records import EVENTS  # noqa: E402
 from backend.models import content_hash, to_epoch_and_offset  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 from ui.app import CharlieApp  # noqa: E402

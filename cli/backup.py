@@ -39,7 +39,7 @@ def register(sub: Any) -> None:
 
 def cmd_backup(api: CharlieAPI, args: argparse.Namespace) -> int:
     """Take a manual backup and print its path, or list the backups."""
-    from backend.backup import snapshot
+    from backend.transfer.backup import snapshot
 
     if args.list:
         print_backups(api.settings)
@@ -58,7 +58,7 @@ def _size(n: int) -> str:
 
 def print_backups(settings: Settings) -> None:
     """One line per backup, oldest first: time (local), reason, size, file name."""
-    from backend.backup import backup_dir, list_backups
+    from backend.transfer.backup import backup_dir, list_backups
 
     infos = list_backups(settings)
     if not infos:
@@ -78,8 +78,8 @@ def print_backups(settings: Settings) -> None:
 
 def cmd_restore(api: CharlieAPI, args: argparse.Namespace) -> int:
     """Restore a backup and say where the previous state was saved."""
-    from backend.backup import read_backup, resolve_backup, restore
     from backend.errors import CharlieError
+    from backend.transfer.backup import read_backup, resolve_backup, restore
 
     path = resolve_backup(api.settings, args.file)
     header, _ = read_backup(path)  # Checked whole before anyone is asked anything.

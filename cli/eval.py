@@ -33,8 +33,8 @@ def register(sub: Any) -> None:
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from backend.errors import CharlieError
-    from backend.evaluation import evaluate, gold_path, load_gold
-    from backend.extractor import ExtractorUnavailable, load_extractor
+    from backend.graph.evaluation import evaluate, gold_path, load_gold
+    from backend.graph.extractor import ExtractorUnavailable, load_extractor
 
     if args.from_journal is not None:
         return _from_journal(settings, args)
@@ -71,9 +71,9 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 def _from_journal(settings: Settings, args: argparse.Namespace) -> int:
     from backend.api import CharlieAPI
-    from backend.backup import atomic_file
     from backend.errors import CharlieError
-    from backend.evaluation import gold_from_journal
+    from backend.graph.evaluation import gold_from_journal
+    from backend.transfer.backup import atomic_file
 
     if args.output is None:
         raise CharlieError("Say where to write the gold file: --output FILE.")

@@ -66,7 +66,7 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 
 def cmd_export(api: CharlieAPI, args: argparse.Namespace) -> int:
     """Write the export with a progress bar, then say how many entries it holds."""
-    from backend.export import export_json, export_markdown
+    from backend.transfer.export import export_json, export_markdown
 
     with progress_bar("Exporting") as update:
         if args.kind == "markdown":
@@ -81,7 +81,7 @@ def cmd_export(api: CharlieAPI, args: argparse.Namespace) -> int:
 
 def cmd_import_export(api: CharlieAPI, args: argparse.Namespace) -> int:
     """Import (the file is checked and a backup taken first); print what happened."""
-    from backend.export import import_json_export
+    from backend.transfer.export import import_json_export
 
     summary = import_json_export(api, args.file, dry_run=args.dry_run)
     head = "Dry run (nothing written): " if summary.dry_run else ""

@@ -129,7 +129,7 @@ def _refs_line(refs: list[EntityRef]) -> str:
 
 
 def cmd_me(api: CharlieAPI, args: argparse.Namespace) -> int:
-    from backend.extractor import ENTITY_TYPES
+    from backend.graph.extractor import ENTITY_TYPES
 
     page = api.author(journal=args.journal, limit=args.limit)
     if args.json:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from backend.api import CharlieAPI
-    from backend.importing import ImportSummary
+    from backend.transfer.importing import ImportSummary
 
 # Rejections listed one per line; past this many the rest are counted, not listed.
 SHOW_REJECTED = 200
@@ -39,7 +39,7 @@ def cmd_import(api: CharlieAPI, args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from backend.importing import run_import
+    from backend.transfer.importing import run_import
 
     console = Console(stderr=True)
     with Progress(

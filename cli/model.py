@@ -269,7 +269,7 @@ def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
     It runs in a child process, so a model that crashes in native code is reported in
     one line (with the signal's name and what to do) instead of killing this command.
     """
-    from backend.extractor_probe import PROBE_TEXT, probe_extractor
+    from backend.graph.extractor_probe import PROBE_TEXT, probe_extractor
 
     text = args.text if args.text is not None else PROBE_TEXT
     probe = probe_extractor(settings, text)

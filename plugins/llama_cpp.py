@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.errors import CharlieError
-from backend.extractor import Extraction, Extractor, ExtractorUnavailable
+from backend.graph.extractor import Extraction, Extractor, ExtractorUnavailable
 from backend.settings import Settings
 from plugins.llm_program import ModelOutputError, ProgramChoice
 

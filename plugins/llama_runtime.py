@@ -83,7 +83,7 @@ def build_problem(features: list[str], flags: set[str] | None) -> str | None:
 
 def check_build() -> dict[str, object]:
     """The build's facts; raises ``ExtractorUnavailable`` if it must not run here."""
-    from backend.extractor import ExtractorUnavailable
+    from backend.graph.extractor import ExtractorUnavailable
 
     info = system_info()
     features = build_features(info)

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.errors import CharlieError
-from backend.extractor import ENTITY_TYPES, RELATION_KINDS, Entity, Extraction, Relationship
+from backend.graph.extractor import ENTITY_TYPES, RELATION_KINDS, Entity, Extraction, Relationship
 
 PROGRAM_STATE = Path(__file__).with_name("llm_program.json")
 """The hand-written program's saved state: instructions and demos."""

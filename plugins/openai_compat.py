@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from backend.extractor import Extraction, Extractor, ExtractorUnavailable
+from backend.graph.extractor import Extraction, Extractor, ExtractorUnavailable
 from backend.settings import Settings
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from backend.extractor import (
+from backend.graph.extractor import (
     Entity,
     Extraction,
     Extractor,

@@ -4,7 +4,7 @@ The optimiser is DSPy's ``LabeledFewShot``: each candidate program is the hand-w
 one with ``demos`` hand-marked entries from the train split of a gold folder put before
 its own demos, drawn from a seeded shuffle of the train entries, so a run can be
 repeated. Every candidate is judged on the dev split (or its first N entries) by the
-project's own scorer, :func:`backend.evaluation.evaluate`, run through the very
+project's own scorer, :func:`backend.graph.evaluation.evaluate`, run through the very
 extractor the worker uses: the F1 of (normalised name, type). The hand-written program
 is measured the same way in the same run, and the best candidate is saved only if it
 beats it; then it is the program the extractor loads for this model from now on
@@ -32,13 +32,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from backend.errors import CharlieError, ValidationError
-from backend.extractor import Extraction, Extractor, ExtractorUnavailable, entry_text
+from backend.graph.extractor import Extraction, Extractor, ExtractorUnavailable, entry_text
 from backend.settings import Settings
 
 if TYPE_CHECKING:
     # Imported where used: the scorer brings the graph store along, and the CLI that
     # reads this module's defaults must start fast.
-    from backend.evaluation import GoldEntry, Report
+    from backend.graph.evaluation import GoldEntry, Report
 
 TUNABLE = ("llama_cpp", "openai_compat")
 """The extractors that run the DSPy program, so have a program to tune."""
@@ -127,7 +127,7 @@ class _Judged(Extractor):
 def gold_demos(path: Path) -> list[dict[str, Any]]:
     """The entries of a gold file as program demos: the entry as the worker reads it
     (title, then text) and its entities as they are written."""
-    from backend.evaluation import load_gold
+    from backend.graph.evaluation import load_gold
 
     load_gold(path)  # Checks the file, with messages that say which entry is wrong.
     entries = json.loads(path.read_text(encoding="utf-8"))["entries"]
@@ -184,8 +184,8 @@ def tune(
     ``train``/``dev``: use only the first N entries of that split (0: all of it).
     ``say`` gets one line per step; ``tick(done, total)`` after each entry read.
     """
-    from backend.evaluation import gold_path, load_gold
-    from backend.extractor import load_extractor
+    from backend.graph.evaluation import gold_path, load_gold
+    from backend.graph.extractor import load_extractor
     from plugins import llm_program
 
     if extractor_name not in TUNABLE:
@@ -255,7 +255,7 @@ def _judge(
     tick: Callable[[int, int], None] | None,
 ) -> None:
     """Score ``candidate`` on ``gold`` with the project's scorer, through ``extractor``."""
-    from backend.evaluation import evaluate
+    from backend.graph.evaluation import evaluate
 
     try:
         extractor.use_program(candidate.program)
@@ -303,7 +303,7 @@ def _model_label(extractor: Extractor) -> str:
 
 def save_program(path: Path, state: dict[str, Any]) -> None:
     """Write a compiled program whole or not at all, readable by its owner only."""
-    from backend.backup import atomic_file
+    from backend.transfer.backup import atomic_file
 
     try:
         with atomic_file(path) as out:  # A temp file from mkstemp: 0600.
@@ -315,7 +315,7 @@ def save_program(path: Path, state: dict[str, Any]) -> None:
 def reset(settings: Settings, extractor_name: str) -> Path | None:
     """Remove the compiled program for the model ``extractor_name`` runs; the path
     removed, or None if there was none."""
-    from backend.extractor import load_extractor
+    from backend.graph.extractor import load_extractor
 
     if extractor_name not in TUNABLE:
         raise CharlieError(f"The {extractor_name} extractor has no tuned program.")

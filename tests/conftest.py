@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 
 from backend.api import CharlieAPI
+from backend.jobs.supervisor import Supervisor
 from backend.settings import Settings, load_settings
-from backend.supervisor import Supervisor
-from tests.isolation import run_in_child
-from tests.procs import wait_until
+from tests.helpers.isolation import run_in_child
+from tests.helpers.procs import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """Tests marked ``real_model`` run their body in a forked child (tests/isolation.py)."""
+    """Tests marked ``real_model`` run their body in a forked child (tests/helpers/isolation.py)."""
     if pyfuncitem.get_closest_marker("real_model") is None:
         return None
     test = pyfuncitem.obj

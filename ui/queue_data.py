@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from backend.errors import NotFoundError
-from backend.jobs import JobRecord
+from backend.jobs.records import JobRecord
 
 if TYPE_CHECKING:
     from backend.api import CharlieAPI

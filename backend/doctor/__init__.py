@@ -19,7 +19,7 @@ in words and a few details for ``--json``). The checks are grouped by what they 
    (stopping the server) before the slow extractor probe, so a Charlie started meanwhile
    is not left attached to a server that goes away with doctor.
 3. The extractor is run on a sample sentence in a child process with a time limit
-   (:mod:`backend.extractor_probe`): a model that crashes kills the child, not doctor.
+   (:mod:`backend.graph.extractor_probe`): a model that crashes kills the child, not doctor.
 
 Nothing here imports llama.cpp: the build's CPU features are read by a child process
 (``python -m backend.doctor llama-build``, see :mod:`backend.doctor.__main__`) so that
@@ -48,7 +48,7 @@ from backend.doctor.services import (
     check_worker,
     database_checks,
 )
-from backend.extractor_probe import PROBE_TEXT
+from backend.graph.extractor_probe import PROBE_TEXT
 from backend.settings import Settings
 
 if TYPE_CHECKING:

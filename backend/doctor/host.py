@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from backend.broker import Paths
+from backend.broker.connection import Paths
 from backend.doctor.report import Check, human_age, human_size
 from backend.settings import Settings
 
@@ -114,7 +114,7 @@ def check_data_dir(settings: Settings) -> Check:
 
 def check_backups(settings: Settings, now: datetime | None = None) -> Check:
     """The newest usable backup and its age; unreadable backup files."""
-    from backend import backup
+    from backend.transfer import backup
 
     infos = backup.list_backups(settings)
     good = [i for i in infos if not i.problem and i.created is not None]

@@ -2,7 +2,7 @@
 and, for llama.cpp, the build's CPU features and the model file's checksum.
 
 Nothing here loads a model or llama.cpp itself. The extractor runs in a child process
-with a time limit (:mod:`backend.extractor_probe`), so a model that crashes kills the
+with a time limit (:mod:`backend.graph.extractor_probe`), so a model that crashes kills the
 child, not doctor; the build's features are read by another child (``python -m
 backend.doctor llama-build``), so that neither doctor nor the app loads llama.cpp.
 """
@@ -18,10 +18,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from backend.broker.exits import signal_words
 from backend.doctor.report import Check, human_size
 from backend.errors import CharlieError
-from backend.exits import signal_words
-from backend.extractor_probe import PROBE_TEXT, probe_extractor
+from backend.graph.extractor_probe import PROBE_TEXT, probe_extractor
 from backend.settings import Settings
 
 PROBE_TIMEOUT_SECONDS = 120.0
@@ -107,7 +107,7 @@ def check_llama_build(*, timeout: float = LLAMA_BUILD_TIMEOUT_SECONDS) -> Check:
         )
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        from backend.exits import describe_exit
+        from backend.broker.exits import describe_exit
 
         last = (done.stderr.strip().splitlines() or [""])[-1]
         return Check(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backend.broker import (
+from backend.broker.connection import (
     HANDOFF_FORMAT,
     Handoff,
     Paths,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from backend.broker import Paths, process_start_ticks
+from backend.broker.connection import Paths, process_start_ticks
 from backend.doctor.owner import OwnerState
 from backend.doctor.report import Check, human_age, human_size
 from backend.errors import CharlieError
@@ -249,7 +249,7 @@ def check_worker(api: CharlieAPI, owner: OwnerState) -> Check:
 
 def _oldest_queued_ms(api: CharlieAPI) -> int | None:
     """When the job that has waited longest became queued (epoch ms), if any waits."""
-    from backend.jobs import QUEUED, job_key
+    from backend.jobs.records import QUEUED, job_key
 
     client = api.broker.client
     ids: Any = client.zrange(QUEUED, 0, -1)

@@ -1,7 +1,7 @@
 """Importers for other journals' exports, registered under ``charlie.importers``.
 
 Each module reads one kind of source and yields ``ImportedEntry`` / ``Rejected`` items
-(see ``backend.importing``); the helpers here are what they share: stable ids from
+(see ``backend.transfer.importing``); the helpers here are what they share: stable ids from
 content, time-zone names, dates as people write them, and Markdown titles.
 """
 
@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from backend.importing import digest_id
+from backend.transfer.importing import digest_id
 from backend.validation import MAX_TITLE_CHARS
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?$", re.IGNORECASE)

@@ -1,7 +1,7 @@
 """Day One: its JSON export (``Journal.json``), or the export zip holding one JSON file
 per journal plus ``photos/``.
 
-A journal file is read as it goes, an entry at a time (``backend.json_stream``), so a
+A journal file is read as it goes, an entry at a time (``backend.transfer.json_stream``), so a
 journal of any length is read in the memory one entry takes; only the fields an entry
 needs are kept (not ``richText``, photos' metadata and the like). The zip is never
 extracted: members are unpacked as they are read. A member with an unsafe name (``../``,
@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from backend.importing import (
+from backend.transfer.importing import (
     ImportedEntry,
     Importer,
     ImportOptions,
@@ -36,7 +36,7 @@ from backend.importing import (
     too_long,
     value_too_big,
 )
-from backend.json_stream import JsonProblem, JsonReader, NotJson, NotUtf8, ValueTooBig
+from backend.transfer.json_stream import JsonProblem, JsonReader, NotJson, NotUtf8, ValueTooBig
 from plugins.importers import content_id, normalise_newlines, split_heading, tidy_body, zone_named
 
 SPLIT_HINT = (

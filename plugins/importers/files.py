@@ -26,7 +26,7 @@ from pathlib import Path
 
 from striprtf.striprtf import rtf_to_text  # type: ignore[import-untyped]
 
-from backend.importing import (
+from backend.transfer.importing import (
     BOM_MAX,
     UTF8_MAX,
     ImportedEntry,

@@ -15,7 +15,7 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
-from backend.importing import (
+from backend.transfer.importing import (
     ImportedEntry,
     Importer,
     ImportOptions,
@@ -25,7 +25,7 @@ from backend.importing import (
     too_long,
     value_too_big,
 )
-from backend.json_stream import JsonProblem, JsonReader, NotJson, NotUtf8, ValueTooBig
+from backend.transfer.json_stream import JsonProblem, JsonReader, NotJson, NotUtf8, ValueTooBig
 from backend.validation import MAX_TITLE_CHARS
 from plugins.importers import normalise_newlines, parse_clock, tidy_body
 
@@ -41,7 +41,7 @@ SHORT_FIELD_CHARS = 1024
 
 
 class JrnlImporter(Importer):
-    """Reads a jrnl JSON export, an entry at a time (``backend.json_stream``), so an
+    """Reads a jrnl JSON export, an entry at a time (``backend.transfer.json_stream``), so an
     export of any length is read in the memory one entry takes."""
 
     name = "jrnl"

@@ -14,7 +14,7 @@ predictable: the same text always gives the same entities.
 
 from __future__ import annotations
 
-from backend.extractor import Entity, Extraction, Extractor
+from backend.graph.extractor import Entity, Extraction, Extractor
 from plugins.rules import lexicon, names, phrases
 from plugins.rules.text import tokenize
 

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker
 
-from backend.extractor import ENTITY_TYPES
+from backend.graph.extractor import ENTITY_TYPES
 from backend.models import AuthorPage, EntityRef
 from ui.messages import DataChanged, EntryEnriched, GraphChanged
 from ui.screens.entity import EntityScreen

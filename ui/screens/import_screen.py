@@ -47,7 +47,7 @@ from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
 if TYPE_CHECKING:
-    from backend.importing import ImportSummary, Rejected
+    from backend.transfer.importing import ImportSummary, Rejected
 
 IMPORT_GROUP = "import-run"
 RECURSIVE_IMPORTER = "files"

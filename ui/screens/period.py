@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker
 
-from backend.extractor import ENTITY_TYPES
+from backend.graph.extractor import ENTITY_TYPES
 from backend.models import EntityRef, PeriodSummary
 from ui.messages import DataChanged, EntryEnriched, GraphChanged
 from ui.screens.entity import EntityScreen

@@ -1,0 +1,326 @@
+"""The graph side of enrichment: resolve what the extractor found, then write it in one go.
+
+For one entry, a plan is made from the extraction and the journal's current entities
+(resolution, blocked names, names the user removed from this entry, quotes). The plan
+is written in one MULTI that replaces the entry's mentions and relationships and prunes
+entities nobody mentions any more, so running it twice leaves the same graph. Every
+such write (and every correction by the user) bumps the journal's entity version; a
+commit watches it, so a plan made on a stale view of the entities is made again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+
+from backend.graph.extractor import ENTITY_TYPES, RELATION_KINDS, Entity, Extraction
+from backend.graph.resolution import (
+    SELF_ID,
+    SELF_KEY,
+    SELF_NAMES,
+    Known,
+    Resolver,
+    display_name,
+    new_entity_id,
+    normalise,
+)
+from backend.graph.store import Graph, graph_key
+
+QUOTE_CHARS = 300
+# Lists come back from GRAPH.QUERY as text, so they are joined with a separator that
+# cannot occur in a name (control characters are stripped from names).
+SEP = "\x1f"
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+KNOWN_ENTITIES = (
+    "MATCH (n:Entity) RETURN n.id, n.type, n.name, n.key, "
+    "reduce(s = '', a IN coalesce(n.aliases, []) | s + a + $sep)"
+)
+# An entry's relationships always start at an entity it mentions, so they are found
+# through its mentions rather than by scanning every relationship in the journal.
+_CLEAR_RELATIONS = (
+    "MATCH (:Episode {id: $id})-[:MENTIONS]->(:Entity)-[r:RELATES {episode: $id}]->(:Entity) "
+    "DELETE r"
+)
+_CLEAR_MENTIONS = "MATCH (:Episode {id: $id})-[m:MENTIONS]->() DELETE m"
+_LINK_KNOWN = (
+    "MATCH (e:Episode {id: $id, content_hash: $hash}) UNWIND $items AS x "
+    "MATCH (n:Entity {id: x.id}) CREATE (e)-[:MENTIONS {quote: x.quote, names: x.names}]->(n)"
+)
+# The label comes from ENTITY_TYPES, never from user text (labels cannot be parameters).
+_LINK_NEW = (
+    "MATCH (e:Episode {{id: $id, content_hash: $hash}}) UNWIND $items AS x "
+    "MERGE (n:Entity:{label} {{key: x.key}}) "
+    "ON CREATE SET n.id = x.id, n.name = x.name, n.type = '{label}', n.aliases = [], "
+    "n.created_at = $now, n.is_self = x.is_self "
+    "CREATE (e)-[:MENTIONS {{quote: x.quote, names: x.names}}]->(n)"
+)
+_RELATE = (
+    "MATCH (e:Episode {id: $id, content_hash: $hash}) UNWIND $rels AS r "
+    "MATCH (a:Entity {id: r.source}), (b:Entity {id: r.target}) "
+    "CREATE (a)-[:RELATES {kind: r.kind, episode: $id, evidence: r.evidence}]->(b)"
+)
+_ADD_ALIASES = (
+    "MATCH (e:Episode {id: $id, content_hash: $hash}) UNWIND $rows AS a "
+    "MATCH (n:Entity {id: a.id}) SET n.aliases = coalesce(n.aliases, []) + a.keys, "
+    "n.alias_names = coalesce(n.alias_names, []) + a.names"
+)
+PRUNE = "UNWIND $ids AS i MATCH (n:Entity {id: i}) WHERE NOT ()-[:MENTIONS]->(n) DETACH DELETE n"
+
+
+def version_key(journal_id: str) -> str:
+    """Bumped by every write to a journal's entities; commits watch it."""
+    return f"{graph_key(journal_id)}:entities"
+
+
+def blocked_key(journal_id: str) -> str:
+    """Hash of blocked names: normalised key -> the name as the user blocked it."""
+    return f"{graph_key(journal_id)}:blocked"
+
+
+def types_key(journal_id: str) -> str:
+    """Hash of type overrides: normalised name -> the type the user gave it."""
+    return f"{graph_key(journal_id)}:types"
+
+
+@dataclass(frozen=True)
+class Added:
+    """A name the user linked to an entry by hand."""
+
+    type: str
+    name: str
+    words: str
+    """The words in the entry that refer to it (for the quote), or "" if none."""
+
+    def encode(self) -> str:
+        return json.dumps({"type": self.type, "name": self.name, "words": self.words})
+
+    @classmethod
+    def decode(cls, text: str) -> Added:
+        data = json.loads(text)
+        return cls(str(data["type"]), str(data["name"]), str(data.get("words", "")))
+
+
+def split_list(value: Any) -> list[str]:
+    """A list joined with SEP in a query, back as a Python list."""
+    return [v for v in str(value or "").split(SEP) if v]
+
+
+def known_entities(graph: Graph) -> list[Known]:
+    return [
+        Known(id=r[0], type=r[1], name=r[2], key=r[3], aliases=tuple(split_list(r[4])))
+        for r in graph.read(KNOWN_ENTITIES, {"sep": SEP})
+    ]
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def quote_for(names: list[str], text_sentences: list[str]) -> str:
+    """The first sentence that mentions any of ``names`` (as whole words)."""
+    for name in names:
+        pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+        for sentence in text_sentences:
+            if pattern.search(sentence):
+                return sentence[:QUOTE_CHARS]
+    return ""
+
+
+def clean_name(name: str) -> str:
+    """A name fit to show: no control characters, single spaces, bounded length."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in name)
+    return " ".join(printable.split())[:120]
+
+
+@dataclass
+class Mention:
+    entity_id: str
+    type: str
+    key: str
+    name: str
+    names: list[str] = field(default_factory=list)
+    new: bool = False
+    quote: str = ""
+
+
+@dataclass
+class Plan:
+    """Everything one entry's enrichment writes."""
+
+    entry_id: str
+    content_hash: str
+    mentions: list[Mention]
+    relationships: list[dict[str, str]]
+    previous: list[str]
+    """Ids of entities the entry mentioned before (candidates for pruning)."""
+    aliases: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """New aliases per entity id, (key, as written): spellings that matched only by
+    similarity."""
+
+
+def plan_enrichment(
+    client: redis.Redis,
+    journal_id: str,
+    entry_id: str,
+    content_hash: str,
+    text: str,
+    extraction: Extraction,
+    *,
+    threshold: float = 90.0,
+    max_entities: int = 50,
+) -> Plan:
+    """Resolve an extraction against the journal's entities as they are now."""
+    graph = Graph(client, graph_key(journal_id))
+    blocked = {_text(k) for k in client.hkeys(blocked_key(journal_id))}
+    overrides = {_text(k): _text(v) for k, v in client.hgetall(types_key(journal_id)).items()}
+    rows = graph.read(
+        "MATCH (e:Episode {id: $id}) OPTIONAL MATCH (e)-[:MENTIONS]->(n) "
+        "RETURN reduce(s = '', k IN coalesce(e.excluded, []) | s + k + $sep), collect(n.id), "
+        "reduce(s = '', a IN coalesce(e.added, []) | s + a + $sep)",
+        {"id": entry_id, "sep": SEP},
+    )
+    excluded = set(split_list(rows[0][0])) if rows else set()
+    previous = _id_list(rows[0][1]) if rows else []
+    added = [Added.decode(a) for a in split_list(rows[0][2])] if rows else []
+    resolver = Resolver(known_entities(graph), threshold=threshold)
+    text_sentences = sentences(text)
+    by_id: dict[str, Mention] = {}
+    resolved: dict[tuple[str, str], str] = {}
+    new_aliases: dict[str, list[tuple[str, str]]] = {}
+
+    def resolve(entity: Entity, *, by_hand: str = "") -> str | None:
+        """The id ``entity`` links to (None: dropped). ``by_hand``: the words of a name
+        the user linked, which no exclusion drops."""
+        name = clean_name(entity.name)
+        key = normalise(name)
+        type_ = overrides.get(key, entity.type)
+        dropped = key in excluded and not by_hand
+        if type_ not in ENTITY_TYPES or not key or key in blocked or dropped:
+            return None
+        is_self = type_ == "Person" and key in SELF_NAMES
+        known = resolver.resolve(name, type_)
+        if known is not None:
+            if known.key in blocked or (known.key in excluded and not by_hand):
+                return None
+            lookup = SELF_KEY if is_self else key
+            if lookup != known.key and lookup not in known.aliases:
+                # Matched by similarity: remember the spelling, so it matches exactly
+                # from now on and finding the entity by it works.
+                spellings = new_aliases.setdefault(known.id, [])
+                if lookup not in (k for k, _ in spellings):
+                    spellings.append((lookup, display_name(name)))
+            mention = by_id.get(known.id)
+            if mention is None:
+                if len(by_id) >= max_entities:
+                    return None
+                mention = by_id[known.id] = Mention(known.id, known.type, known.key, known.name)
+        else:
+            if len(by_id) >= max_entities:
+                return None
+            new_id = SELF_ID if is_self else new_entity_id()
+            display = "I" if is_self else display_name(name)
+            known = Known(new_id, type_, display, SELF_KEY if is_self else key)
+            resolver.remember(known)
+            mention = by_id[new_id] = Mention(new_id, type_, known.key, display, new=True)
+        words = by_hand or name
+        if words not in mention.names:
+            mention.names.append(words)
+        resolved[(entity.type, normalise(entity.name))] = mention.entity_id
+        return mention.entity_id
+
+    for entity in extraction.entities:
+        resolve(entity)
+    for item in added:
+        resolve(Entity(name=item.name, type=item.type), by_hand=item.words or item.name)
+    relationships = []
+    seen: set[tuple[str, str, str]] = set()
+    for rel in extraction.relationships:
+        source = resolved.get((rel.source.type, normalise(rel.source.name))) or resolve(rel.source)
+        target = resolved.get((rel.target.type, normalise(rel.target.name))) or resolve(rel.target)
+        kind = rel.kind if rel.kind in RELATION_KINDS else "RELATED_TO"
+        if not source or not target or source == target or (source, kind, target) in seen:
+            continue
+        seen.add((source, kind, target))
+        evidence = clean_name_text(rel.evidence) or quote_for(
+            [rel.source.name, rel.target.name], text_sentences
+        )
+        relationships.append(
+            {"source": source, "kind": kind, "target": target, "evidence": evidence}
+        )
+    for mention in by_id.values():
+        self_words = ["I", "me", "my", "myself"] if mention.entity_id == SELF_ID else []
+        mention.quote = quote_for(mention.names + self_words, text_sentences)
+    return Plan(entry_id, content_hash, list(by_id.values()), relationships, previous, new_aliases)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def clean_name_text(text: str) -> str:
+    return " ".join(text.split())[:QUOTE_CHARS]
+
+
+def _id_list(value: Any) -> list[str]:
+    text = str(value or "").strip("[]")
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+def queue_enrichment(pipe: redis.client.Pipeline, journal_id: str, plan: Plan) -> None:
+    """Queue (in a MULTI) the writes that make the entry mention exactly the plan's
+    entities. The entry must still carry the plan's content hash; if it was edited,
+    nothing is linked."""
+    graph = Graph(pipe, graph_key(journal_id))
+    ids = {"id": plan.entry_id, "hash": plan.content_hash}
+    pipe.execute_command(*graph.command(_CLEAR_RELATIONS, {"id": plan.entry_id}))
+    pipe.execute_command(*graph.command(_CLEAR_MENTIONS, {"id": plan.entry_id}))
+    known = [m for m in plan.mentions if not m.new]
+    if known:
+        links = [{"id": m.entity_id, "quote": m.quote, "names": m.names} for m in known]
+        pipe.execute_command(*graph.command(_LINK_KNOWN, {**ids, "items": links}))
+    for label in ENTITY_TYPES:
+        new = [m for m in plan.mentions if m.new and m.type == label]
+        if not new:
+            continue
+        items: list[dict[str, object]] = [
+            {
+                "id": m.entity_id,
+                "key": m.key,
+                "name": m.name,
+                "quote": m.quote,
+                "names": m.names,
+                "is_self": m.entity_id == SELF_ID,
+            }
+            for m in new
+        ]
+        pipe.execute_command(
+            *graph.command(
+                _LINK_NEW.format(label=label), {**ids, "items": items, "now": int(time.time())}
+            )
+        )
+    if plan.relationships:
+        pipe.execute_command(*graph.command(_RELATE, {**ids, "rels": plan.relationships}))
+    if plan.aliases:
+        rows = [
+            {"id": k, "keys": [key for key, _ in v], "names": [name for _, name in v]}
+            for k, v in plan.aliases.items()
+        ]
+        pipe.execute_command(*graph.command(_ADD_ALIASES, {**ids, "rows": rows}))
+    if plan.previous:
+        pipe.execute_command(*graph.command(PRUNE, {"ids": plan.previous}))
+    pipe.incr(version_key(journal_id))
+
+
+def mentioned_names(graph: Graph, entry_id: str) -> list[str]:
+    """Names of the entities an entry mentions, sorted."""
+    rows = graph.read(
+        "MATCH (:Episode {id: $id})-[:MENTIONS]->(n) RETURN n.name ORDER BY n.name",
+        {"id": entry_id},
+    )
+    return [row[0] for row in rows]

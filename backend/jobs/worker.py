@@ -1,0 +1,362 @@
+"""`charlie worker`: a Huey consumer that claims durable jobs and runs the extractor.
+
+The worker is always a client: it reaches the broker only through the handoff (or
+``broker_url``) and never starts a server. It holds ``<data>/worker.lock`` for its whole
+life, so the owner can tell "no worker is alive" by taking that lock, and only then
+returns running jobs to the queue (kill before you reap). It exits within a second or
+two of its owner's death, and on SIGTERM gives its running job back without charging
+an attempt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+from huey.consumer import Consumer
+
+from backend.broker.connection import BrokerConnection, open_broker, process_start_ticks
+from backend.errors import CharlieError
+from backend.graph.enrich import blocked_key, plan_enrichment, queue_enrichment, version_key
+from backend.graph.extractor import Extractor, ExtractorUnavailable, entry_text, load_extractor
+from backend.graph.extractor_probe import PROBE_TEXT
+from backend.graph.store import Graph, graph_key
+from backend.jobs.records import Claim, Jobs, Write, retry_policy
+from backend.jobs.state import (
+    Sweeper,
+    close_breaker,
+    inference_enabled,
+    is_editing,
+    mark_probing,
+    open_breaker,
+    probe_due,
+    probe_passed,
+    publish_worker,
+    request_probe,
+)
+from backend.jobs.wakeups import Wakeups, set_wake_handler
+from backend.settings import Settings
+
+log = logging.getLogger("charlie.worker")
+
+WORKER_LOCK = "worker.lock"
+
+
+def worker_lock_path(settings: Settings) -> Path:
+    return settings.data_dir / WORKER_LOCK
+
+
+def try_worker_lock(settings: Settings) -> int | None:
+    """Take the worker lock without waiting: an fd to keep, or None if a worker holds it."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(worker_lock_path(settings), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+@dataclass
+class Runner:
+    """Runs claimed jobs one at a time; a wake-up drains the queue."""
+
+    jobs: Jobs
+    client: redis.Redis
+    extractor: Extractor
+    worker_id: str
+    lease_ms: int
+    linger_seconds: float = 120.0
+    fuzzy_threshold: float = 90.0
+    max_entities: int = 50
+    current: Claim | None = None
+    current_since: float = 0.0
+    idle_since: float = field(default_factory=time.monotonic)
+    # Held while a job runs and while the model is unloaded, so neither interrupts the other.
+    busy: threading.Lock = field(default_factory=threading.Lock)
+
+    def drain(self) -> None:
+        """Run queued jobs until none is left (or the model must not be loaded now)."""
+        while True:
+            with self.busy:
+                if not self.extractor.loaded and is_editing(self.client):
+                    # The user is typing: loading a model now would make the editor
+                    # stutter. The job stays queued; the sweeper wakes us again later.
+                    return
+                if probe_due(self.client) and not self.probe():
+                    return
+                claim = self.jobs.claim(self.worker_id, lease_ms=self.lease_ms)
+                if claim is None:
+                    self.idle_since = time.monotonic()
+                    return
+                self.current, self.current_since = claim, time.time()
+                try:
+                    if not self.run(claim):
+                        return
+                finally:
+                    self.current = None
+                    self.idle_since = time.monotonic()
+
+    def probe(self) -> bool:
+        """Read a plain test sentence before taking a job, after the extractor crashed
+        this worker's predecessor. True if it worked and jobs may be claimed.
+
+        If it crashes this worker too, the owner knows the model (not one entry) is to
+        blame: it pauses the queue and gives the entries their attempts back.
+        """
+        if self.jobs.paused():
+            return False  # Inference off, or the breaker's backoff: probe on resume.
+        mark_probing(self.client, self.worker_id)
+        try:
+            self.extractor.load()
+            self.extractor.extract(PROBE_TEXT)
+        except ExtractorUnavailable as exc:
+            open_breaker(self.client, self.jobs, exc.reason)
+            request_probe(self.client)
+            return False
+        except Exception as exc:  # noqa: BLE001 - it failed in Python, so it did not crash
+            log.warning("the test sentence failed (%s: %s); taking jobs", type(exc).__name__, exc)
+        # Only the probe is done: the crash streak stays until an entry is read, so a
+        # model that reads plain text but crashes on every entry still pauses the queue.
+        probe_passed(self.client)
+        log.info("the extractor read the test sentence; taking jobs again")
+        return True
+
+    def housekeeping(self) -> None:
+        """Unload the model once idle for the linger time, or at once if inference is off."""
+        if not self.extractor.loaded or not self.busy.acquire(blocking=False):
+            return
+        try:
+            idle = time.monotonic() - self.idle_since
+            if idle >= self.linger_seconds or not inference_enabled(self.client):
+                self.extractor.unload()
+        finally:
+            self.busy.release()
+
+    def health(self) -> dict[str, object]:
+        current = self.current
+        return {
+            "id": self.worker_id,
+            "pid": os.getpid(),
+            "model_loaded": self.extractor.loaded,
+            "uses_model": self.extractor.uses_model,
+            "extractor": self.extractor.name,
+            "job": current.job_id if current else None,
+            "entry_id": current.entry_id if current else None,
+            "job_started": self.current_since if current else None,
+            "at": time.time(),
+        }
+
+    def run(self, claim: Claim) -> bool:
+        """Run one job. False means stop draining (the extractor is unavailable, or the
+        database is not answering).
+
+        Every way out ends the attempt: an exception anywhere in the job (not only in
+        the extractor) fails it with its traceback, and a database error gives the job
+        back uncharged. None may escape to Huey, which would leave the job running with
+        no heartbeat until the owner killed this healthy worker as hung.
+        """
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(claim, stop), daemon=True)
+        beat.start()
+        try:
+            return self._run(claim)
+        except redis.RedisError as exc:
+            log.warning("database error in job %s: %s; giving it back", claim.job_id, exc)
+            self._give_back(claim, f"database error: {exc}")
+            return False  # The sweeper wakes us again once the database answers.
+        except Exception as exc:  # noqa: BLE001 - recorded on the job, with its traceback
+            log.exception("job %s failed outside the extractor", claim.job_id)
+            self._fail_quietly(claim, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            return True
+        finally:
+            stop.set()
+            beat.join()
+
+    def _give_back(self, claim: Claim, reason: str) -> None:
+        """Release the job uncharged, trying for a while (a restarting server answers
+        BUSY LOADING for a moment); if it never answers, the owner reaps it."""
+        deadline = time.monotonic() + self.lease_ms / 2000
+        while True:
+            try:
+                self.jobs.release(claim, reason)
+                return
+            except redis.RedisError as exc:
+                if time.monotonic() >= deadline:
+                    log.warning("could not give job %s back: %s", claim.job_id, exc)
+                    return
+                time.sleep(0.2)
+
+    def _fail_quietly(self, claim: Claim, error: str, trace: str) -> None:
+        try:
+            self.jobs.fail(claim, error, trace)
+        except redis.RedisError as exc:
+            log.warning("could not record the failure of job %s: %s", claim.job_id, exc)
+            self._give_back(claim, f"database error: {exc}")
+
+    def _run(self, claim: Claim) -> bool:
+        """The job's body (see run)."""
+        graph = Graph(self.client, graph_key(claim.journal_id))
+        rows = graph.read(
+            "MATCH (e:Episode {id: $id}) RETURN e.title, e.body, e.content_hash",
+            {"id": claim.entry_id},
+        )
+        if not rows or rows[0][2] != claim.content_hash:
+            # Deleted or edited since it was queued: the record already moved on, so
+            # this commit is rejected; it only records nothing was to be done.
+            self.jobs.complete(claim, lambda pipe: None)
+            return True
+        title, body, _ = rows[0]
+        try:
+            self.extractor.load()
+            extraction = self.extractor.extract(entry_text(title, body))
+        except ExtractorUnavailable as exc:
+            self.jobs.release(claim, f"extractor unavailable: {exc.reason}")
+            open_breaker(self.client, self.jobs, exc.reason)
+            return False
+        except Exception as exc:  # noqa: BLE001 - any extractor failure fails the attempt
+            self.jobs.fail(claim, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            return True
+        close_breaker(self.client)
+        text = f"{title}\n\n{body}" if title else body
+
+        def plan() -> Write:
+            planned = plan_enrichment(
+                self.client,
+                claim.journal_id,
+                claim.entry_id,
+                claim.content_hash,
+                text,
+                extraction,
+                threshold=self.fuzzy_threshold,
+                max_entities=self.max_entities,
+            )
+            return lambda pipe: queue_enrichment(pipe, claim.journal_id, planned)
+
+        self.jobs.complete(
+            claim,
+            plan=plan,
+            watch=(version_key(claim.journal_id), blocked_key(claim.journal_id)),
+        )
+        return True
+
+    def _heartbeat(self, claim: Claim, stop: threading.Event) -> None:
+        while not stop.wait(self.lease_ms / 3000):
+            try:
+                if not self.jobs.heartbeat(claim, lease_ms=self.lease_ms):
+                    return  # Not ours any more; the commit will be rejected.
+            except redis.RedisError as exc:
+                log.warning("heartbeat failed: %s", exc)
+
+
+class WorkerConsumer(Consumer):  # type: ignore[misc]
+    """Huey's consumer with Charlie's signal handling.
+
+    SIGTERM (the owner stopping us on purpose): give the running job back without
+    charging an attempt, then exit at once, since a model call in C cannot be
+    interrupted. SIGHUP is ignored: Huey would re-exec the process.
+    """
+
+    runner: Runner | None = None
+
+    def _set_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_term)
+        signal.signal(signal.SIGINT, self._on_term)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    def _on_term(self, signum: int, frame: object) -> None:
+        runner = self.runner
+        if runner is not None and runner.current is not None:
+            with contextlib.suppress(redis.RedisError):
+                runner.jobs.release(runner.current, "worker stopped")
+        os._exit(0)
+
+
+def _watch_owner(conn: BrokerConnection) -> None:
+    """Exit as soon as the owner that published our handoff is gone."""
+    handoff = conn.handoff
+    if handoff is None:
+        return  # An external broker has no owner process to follow.
+
+    def watch() -> None:
+        while process_start_ticks(handoff.owner_pid) == handoff.owner_started:
+            threading.Event().wait(0.5)
+        os._exit(3)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+
+
+def _housekeeping(
+    runner: Runner, conn: BrokerConnection, wakeups: Wakeups, *, external: bool
+) -> None:
+    """Every second: publish health, unload an idle model and, with an external broker
+    (no owner process to supervise us), reap expired leases and re-send lost wake-ups."""
+    sweeper = Sweeper(runner.jobs, conn.client, wakeups)
+    while True:
+        try:
+            publish_worker(conn.client, runner.worker_id, runner.health())
+            runner.housekeeping()
+            if external:
+                runner.jobs.reap_expired("lease expired: its worker stopped renewing it")
+                sweeper.tick()
+        except redis.RedisError as exc:
+            log.warning("housekeeping: %s", exc)
+        time.sleep(1.0)
+
+
+def run_worker(settings: Settings) -> int:
+    """The body of `charlie worker`."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    external = bool(settings.broker_url)
+    lock = None if external else try_worker_lock(settings)
+    if lock is None and not external:
+        raise CharlieError(f"Another worker holds {worker_lock_path(settings)}.")
+    conn = open_broker(settings, own=False)
+    _watch_owner(conn)
+    jobs = Jobs(conn.client, retry_policy(settings))
+    runner = Runner(
+        jobs=jobs,
+        client=conn.client,
+        extractor=load_extractor(settings.extractor, settings),
+        worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        lease_ms=int(settings.job_lease_seconds * 1000),
+        linger_seconds=settings.model_linger_seconds,
+        fuzzy_threshold=settings.fuzzy_threshold,
+        max_entities=settings.max_entities,
+    )
+    set_wake_handler(runner.drain)
+    wakeups = Wakeups(conn)
+    consumer = WorkerConsumer(
+        wakeups.huey, workers=1, worker_type="thread", periodic=False, check_worker_health=True
+    )
+    consumer.runner = runner
+    threading.Thread(
+        target=_housekeeping,
+        args=(runner, conn, wakeups),
+        kwargs={"external": external},
+        name="housekeeping",
+        daemon=True,
+    ).start()
+    # Work that was queued before we started needs no message to be found.
+    wakeups.send()
+    log.info("worker %s ready (extractor %s)", runner.worker_id, settings.extractor)
+    consumer.run()
+    return 0
+
+
+if __name__ == "__main__":
+    from backend.settings import load_settings
+
+    sys.exit(run_worker(load_settings()))

@@ -1,0 +1,88 @@
+"""Helpers for tests that run real Charlie processes and kill them with real signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from backend.broker.connection import Paths, find_servers, process_start_ticks, read_handoff
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class OwnerProc:
+    """A `tests.helpers.owner_proc` subprocess that answers JSON commands."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.helpers.owner_proc"],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+
+    def read(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            raise AssertionError(f"owner process ended without answering:\n{err}")
+        return json.loads(line)  # type: ignore[no-any-return]
+
+    def wait_ready(self) -> dict[str, Any]:
+        reply = self.read()
+        assert reply.get("ready"), reply
+        return reply
+
+    def call(self, **cmd: Any) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(cmd) + "\n")
+        self.proc.stdin.flush()
+        return self.read()
+
+    def quit(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"op": "quit"}) + "\n")
+        self.proc.stdin.flush()
+        assert self.read().get("closed")
+        self.proc.wait(timeout=30)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+
+
+def wait_until(predicate: Any, *, timeout: float, what: str) -> None:
+    """Poll ``predicate`` until it is true, or fail saying what never happened."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def servers_for(data_dir: Path) -> list[int]:
+    """Live redis-server pids started on this data directory."""
+    return find_servers(Paths(data_dir).conf)
+
+
+def kill_server(data_dir: Path) -> int:
+    """SIGKILL the data directory's redis-server (from the handoff) and wait for it."""
+    handoff = read_handoff(Paths(data_dir).handoff)
+    assert handoff is not None, "no handoff to find the server by"
+    os.kill(handoff.redis_pid, signal.SIGKILL)
+    wait_until(
+        lambda: process_start_ticks(handoff.redis_pid) is None,
+        timeout=10,
+        what=f"redis-server {handoff.redis_pid} to die",
+    )
+    return handoff.redis_pid
