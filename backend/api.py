@@ -23,14 +23,14 @@ import redis
 
 from backend import presence
 from backend.broker.connection import BrokerConnection, describe, open_broker
-from backend.drafts import Draft, Drafts
+from backend.drafts import Draft
 from backend.errors import BrokerError, EditConflict, NotFoundError, ValidationError
 from backend.graph import corrections, curation
 from backend.graph import views as graph_views
 from backend.graph.enrich import version_key
 from backend.graph.extractor import ENTITY_TYPES
 from backend.graph.resolution import normalise
-from backend.graph.store import Also, Graph, RevisionConflict, Store
+from backend.graph.store import Also, Graph, RevisionConflict
 from backend.jobs.records import (
     BACKLOG,
     EVENTS,
@@ -38,7 +38,6 @@ from backend.jobs.records import (
     JobRecord,
     Jobs,
     enrich_job_id,
-    retry_policy,
 )
 from backend.jobs.state import (
     BREAKER_KEY,
@@ -62,9 +61,9 @@ from backend.models import (
     content_hash,
 )
 from backend.settings import Settings, save_settings
+from backend.shared import Backend
 from backend.validation import (
     check_body,
-    check_journal_name,
     check_title,
     local_zone,
     parse_entry_date,
@@ -72,8 +71,6 @@ from backend.validation import (
 
 if TYPE_CHECKING:
     from backend.transfer.importing import ImportSummary, Progress
-
-DEFAULT_JOURNAL_KEY = "charlie:default_journal"
 
 
 def keyed_entry_id(journal: Journal, key: str) -> str:
@@ -276,12 +273,13 @@ class CharlieAPI(QueueAPI):
     """Journals, entries and background work on one data directory's broker."""
 
     def __init__(self, settings: Settings, broker: BrokerConnection) -> None:
+        self.backend = Backend.on(settings, broker)
         self.settings = settings
         self.broker = broker
-        self.store = Store(broker.client, max_entry_chars=settings.max_entry_chars)
-        self.jobs = Jobs(broker.client, retry_policy(settings))
-        self.wakeups = Wakeups(broker)
-        self.drafts = Drafts(broker.client)
+        self.store = self.backend.store
+        self.jobs = self.backend.jobs
+        self.wakeups = self.backend.wakeups
+        self.drafts = self.backend.drafts
 
     @classmethod
     def open(cls, settings: Settings, *, own: bool = True) -> CharlieAPI:
@@ -318,24 +316,8 @@ class CharlieAPI(QueueAPI):
         return self.store.rename_journal(old, new)
 
     def journal(self, name: str | None = None) -> Journal:
-        """The named journal, or the default one (created on first use).
-
-        The default journal is remembered by id, so renaming it keeps it the default.
-        """
-        if name is not None:
-            found = self.store.find_journal(check_journal_name(name))
-            if found is not None:
-                return found
-            if name.strip().casefold() != self.settings.default_journal.casefold():
-                return self.store.journal(name)  # Raises NotFoundError.
-        default_id: Any = self.broker.client.get(DEFAULT_JOURNAL_KEY)
-        if default_id is not None:
-            for journal in self.store.list_journals():
-                if journal.id == default_id.decode():
-                    return journal
-        journal = self.store.ensure_journal(self.settings.default_journal)
-        self.broker.client.set(DEFAULT_JOURNAL_KEY, journal.id)
-        return journal
+        """The named journal, or the default one (created on first use)."""
+        return self.backend.journal(name)
 
     @property
     def default_journal(self) -> str:
