@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 import redis
 
 from backend.errors import NotFoundError, ValidationError
-from backend.jobs.records import EVENTS
+from backend.jobs.keys import EVENTS
 from backend.models import Journal, first_line
 
 PREFIX = "charlie:drafts:"

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from backend.broker.connection import BrokerConnection, open_broker
+from backend.broker.ownership import BrokerConnection, open_broker
 from backend.drafts import Drafts
 from backend.graph.store import Store
-from backend.jobs.records import Jobs, retry_policy
+from backend.jobs.records import Jobs
+from backend.jobs.retry import retry_policy
 from backend.jobs.wakeups import Wakeups
 from backend.models import Journal
 from backend.settings import Settings
@@ -73,3 +74,21 @@ class Backend:
         journal = self.store.ensure_journal(self.settings.default_journal)
         self.broker.client.set(DEFAULT_JOURNAL_KEY, journal.id)
         return journal
+
+
+class JournalRef:
+    """A journal as the caller named it (None: the default one), looked up when first
+    used and then held by id, so a rename elsewhere does not strand it.
+
+    Services check their input before they first use the journal, so a rejected call
+    writes nothing, not even the default journal."""
+
+    def __init__(self, backend: Backend, name: str | None) -> None:
+        self._backend = backend
+        self._name = name
+        self._journal: Journal | None = None
+
+    def get(self) -> Journal:
+        if self._journal is None:
+            self._journal = self._backend.journal(self._name)
+        return self._journal

@@ -38,8 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.api import CharlieAPI  # noqa: E402
 from backend.jobs.records import BACKLOG  # noqa: E402
+from backend.root import Charlie  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 from backend.transfer.backup import backup_dir, dump_all, read_live, write_backup  # noqa: E402
 from bench.graph import build  # noqa: E402
@@ -63,22 +63,25 @@ json.dump(samples, sys.stdout)
 """
 
 
-def add_jobs(api: CharlieAPI) -> int:
+def add_jobs(charlie: Charlie) -> int:
     """A job record per entry, as saving each one would have queued."""
-    journal = api.journal()
-    rows = api.store.graph(journal).read("MATCH (e:Episode) RETURN e.id, e.content_hash")
+    backend = charlie.backend
+    journal = charlie.journals.get()
+    rows = backend.store.graph(journal).read("MATCH (e:Episode) RETURN e.id, e.content_hash")
     for at in range(0, len(rows), 500):
-        with api.broker.client.pipeline(transaction=False) as pipe:
+        with backend.broker.client.pipeline(transaction=False) as pipe:
             for entry_id, content_hash in rows[at : at + 500]:
-                api.jobs.enqueue(journal.id, entry_id, content_hash, priority=BACKLOG, pipe=pipe)
+                backend.jobs.enqueue(
+                    journal.id, entry_id, content_hash, priority=BACKLOG, pipe=pipe
+                )
             pipe.execute()
     return len(rows)
 
 
-def settle(api: CharlieAPI) -> None:
+def settle(charlie: Charlie) -> None:
     """Compact the append-only file now and wait for it, so no rewrite (whose fsync can
     stop the server for a while) starts during the measurements."""
-    client = api.broker.client
+    client = charlie.backend.broker.client
 
     def wait_for_rewrites() -> None:
         deadline = time.monotonic() + 300
@@ -119,18 +122,18 @@ def main() -> None:
         args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="charlie-bench-backup-"))
     settings = Settings(data_dir=data, config_file=data / "none.toml", appendfsync="everysec")
-    api = CharlieAPI.open(settings)
+    charlie = Charlie.open(settings)
     pinger = None
     try:
-        client = api.broker.client
+        client = charlie.backend.broker.client
         started = time.perf_counter()
-        build(api, args.entries, args.entities, random.Random(7))
-        jobs = add_jobs(api)
+        build(charlie, args.entries, args.entities, random.Random(7))
+        jobs = add_jobs(charlie)
         print(
             f"1. Seeding: {args.entries:,} entries, {args.entities:,} entities, {jobs:,} job "
             f"records, {client.dbsize():,} keys in {time.perf_counter() - started:.1f} s\n"
         )
-        settle(api)
+        settle(charlie)
 
         directory = backup_dir(settings)
         ways: dict[str, Callable[[], object]] = {
@@ -183,7 +186,7 @@ def main() -> None:
         if pinger is not None:
             pinger.kill()
             pinger.wait()
-        api.close()
+        charlie.close()
         shutil.rmtree(data, ignore_errors=True)
 
 

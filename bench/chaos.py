@@ -64,12 +64,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.broker.connection import (  # noqa: E402
-    Paths,
-    process_cmdline,
-    process_start_ticks,
-    read_handoff,
-)
+from backend.broker.handoff import read_handoff  # noqa: E402
+from backend.broker.paths import Paths  # noqa: E402
+from backend.broker.processes import process_cmdline, process_start_ticks  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 
 HANG_SECONDS = 60.0
@@ -157,7 +154,7 @@ class Outcome:
 
 
 def servers_on(conf: Path) -> list[int]:
-    """``backend.broker.connection.find_servers`` with the same test, at a third of the cost: the
+    """``backend.broker.processes.find_servers`` with the same test, at a third of the cost: the
     sampler runs it every few ms on a two-core machine, so it reads raw bytes and looks
     further only at redis-servers."""
     found = []
@@ -343,7 +340,7 @@ class Chaos:
             if not name.isdigit():
                 continue
             cmd = process_cmdline(int(name))
-            if len(cmd) >= 3 and cmd[-1] == "worker" and cmd[-2].endswith("charlie.py"):
+            if cmd[-2:] == ["-m", "backend.jobs.worker"]:  # As the supervisor starts one.
                 if self.ours(int(name)):
                     found.append(int(name))
         return found
@@ -676,8 +673,9 @@ class Chaos:
 
     def settle(self) -> dict[str, object]:
         """Stop the long-lived owner, drain the queue under a fresh serve, read the journal."""
-        from backend.api import CharlieAPI
+        from backend.errors import NotFoundError
         from backend.jobs.records import enrich_job_id
+        from backend.root import Charlie
 
         if self.long is not None:
             self.stop_proc(self.long, f"the long-lived {self.long.kind}")
@@ -693,24 +691,25 @@ class Chaos:
         self.wait_for(lambda: serving() or final.proc.poll() is not None, what, START_SECONDS)
         if not serving() or final.proc.poll() is not None:
             raise RuntimeError(f"the final serve did not start:\n{log.read_text()[-3000:]}")
-        api = CharlieAPI.open(self.settings, own=False)
+        charlie = Charlie.open(self.settings, own=False)
         try:
+            queue = charlie.queue
 
             def drained() -> bool:
-                counts = api.job_counts()
+                counts = queue.job_counts()
                 return counts["queued"] + counts["running"] + counts["retry_wait"] == 0
 
             drain_start = time.monotonic()
             self.wait_for(drained, "the queue to drain", DRAIN_SECONDS)
             drain_seconds = time.monotonic() - drain_start
-            counts = api.job_counts()
-            paused = api.paused_reasons()
-            supervisor = api.supervisor() or {}
-            journal = api.journal()
+            counts = queue.job_counts()
+            paused = queue.paused_reasons()
+            supervisor = queue.supervisor() or {}
+            journal = charlie.journal()
             ids: list[str] = []
             cursor = None
             while True:
-                page = api.list_entries(limit=500, before=cursor)
+                page = journal.entries.list(limit=500, before=cursor)
                 ids.extend(e.id for e in page.entries)
                 cursor = page.next_cursor
                 if cursor is None:
@@ -718,14 +717,17 @@ class Chaos:
             stored: dict[str, list[str]] = defaultdict(list)
             untokened = 0
             for entry_id in ids:
-                tokens = TOKEN.findall(api.get_entry(entry_id).body)
+                tokens = TOKEN.findall(journal.entries.get(entry_id).body)
                 untokened += not tokens
                 for token in tokens:
                     stored[token].append(entry_id)
             jobs: dict[str, str] = {}
             for write in self.writes:
                 for entry_id in stored.get(write.token, []):
-                    record = api.jobs.get(enrich_job_id(journal.id, entry_id))
+                    try:
+                        record = queue.get_job(enrich_job_id(journal.id, entry_id))
+                    except NotFoundError:
+                        record = None
                     jobs[entry_id] = (
                         "missing"
                         if record is None
@@ -733,7 +735,7 @@ class Chaos:
                         + (f" ({record.last_error[:200]})" if record.last_error else "")
                     )
         finally:
-            api.close()
+            charlie.close()
         stopped = self.stop_proc(final, "the final serve")
         return {
             "stored": stored,
@@ -946,52 +948,30 @@ class Chaos:
 def app_stand_in() -> int:
     """What ``charlie`` (the TUI) does about the broker, without the screens.
 
-    ``tests.helpers.owner_proc`` runs no supervisor and calls the API only when told, so it
-    would neither run a worker nor ride through an owner change by itself. This follows
-    ``run_tui``: take the data directory or attach to its owner, supervise a worker
-    whenever this process owns (also after taking over), take the start-up backup, and
-    touch the API twice a second as the live screens reconcile, so a departed owner is
-    noticed and replaced. SIGTERM and SIGHUP end it cleanly, as they end the app.
+    ``tests.helpers.owner_proc`` runs no supervisor and calls the backend only when told,
+    so it would neither run a worker nor ride through an owner change by itself. This
+    follows ``run_tui`` (cli/tui.py): its OwnerRuntime takes the data directory or
+    attaches to its owner, supervises a worker whenever this process owns (also after
+    taking over) and takes the start-up backup; then it touches the queue twice a second
+    as the live screens reconcile, so a departed owner is noticed and replaced. SIGTERM
+    and SIGHUP end it cleanly, as they end the app.
     """
-    from backend.api import CharlieAPI
-    from backend.broker.connection import begin_broker
     from backend.broker.private import PRIVATE_UMASK
     from backend.errors import CharlieError
-    from backend.jobs.supervisor import Supervisor
+    from backend.runtime import OwnerRuntime
     from backend.settings import load_settings
-    from charlie import _startup_backup, _supervise
 
     os.umask(PRIVATE_UMASK)
-    stopping = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopping.set())
-    settings = load_settings()
-    api = CharlieAPI(settings, begin_broker(settings).finish())
-    supervisors: list[Supervisor] = []
-
-    def became_owner(_conn: object) -> None:
-        started = _supervise(api)
-        if started is not None:
-            supervisors.append(started)
-
-    api.broker.on_owner = became_owner
-    backup = _startup_backup(api)
-    try:
-        first = _supervise(api)
-        if first is not None:
-            supervisors.append(first)
-        print(f"app stand-in ready ({api.broker.role})", flush=True)
-        while not stopping.wait(APP_POLL_SECONDS):
+    runtime = OwnerRuntime(load_settings(), supervise=True, startup_backup=True)
+    runtime.stop_on(signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+    with runtime:
+        queue = runtime.charlie.queue
+        print(f"app stand-in ready ({runtime.broker.role})", flush=True)
+        while not runtime.stopping.wait(APP_POLL_SECONDS):
             try:
-                api.job_counts()
+                queue.job_counts()
             except CharlieError as exc:
                 print(f"app stand-in: {exc}", flush=True)
-    finally:
-        if backup is not None:
-            backup.join()
-        for supervisor in supervisors:
-            supervisor.stop()
-        api.close()
     return 0
 
 

@@ -8,10 +8,13 @@ relationship per entry, written through the same enrichment write the worker use
 (``queue_enrichment``), so the graph has the real shape and indexes. Then it times, with
 p50/p95/max over many calls:
 
-- ``api.entity(id)`` (the entity page: quotes, first/last, appears-with, relations) for
+- ``graph.entity(id)`` (the entity page: quotes, first/last, appears-with, relations) for
   random entities, and separately for the 10 most-mentioned ones (the worst case);
-- ``api.search(prefix)`` as the user types 2-6 letters of a word or a name;
-- ``api.entry_entities(id)`` (the reader's sidebar) and ``api.period(y, m)``.
+- ``graph.search(prefix)`` as the user types 2-6 letters of a word or a name;
+- ``graph.entry_entities(id)`` (the reader's sidebar) and ``graph.period(y, m)``.
+
+Each call goes through ``charlie.journal().graph`` as the screens' workers do, so the
+journal lookup is in the figures.
 
 Baseline: a bare ``GRAPH.RO_QUERY`` fetching one entity by its indexed id on the same
 server, so the ratios show what the views add over one round trip. Target: p95 <= 50 ms.
@@ -36,11 +39,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.api import CharlieAPI  # noqa: E402
 from backend.graph.enrich import Mention, Plan, queue_enrichment  # noqa: E402
 from backend.graph.extractor import ENTITY_TYPES  # noqa: E402
-from backend.graph.store import graph_key  # noqa: E402
+from backend.graph.schema import graph_key  # noqa: E402
 from backend.models import content_hash, to_epoch_and_offset  # noqa: E402
+from backend.root import Charlie  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 
 WORDS = (
@@ -70,10 +73,11 @@ def timed(call: Callable[[], object], runs: list[float]) -> None:
     runs.append((time.perf_counter() - started) * 1000)
 
 
-def build(api: CharlieAPI, entries: int, entities: int, rng: random.Random) -> list[str]:
-    journal = api.journal()
-    client = api.broker.client
-    graph = api.store.graph(journal)
+def build(charlie: Charlie, entries: int, entities: int, rng: random.Random) -> list[str]:
+    """Write the journal straight into the default journal's graph (see the docstring)."""
+    journal = charlie.journals.get()
+    client = charlie.backend.broker.client
+    graph = charlie.backend.store.graph(journal)
     people = [(f"{i:016x}", name(rng), rng.choice(ENTITY_TYPES)) for i in range(entities)]
     weights = [1 / (rank + 1) for rank in range(entities)]
     start = datetime(2022, 1, 1, tzinfo=UTC)
@@ -152,18 +156,18 @@ def main() -> None:
     rng = random.Random(7)
     data = Path(tempfile.mkdtemp(prefix="charlie-bench-graph-"))
     settings = Settings(data_dir=data, config_file=data / "none.toml", appendfsync="everysec")
-    api = CharlieAPI.open(settings)
+    charlie = Charlie.open(settings)
     try:
         started = time.perf_counter()
-        entry_ids = build(api, args.entries, args.entities, rng)
-        graph = api.store.graph(api.journal())
+        entry_ids = build(charlie, args.entries, args.entities, rng)
+        graph = charlie.backend.store.graph(charlie.journals.get())
         counts = graph.read("MATCH (n:Entity) RETURN count(n)")[0][0]
         mentions = graph.read("MATCH ()-[m:MENTIONS]->() RETURN count(m)")[0][0]
         print(
             f"built {len(entry_ids)} entries, {counts} entities, {mentions} mentions "
             f"in {time.perf_counter() - started:.1f} s"
         )
-        refs = api.entities(limit=100_000)
+        refs = charlie.journal().graph.entities(limit=100_000)
         top = refs[:10]
         print(
             f"most mentioned: {top[0].name} in {top[0].count} entries; "
@@ -182,7 +186,7 @@ def main() -> None:
         page: list[float] = []
         for _ in range(args.calls):
             ref = rng.choice(refs)
-            timed(lambda r=ref: api.entity(r.id), page)
+            timed(lambda r=ref: charlie.journal().graph.entity(r.id), page)
         print(
             f"entity page, random entity               {percentiles(page)}  "
             f"(p50 x{statistics.median(page) / statistics.median(base):.1f} baseline)"
@@ -190,31 +194,39 @@ def main() -> None:
         worst: list[float] = []
         for _ in range(max(3, args.calls // 20)):
             for ref in top:
-                timed(lambda r=ref: api.entity(r.id), worst)
+                timed(lambda r=ref: charlie.journal().graph.entity(r.id), worst)
         print(f"entity page, 10 most mentioned           {percentiles(worst)}")
 
         search: list[float] = []
         for _ in range(args.calls):
             word = rng.choice([rng.choice(WORDS), rng.choice(refs).name.split()[0].lower()])
             prefix = word[: rng.randint(2, max(2, min(6, len(word))))]
-            timed(lambda p=prefix: api.search(p), search)
+            timed(lambda p=prefix: charlie.journal().graph.search(p), search)
         print(f"search as you type (2-6 letters)         {percentiles(search)}")
         letters: list[float] = []
         for _ in range(args.calls // 4):
-            timed(lambda: api.search(rng.choice(string.ascii_lowercase) * 2), letters)
+            timed(
+                lambda: charlie.journal().graph.search(rng.choice(string.ascii_lowercase) * 2),
+                letters,
+            )
         print(f"search, two same letters                 {percentiles(letters)}")
 
         sidebar: list[float] = []
         for _ in range(args.calls):
             entry_id = rng.choice(entry_ids)
-            timed(lambda e=entry_id: api.entry_entities(e), sidebar)
+            timed(lambda e=entry_id: charlie.journal().graph.entry_entities(e), sidebar)
         print(f"reader sidebar (entry_entities)          {percentiles(sidebar)}")
         months: list[float] = []
         for _ in range(max(5, args.calls // 10)):
-            timed(lambda: api.period(rng.choice([2022, 2023, 2024]), rng.randint(1, 12)), months)
+            timed(
+                lambda: charlie.journal().graph.period(
+                    rng.choice([2022, 2023, 2024]), rng.randint(1, 12)
+                ),
+                months,
+            )
         print(f"period view (one month)                  {percentiles(months)}")
     finally:
-        api.close()
+        charlie.close()
         shutil.rmtree(data, ignore_errors=True)
 
 

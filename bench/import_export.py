@@ -8,22 +8,22 @@ CI smoke test: 30 files.
 
 1. Generating N Markdown files (~3 years, bodies of 50-3,000 characters; a third with
    front matter, a third with a dated name, the rest dated by modification time).
-2. Import: ``run_import(api, "files", folder)`` into a fresh data directory, split into
-   its reading phase (the importer alone) and the whole run (validation, presence
-   check, the pre-import backup, batches of entries + jobs in one MULTI each). Baselines
-   in the same run: reading the same files with plain ``read_bytes`` (the floor), and
-   saving entries one at a time with ``add_entry`` (what an import without batches
-   would cost; timed on 500 entries and scaled).
+2. Import: ``charlie.transfer.import_entries("files", folder)`` (``run_import``) into a
+   fresh data directory, split into its reading phase (the importer alone) and the
+   whole run (validation, presence check, the pre-import backup, batches of entries +
+   jobs in one MULTI each). Baselines in the same run: reading the same files with plain
+   ``read_bytes`` (the floor), and saving entries one at a time with ``entries.add``
+   (what an import without batches would cost, shown as ``add_entry``; timed on 500
+   entries and scaled).
 3. Re-import of the same folder (everything skipped as already present).
-4. Export, if ``backend/export.py`` is there: ``export_markdown`` (N files) and
-   ``export_json`` (one file). Baseline: writing the same number of files of the same
-   sizes with plain ``write_bytes``.
+4. Export: ``charlie.transfer.export_markdown`` (N files) and ``export_json`` (one
+   file). Baseline: writing the same number of files of the same sizes with plain
+   ``write_bytes``.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import random
 import shutil
@@ -36,9 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.api import CharlieAPI  # noqa: E402
+from backend.root import Charlie  # noqa: E402
 from backend.settings import Settings  # noqa: E402
-from backend.transfer.importing import ImportOptions, load_importer, run_import  # noqa: E402
+from backend.transfer.importing import ImportOptions, load_importer  # noqa: E402
 
 WORDS = (
     "morning coffee walked lake Sam rain office meeting call mother garden book read "
@@ -87,12 +87,12 @@ def run(n: int, root: Path) -> None:
     print(f"1. Generated {n:,} Markdown files ({size / 1e6:.1f} MB) in {took:.1f} s\n")
 
     settings = Settings(data_dir=root / "data", config_file=root / "config.toml")
-    api = CharlieAPI.open(settings)
+    charlie = Charlie.open(settings)
     try:
         floor, _ = timed(lambda: [p.read_bytes() for p in sorted(folder.iterdir())])
         importer = load_importer("files")
         reading, items = timed(lambda: list(importer.scan(folder, ImportOptions())))
-        whole, summary = timed(run_import, api, "files", folder)
+        whole, summary = timed(charlie.transfer.import_entries, "files", folder)
         print(f"2. Import of {n:,} files (target <= 20 s for 10,000)")
         print(
             f"   run_import           {whole:6.2f} s  {summary.added / whole:8.0f} entries/s"
@@ -104,10 +104,12 @@ def run(n: int, root: Path) -> None:
         )
         print(f"   plain read_bytes     {floor:6.2f} s  ratio {reading / floor:.1f}x (reading)")
         sample = min(500, len(items))  # Scaled by the entries actually timed.
-        loose = CharlieAPI.open(settings.with_changes(data_dir=root / "data-loose"))
+        loose = Charlie.open(settings.with_changes(data_dir=root / "data-loose"))
         try:
             bodies = [it.body for it in items[:sample]]  # type: ignore[union-attr]
-            one_by_one, _ = timed(lambda: [loose.add_entry(b, source="import") for b in bodies])
+            one_by_one, _ = timed(
+                lambda: [loose.journal().entries.add(b, source="import") for b in bodies]
+            )
         finally:
             loose.close()
         per_entry = one_by_one / sample
@@ -116,7 +118,7 @@ def run(n: int, root: Path) -> None:
             f"  (timed on {sample}, scaled; ratio {per_entry * n / whole:.1f}x slower)\n"
         )
 
-        again, second = timed(run_import, api, "files", folder)
+        again, second = timed(charlie.transfer.import_entries, "files", folder)
         print("3. Re-import of the same folder")
         print(
             f"   run_import           {again:6.2f} s  "
@@ -124,21 +126,15 @@ def run(n: int, root: Path) -> None:
         )
         print(f"   ratio to the first   {again / whole:.2f}x\n")
 
-        export(api, root, n, size)
+        export(charlie, root, n, size)
     finally:
-        api.close()
+        charlie.close()
 
 
-def export(api: CharlieAPI, root: Path, n: int, size: int) -> None:
+def export(charlie: Charlie, root: Path, n: int, size: int) -> None:
     print("4. Export")
-    if importlib.util.find_spec("backend.transfer.export") is None:
-        # HOOK: backend/export.py (export_markdown, export_json) is not there yet.
-        print("   backend/export.py is not there yet: export not measured.")
-        return
-    from backend.transfer.export import export_json, export_markdown
-
-    md, written = timed(export_markdown, api, root / "export-md")
-    js, in_json = timed(export_json, api, root / "export.json")
+    md, written = timed(charlie.transfer.export_markdown, root / "export-md")
+    js, in_json = timed(charlie.transfer.export_json, root / "export.json")
     payload = b"x" * max(1, size // n)
     plain_dir = root / "plain"
     plain_dir.mkdir()

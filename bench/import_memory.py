@@ -58,7 +58,8 @@ if os.environ.get("BENCH_UNPACK_BYTES"):
     importing.UNPACK_MULTIPLE = 0
 if sys.argv[1:] == ["--baseline"]:
     import rich.progress
-    import charlie, cli.imports, cli.export, backend.api, backend.transfer.export
+    import charlie, cli.imports, cli.export, backend.runtime, backend.root
+    import backend.transfer.importer_source, backend.transfer.json_import
     import plugins.importers.dayone, plugins.importers.jrnl, plugins.importers.files
     code = 0
 else:

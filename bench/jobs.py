@@ -21,7 +21,9 @@ it exits non-zero if a part fails or the chaos run lost, repeated or orphaned an
 
 Parts 2 and 3 steer the worker with the ``scripted`` test extractor (``#sleep=S``, and
 ``CHARLIE_SCRIPTED_LOG`` to see each attempt start), so they set it in their settings:
-the default extractor (``rules``) ignores those directives and logs nothing.
+the default extractor (``rules``) ignores those directives and logs nothing. It is not
+installed with Charlie: the benchmark registers it (``register_test_plugins`` in
+tests/helpers/scripted.py, as the tests' conftest does) for itself and its workers.
 """
 
 from __future__ import annotations
@@ -39,12 +41,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from backend.api import CharlieAPI  # noqa: E402
-from backend.broker.connection import open_broker  # noqa: E402
+from backend.broker.ownership import open_broker  # noqa: E402
 from backend.jobs.records import Jobs  # noqa: E402
 from backend.jobs.supervisor import Supervisor  # noqa: E402
 from backend.jobs.wakeups import Wakeups, set_wake_handler  # noqa: E402
+from backend.root import Charlie  # noqa: E402
 from backend.settings import Settings  # noqa: E402
+from tests.helpers.scripted import register_test_plugins  # noqa: E402
 
 # Chaos figures that must be 0 (or False) whatever the machine's speed.
 BROKEN = ("lost", "unfinished", "duplicated commits", "orphan processes", "supervisor gave up")
@@ -111,11 +114,11 @@ def recovery(base: Path, run: int) -> float:
     """One fresh owner (so deliberate kills never add up to a crash loop)."""
     log = base / f"recovery{run}.log"
     settings = scripted_settings(base, f"recovery{run}")
-    api = CharlieAPI.open(settings)
+    charlie = Charlie.open(settings)
     extra_env = {"CHARLIE_SCRIPTED_LOG": str(log)}
-    supervisor = Supervisor(settings, api.broker, extra_env=extra_env).start()
+    supervisor = Supervisor(settings, charlie.backend.broker, extra_env=extra_env).start()
     try:
-        api.add_entry(f"Recovery run {run} #sleep=30")
+        charlie.journal().entries.add(f"Recovery run {run} #sleep=30")
         _wait(lambda: log.exists() and _count(log, "start") == 1, "the job to start")
         pid = supervisor.status.worker_pid
         assert pid is not None
@@ -125,45 +128,47 @@ def recovery(base: Path, run: int) -> float:
         return time.perf_counter() - killed
     finally:
         supervisor.stop()
-        api.close()
+        charlie.close()
 
 
 def chaos(base: Path, n: int) -> dict[str, int]:
     settings = scripted_settings(base, "chaos")
-    api = CharlieAPI.open(settings)
-    supervisor = Supervisor(settings, api.broker).start()
+    charlie = Charlie.open(settings)
+    jobs = charlie.backend.jobs  # The records themselves: crash counts and history.
+    supervisor = Supervisor(settings, charlie.backend.broker).start()
     rng = random.Random(1)
     kills = 0
     try:
-        ids = [api.add_entry(f"Chaos {i} with Ada #sleep=0.05").id for i in range(n)]
+        entries = charlie.journal().entries
+        ids = [entries.add(f"Chaos {i} with Ada #sleep=0.05").id for i in range(n)]
         deadline = time.monotonic() + 60 + n
         # A job that crashed its worker poison_crashes times is dead by design (poison),
         # and a crashed job waits behind the others, so the last jobs would take every
         # kill: never kill a job on its last crash, so "unfinished" is a real failure.
-        last_crash = api.jobs.policy.poison_crashes - 1
-        while _settled(api) < n and time.monotonic() < deadline:
+        last_crash = jobs.policy.poison_crashes - 1
+        while _settled(charlie) < n and time.monotonic() < deadline:
             # Kill a worker only after it got some work done, at a random moment: a
             # worker killed before it ever finishes a job is a crash loop, not chaos.
-            target = min(n, api.job_counts()["done"] + rng.randint(1, 6))
+            target = min(n, charlie.queue.job_counts()["done"] + rng.randint(1, 6))
             while (
-                api.job_counts()["done"] < target
-                and _settled(api) < n
+                charlie.queue.job_counts()["done"] < target
+                and _settled(charlie) < n
                 and time.monotonic() < deadline
             ):
                 time.sleep(0.01)
             time.sleep(rng.uniform(0.0, 0.1))
             pid = supervisor.status.worker_pid
-            running = api.jobs.list("running")
+            running = jobs.list("running")
             if (
                 pid
                 and supervisor.status.worker_alive
-                and _settled(api) < n
+                and _settled(charlie) < n
                 and all(r.crashes < last_crash for r in running)
             ):
                 os.kill(pid, signal.SIGKILL)
                 kills += 1
-        journal = api.journal().id
-        records = [api.jobs.get(f"enrich:{journal}:{entry_id}") for entry_id in ids]
+        journal = charlie.journals.get().id
+        records = [jobs.get(f"enrich:{journal}:{entry_id}") for entry_id in ids]
         lost = sum(1 for r in records if r is None)
         unfinished = sum(1 for r in records if r is not None and r.state != "done")
         duplicated = sum(
@@ -172,7 +177,7 @@ def chaos(base: Path, n: int) -> dict[str, int]:
         gave_up = supervisor.status.gave_up
     finally:
         supervisor.stop()
-        api.close()
+        charlie.close()
     orphans = len([p for p in Path("/proc").iterdir() if p.name.isdigit() and _is_orphan(p, base)])
     return {
         "jobs": n,
@@ -197,9 +202,9 @@ def _is_orphan(proc: Path, base: Path) -> bool:
     return any(v.startswith(f"CHARLIE_DATA_DIR={base}".encode()) for v in environ)
 
 
-def _settled(api: CharlieAPI) -> int:
+def _settled(charlie: Charlie) -> int:
     """Jobs that reached a final state (done or dead): the chaos run waits for all."""
-    counts = api.job_counts()
+    counts = charlie.queue.job_counts()
     return counts["done"] + counts["dead"]
 
 
@@ -219,22 +224,24 @@ def idle(base: Path, backlog: int, seconds: float) -> float:
     """Commands per second the server handles while the app idles with a paused
     backlog: the owner's supervisor and sweeper and a live worker, inference off."""
     settings = scripted_settings(base, "idle")
-    api = CharlieAPI.open(settings)
-    supervisor = Supervisor(settings, api.broker).start()
+    charlie = Charlie.open(settings)
+    backend = charlie.backend
+    supervisor = Supervisor(settings, backend.broker).start()
     try:
-        api.set_inference(False)
+        charlie.queue.set_inference(False)
+        entries = charlie.journal().entries
         for n in range(backlog):
-            api.add_entry(f"Imported {n} with Ada", source="import")
+            entries.add(f"Imported {n} with Ada", source="import")
         _wait(lambda: supervisor.status.worker_alive, "the worker to start")
-        _wait(lambda: api.wakeups.pending() == 0, "the producers' wake-ups to be consumed")
-        stats = api.broker.client.info("stats")
+        _wait(lambda: backend.wakeups.pending() == 0, "the producers' wake-ups to be consumed")
+        stats = backend.broker.client.info("stats")
         before, started = stats["total_commands_processed"], time.monotonic()
         time.sleep(seconds)  # A benchmark measures over time; tests never do this.
-        after = api.broker.client.info("stats")["total_commands_processed"]
+        after = backend.broker.client.info("stats")["total_commands_processed"]
         return (after - before) / (time.monotonic() - started)
     finally:
         supervisor.stop()
-        api.close()
+        charlie.close()
 
 
 def main() -> int:
@@ -251,6 +258,7 @@ def main() -> int:
         args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="cbj-", dir="/tmp"))
     try:
+        register_test_plugins(base / "plugins")
         settings = Settings(data_dir=base / "tp", config_file=base / "none.toml")
         raw = statistics.median(raw_huey(settings, args.jobs) for _ in range(3))
         ours = statistics.median(durable(settings, args.jobs) for _ in range(3))

@@ -4,18 +4,20 @@ Run ``.venv/bin/python bench/journal.py [--entries N]`` (default 10,000). It use
 data directory under /tmp (removed at the end) and default settings, so every save is
 fsynced (``appendfsync always``). It only prints figures; nothing is asserted.
 
-1. Server start: ``CharlieAPI.open`` on an empty data directory, this process becoming
+1. Server start: ``Charlie.open`` on an empty data directory, this process becoming
    the owner (lock, config, spawn redis-server + FalkorDB, wait for PING, handoff);
    median of 5. Baseline: the same binary with a minimal config (port 0, unix socket,
    FalkorDB module), polled every 1 ms until it answers PING.
-2. Seeding: N ``add_entry`` calls (~3 years, bodies of 50-2,000 chars, half titled);
+2. Seeding: N ``entries.add`` calls (~3 years, bodies of 50-2,000 chars, half titled);
    total time and per-save p50/p95/p99, each save returning only once fsynced.
    Baseline: a plain ``SET`` of a same-sized value on the same server.
-3. Paging: ``list_entries(limit=100, before=cursor)`` from the newest page to the
+3. Paging: ``entries.list(limit=100, before=cursor)`` from the newest page to the
    oldest, as the home screen loads older pages: first page, pages 1-50, the rest.
+   Saves and pages go through ``charlie.journal().entries`` as the screens do, so the
+   journal lookup is in the figures.
 4. Start-up to interactive home (target <= 1 s): a fresh process starts the app the way
-   ``charlie.py`` does (it becomes the owner and spawns the server, imports the API and
-   the UI while the server loads the N entries, then waits for it), runs ``CharlieApp(api).run_test(
+   ``charlie.py`` does (it becomes the owner and spawns the server, imports the UI while
+   the server loads the N entries, then waits for it), runs ``CharlieApp(charlie).run_test(
    headless=True, size=(100, 32))`` and polls with ``pilot.pause()`` until the home
    screen's entry list has rows and is not loading. Timed from ``time.perf_counter()``
    at the top of the child script (before any Charlie import); a message hook stamps
@@ -52,7 +54,8 @@ from redis.retry import Retry
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.api import CharlieAPI  # noqa: E402
+from backend.models import Page  # noqa: E402
+from backend.root import Charlie  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 
 WORDS = (
@@ -66,17 +69,19 @@ import time
 T0 = time.perf_counter()
 import asyncio, json, sys
 from pathlib import Path
-from backend.broker.connection import begin_broker
+from backend.runtime import OwnerRuntime
 from backend.settings import Settings
 
-# As charlie.py does: start the server, import while it loads the journal, then wait.
+# As cli/tui.py does: start the server, import while it loads the journal, then wait
+# (without the worker and the start-up backup, which would compete with the start-up).
 settings = Settings(data_dir=Path(sys.argv[1]), config_file=Path(sys.argv[3]))
-pending = begin_broker(settings)
-from backend.api import CharlieAPI
+runtime = OwnerRuntime(settings)
+runtime.begin()
 from ui.app import CharlieApp
 from ui.widgets.entry_list import EntryList
 T_IMPORTED = time.perf_counter()
-api = CharlieAPI(settings, pending.finish())
+runtime.open()
+charlie = runtime.charlie
 t_open = time.perf_counter()
 
 def rows_shown(app):
@@ -87,7 +92,7 @@ def rows_shown(app):
         return False
 
 async def main():
-    app, seen = CharlieApp(api), []
+    app, seen = CharlieApp(charlie), []
     def hook(message):
         if not seen and rows_shown(app):
             seen.append(time.perf_counter())
@@ -100,7 +105,7 @@ async def main():
             shown, t_rows = rows_shown(app), min(seen + [time.perf_counter()])
             rows = app.screen_stack[0].query_one(EntryList).entry_count
     finally:
-        api.close()
+        runtime.close()
     print(json.dumps({"shown": shown, "rows": rows, "import": T_IMPORTED - T0,
                       "open": t_open - T0, "rows_at": t_rows - T0,
                       "from_spawn": t_rows - float(sys.argv[2])}))
@@ -178,29 +183,34 @@ def settings_in(root: Path, name: str) -> Settings:
 def server_start(root: Path, starts: int) -> tuple[float, float]:
     opens = []
     for i in range(starts):
-        elapsed, api = timed(CharlieAPI.open, settings_in(root, f"empty{i}"))
-        api.close()
+        elapsed, charlie = timed(Charlie.open, settings_in(root, f"empty{i}"))
+        charlie.close()
         opens.append(elapsed)
     raw = statistics.median(raw_server_start(root) for _ in range(starts))
     opened = statistics.median(opens)
     print(f"1. Server start (median of {starts} fresh starts on empty data directories)")
-    print(f"   CharlieAPI.open (owner starts server)   {ms(opened)}")
+    print(f"   Charlie.open (owner starts server)      {ms(opened)}")
     print(f"   raw redis-server + FalkorDB until PING  {ms(raw)}")
     print(f"   ratio {opened / raw:.2f}x   (all opens: {', '.join(map(ms, opens))})\n")
     return opened, raw
 
 
-def seed(api: CharlieAPI, n: int) -> tuple[float, list[float], list[float]]:
+def seed(charlie: Charlie, n: int) -> tuple[float, list[float], list[float]]:
     entries = fake_entries(n, random.Random(42))
-    fsync = api.broker.client.config_get("appendfsync")["appendfsync"]
+    client = charlie.backend.broker.client
+    fsync = client.config_get("appendfsync")["appendfsync"]
     print(f"2. Seeding {n:,} entries through add_entry (server has appendfsync {fsync})")
+
+    def save(title: str, body: str, when: datetime) -> object:
+        return charlie.journal().entries.add(body, title=title, entry_at=when, source="bench")
+
     start, saves = time.perf_counter(), []
     for title, body, when in entries:
-        saves.append(timed(api.add_entry, body, title=title, entry_at=when, source="bench")[0])
+        saves.append(timed(save, title, body, when)[0])
     total = time.perf_counter() - start
     # Capped and on one key, so the baseline adds little to the files step 4 loads.
-    sets = [timed(api.broker.client.set, "bench:raw", e[1])[0] for e in entries[:2000]]
-    api.broker.client.delete("bench:raw")
+    sets = [timed(client.set, "bench:raw", e[1])[0] for e in entries[:2000]]
+    client.delete("bench:raw")
     print(f"   total {total:.1f} s ({n / total:.0f} entries/s)")
     print(f"   add_entry  {spread(saves, 50, 95, 99)}  max {ms(max(saves))}")
     print(f"   raw SET    {spread(sets, 50, 95, 99)}  ({len(sets):,} SETs of the same sizes)")
@@ -208,11 +218,15 @@ def seed(api: CharlieAPI, n: int) -> tuple[float, list[float], list[float]]:
     return total, saves, sets
 
 
-def paging(api: CharlieAPI, n: int, size: int) -> list[float]:
-    print(f"3. Paging: list_entries(limit={size}, before=cursor) from the newest page")
+def paging(charlie: Charlie, n: int, size: int) -> list[float]:
+    print(f"3. Paging: entries.list(limit={size}, before=cursor) from the newest page")
+
+    def page_before(cursor: str | None) -> Page:
+        return charlie.journal().entries.list(limit=size, before=cursor)
+
     pages, seen, cursor = [], set(), None
     while len(pages) <= n // size + 10:
-        elapsed, page = timed(api.list_entries, limit=size, before=cursor)
+        elapsed, page = timed(page_before, cursor)
         pages.append(elapsed)
         seen.update(e.id for e in page.entries)
         if (cursor := page.next_cursor) is None:
@@ -268,12 +282,12 @@ def stop_leftovers(root: Path) -> None:
 def run(n: int, root: Path, page: int, starts: int, boots: int) -> None:
     print(f"Charlie journal benchmark: {n:,} entries, data under {root}\n")
     opened, raw = server_start(root, starts)
-    api = CharlieAPI.open(settings_in(root, "data"))
+    charlie = Charlie.open(settings_in(root, "data"))
     try:
-        total, saves, sets = seed(api, n)
-        pages = paging(api, n, page)
+        total, saves, sets = seed(charlie, n)
+        pages = paging(charlie, n, page)
     finally:
-        api.close()  # The start-up runs must become the owner themselves.
+        charlie.close()  # The start-up runs must become the owner themselves.
     boot = startup(root / "data", n, boots)
     save_p50, set_p50 = pct(saves, 50), pct(sets, 50)
     print("Summary")

@@ -7,7 +7,7 @@ every write is fsynced (``appendfsync always``), and prints figures; nothing is 
 1. Seeding: N entries (~3 years, bodies of 50-2,000 chars) written in batches of 500
    straight into the journal's graph, as an import would, so a 10,000-entry journal
    takes seconds instead of minutes of one-by-one saves.
-2. Typing: the real app (``CharlieApp(api).run_test(headless=True)``, Textual's Pilot)
+2. Typing: the real app (``CharlieApp(charlie).run_test(headless=True)``, Textual's Pilot)
    on the real embedded database; ``n`` opens the editor and K keys are typed into the
    body at a typist's pace (30-120 ms apart), with a pause of about ``draft_seconds``
    every 12 keys, so that with drafts on the next key lands while the draft is being
@@ -43,9 +43,9 @@ sys.path.insert(0, str(ROOT))
 
 from textual.widgets import TextArea  # noqa: E402
 
-from backend.api import CharlieAPI  # noqa: E402
-from backend.jobs.records import EVENTS  # noqa: E402
+from backend.jobs.keys import EVENTS  # noqa: E402
 from backend.models import content_hash, to_epoch_and_offset  # noqa: E402
+from backend.root import Charlie  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 from ui.app import CharlieApp  # noqa: E402
 from ui.screens.editor import EditorScreen  # noqa: E402
@@ -72,11 +72,11 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
 
-def seed(api: CharlieAPI, n: int, rng: random.Random) -> float:
+def seed(charlie: Charlie, n: int, rng: random.Random) -> float:
     """Write n entries in batches of 500 (each one transaction); seconds taken."""
     started = time.perf_counter()
-    journal = api.journal()
-    graph = api.store.graph(journal)
+    journal = charlie.journals.get()
+    graph = charlie.backend.store.graph(journal)
     end = datetime.now(UTC)
     span = 3 * 365 * 86400
     rows: list[dict[str, Any]] = []
@@ -113,11 +113,11 @@ async def wait(pilot: Any, condition: Any, what: str) -> None:
 
 
 async def type_round(
-    api: CharlieAPI, keys: int, pause: float, rng: random.Random
+    charlie: Charlie, keys: int, pause: float, rng: random.Random
 ) -> tuple[list[float], list[float]]:
     """One fresh app: open the editor, type ``keys`` keys, save. Each key's latency, and
     those of the keys typed right after a pause (when a draft is being written)."""
-    app = CharlieApp(api)
+    app = CharlieApp(charlie)
     app.animation_level = "none"
     latencies: list[float] = []
     after_pause: list[float] = []
@@ -176,11 +176,12 @@ def run(n: int, keys: int, rounds: int, root: Path) -> None:
     settings = Settings(data_dir=root / "data", config_file=root / "none.toml")
     on_seconds = settings.draft_seconds
     print(f"Charlie typing benchmark: {n:,} entries, {keys} keys per round, data under {root}\n")
-    api = CharlieAPI.open(settings)
-    pubsub = api.broker.client.pubsub()
+    charlie = Charlie.open(settings)
+    client = charlie.backend.broker.client
+    pubsub = client.pubsub()
     try:
-        took = seed(api, n, random.Random(42))
-        fsync = api.broker.client.config_get("appendfsync")["appendfsync"]
+        took = seed(charlie, n, random.Random(42))
+        fsync = client.config_get("appendfsync")["appendfsync"]
         print(f"1. Seeding {n:,} entries in batches of 500: {took:.1f} s (appendfsync {fsync})\n")
         pubsub.subscribe(EVENTS)
         draft_writes(pubsub)  # The subscription's own confirmation.
@@ -192,8 +193,9 @@ def run(n: int, keys: int, rounds: int, root: Path) -> None:
         print(f"2. Typing into the editor, keystroke to text on screen ({each})")
         for round_no in range(rounds):
             for drafts_on in (True, False):
-                api.settings = settings.with_changes(draft_seconds=on_seconds if drafts_on else 0.0)
-                got, after = asyncio.run(type_round(api, keys, on_seconds, rng))
+                drafts = settings.with_changes(draft_seconds=on_seconds if drafts_on else 0.0)
+                charlie.backend.settings = drafts  # What charlie.settings and the app read.
+                got, after = asyncio.run(type_round(charlie, keys, on_seconds, rng))
                 samples[drafts_on] += got
                 paused[drafts_on] += after
                 written = draft_writes(pubsub)
@@ -205,7 +207,7 @@ def run(n: int, keys: int, rounds: int, root: Path) -> None:
                 )
     finally:
         pubsub.close()
-        api.close()
+        charlie.close()
     on, off = samples[True], samples[False]
     print("\nSummary")
     print(

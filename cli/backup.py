@@ -7,8 +7,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from backend.api import CharlieAPI
-    from backend.settings import Settings
+    from backend.root import Charlie
+    from backend.services.backups import Backups
 
 
 def register(sub: Any) -> None:
@@ -37,14 +37,12 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_restore, needs_api=True)
 
 
-def cmd_backup(api: CharlieAPI, args: argparse.Namespace) -> int:
+def cmd_backup(charlie: Charlie, args: argparse.Namespace) -> int:
     """Take a manual backup and print its path, or list the backups."""
-    from backend.transfer.backup import snapshot
-
     if args.list:
-        print_backups(api.settings)
+        print_backups(charlie.backups)
         return 0
-    print(snapshot(api, reason="manual"))
+    print(charlie.backups.snapshot(reason="manual"))
     return 0
 
 
@@ -56,13 +54,11 @@ def _size(n: int) -> str:
     return f"{n:.1f} GB"
 
 
-def print_backups(settings: Settings) -> None:
+def print_backups(backups: Backups) -> None:
     """One line per backup, oldest first: time (local), reason, size, file name."""
-    from backend.transfer.backup import backup_dir, list_backups
-
-    infos = list_backups(settings)
+    infos = backups.list()
     if not infos:
-        print(f"No backups in {backup_dir(settings)} yet.")
+        print(f"No backups in {backups.directory()} yet.")
         return
     for info in infos:
         if info.problem:
@@ -76,27 +72,26 @@ def print_backups(settings: Settings) -> None:
         print(f"{when:<19}  {info.reason:<15} {_size(info.size):>9}  {info.path.name}  ({kept})")
 
 
-def cmd_restore(api: CharlieAPI, args: argparse.Namespace) -> int:
+def cmd_restore(charlie: Charlie, args: argparse.Namespace) -> int:
     """Restore a backup and say where the previous state was saved."""
     from backend.errors import CharlieError
-    from backend.transfer.backup import read_backup, resolve_backup, restore
 
-    path = resolve_backup(api.settings, args.file)
-    header, _ = read_backup(path)  # Checked whole before anyone is asked anything.
+    path = charlie.backups.find(args.file)
+    header = charlie.backups.check(path)  # Checked whole before anyone is asked anything.
     if not args.yes:
         if not sys.stdin.isatty():
             raise CharlieError("A restore replaces everything; add --yes to do it from a script.")
         question = (
-            f"Replace everything in {api.settings.data_dir} with the backup taken "
+            f"Replace everything in {charlie.settings.data_dir} with the backup taken "
             f"{header['created_at']} ({header['reason']})? The current state is backed up "
             "first. [y/N] "
         )
         if input(question).strip().lower() not in ("y", "yes"):
             print("Nothing was restored.")
             return 1
-    result = restore(api, path)
-    journals = api.list_journals()
-    entries = sum(api.count_entries(journal=j.name) for j in journals)
+    result = charlie.backups.restore(path)
+    journals = charlie.journals.list()
+    entries = sum(charlie.journal(j.name).entries.count() for j in journals)
     print(f"Restored {len(journals)} journal(s) with {entries} entries from {result.source}.")
     if result.requeued:
         print(f"{result.requeued} job(s) that were running in the backup are queued again.")

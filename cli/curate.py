@@ -7,8 +7,9 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from backend.api import CharlieAPI
     from backend.models import EntityRef
+    from backend.root import Charlie
+    from backend.services.journal import JournalHandle
 
 TYPES = ["Person", "Place", "Group", "Activity"]
 
@@ -52,38 +53,41 @@ def _journal(p: argparse.ArgumentParser) -> None:
     p.add_argument("--journal", "-j", help="journal name (default: the default journal)")
 
 
-def _entity(api: CharlieAPI, name: str, type_: str | None, journal: str | None) -> EntityRef:
+def _entity(journal: JournalHandle, name: str, type_: str | None) -> EntityRef:
     from backend.errors import NotFoundError
 
-    found = api.find_entity(name, type=type_, journal=journal)
+    found = journal.graph.find_entity(name, type=type_)
     if found is None:
         try:
-            return api.entity(name, journal=journal, limit=1).entity
+            return journal.graph.entity(name, limit=1).entity
         except NotFoundError:
             raise NotFoundError(f"No entity is called {name!r}.") from None
     return found
 
 
-def cmd_retype(api: CharlieAPI, args: argparse.Namespace) -> int:
-    found = _entity(api, args.name, args.was, args.journal)
-    api.retype_entity(found.id, args.type, journal=args.journal)
+def cmd_retype(charlie: Charlie, args: argparse.Namespace) -> int:
+    journal = charlie.journal(args.journal)
+    found = _entity(journal, args.name, args.was)
+    journal.curation.retype(found.id, args.type)
     print(f"{found.name} is now a {args.type}.")
     return 0
 
 
-def cmd_link(api: CharlieAPI, args: argparse.Namespace) -> int:
-    entry_id = api.resolve_entry_id(args.entry, journal=args.journal)
-    entity_id = api.link_entity(entry_id, args.name, args.type, journal=args.journal)
-    page = api.entity(entity_id, journal=args.journal, limit=1)
+def cmd_link(charlie: Charlie, args: argparse.Namespace) -> int:
+    journal = charlie.journal(args.journal)
+    entry_id = journal.entries.resolve_id(args.entry)
+    entity_id = journal.curation.link(entry_id, args.name, args.type)
+    page = journal.graph.entity(entity_id, limit=1)
     print(f"Linked {page.entity.name} ({page.entity.type}) to entry {entry_id}.")
     return 0
 
 
-def cmd_split(api: CharlieAPI, args: argparse.Namespace) -> int:
-    found = _entity(api, args.name, args.was, args.journal)
-    entries = [api.resolve_entry_id(e, journal=args.journal) for e in args.entry]
-    target = api.split_entity(found.id, entries, args.into, type=args.type, journal=args.journal)
-    page = api.entity(target, journal=args.journal, limit=1)
+def cmd_split(charlie: Charlie, args: argparse.Namespace) -> int:
+    journal = charlie.journal(args.journal)
+    found = _entity(journal, args.name, args.was)
+    entries = [journal.entries.resolve_id(e) for e in args.entry]
+    target = journal.curation.split(found.id, entries, args.into, type=args.type)
+    page = journal.graph.entity(target, limit=1)
     print(
         f"Moved {len(entries)} {'entry' if len(entries) == 1 else 'entries'} from "
         f"{found.name} to {page.entity.name} ({page.entity.type})."
@@ -91,9 +95,10 @@ def cmd_split(api: CharlieAPI, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_merge(api: CharlieAPI, args: argparse.Namespace) -> int:
-    keep = _entity(api, args.keep, args.keep_type, args.journal)
-    other = _entity(api, args.other, args.other_type, args.journal)
-    api.merge_entities(keep.id, other.id, journal=args.journal)
+def cmd_merge(charlie: Charlie, args: argparse.Namespace) -> int:
+    journal = charlie.journal(args.journal)
+    keep = _entity(journal, args.keep, args.keep_type)
+    other = _entity(journal, args.other, args.other_type)
+    journal.curation.merge(keep.id, other.id)
     print(f"Merged {other.name} ({other.type}) into {keep.name} ({keep.type}).")
     return 0

@@ -1,8 +1,7 @@
-"""`charlie edit` (with a revision check) and `charlie drafts`: words in flight.
+"""`charlie drafts`: what editors kept of unsaved text; list, restore or discard it.
 
-`edit --if-revision N` writes only if the entry is still at revision N; otherwise it
-writes nothing, prints one line and exits 3, so a script never overwrites a change made
-elsewhere. `drafts` lists what editors kept of unsaved text, and restores or discards it.
+A restore that finds its entry changed (or deleted) meanwhile writes nothing and exits 3,
+as `charlie edit --if-revision` does.
 """
 
 from __future__ import annotations
@@ -12,29 +11,15 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from backend.errors import CharlieError, EditConflict, NotFoundError
+from backend.errors import EditConflict, NotFoundError
+from cli.entries import CONFLICT_EXIT
 
 if TYPE_CHECKING:
-    from backend.api import CharlieAPI
-
-CONFLICT_EXIT = 3
+    from backend.root import Charlie
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("edit", help="change an entry (text as argument or on stdin)")
-    p.add_argument("id", help="entry id (a unique prefix of at least 4 digits is enough)")
-    p.add_argument("text", nargs="?", help="the new body; read from stdin if absent and piped")
-    p.add_argument("--title", "-t", help="a new one-line title")
-    p.add_argument("--date", "-d", help="a new entry date")
-    p.add_argument(
-        "--if-revision",
-        type=int,
-        metavar="N",
-        help="write only if the entry is still at revision N (else exit 3, nothing written)",
-    )
-    p.add_argument("--journal", "-j", help="journal name (default: the default journal)")
-    p.set_defaults(func=cmd_edit, needs_api=True)
-
+    """Add ``charlie drafts`` and its subcommands."""
     p = sub.add_parser("drafts", help="unsaved editor text kept as drafts: list, restore, discard")
     commands = p.add_subparsers(dest="drafts_command", metavar="COMMAND")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -48,33 +33,8 @@ def register(sub: Any) -> None:
     d.set_defaults(func=cmd_discard, needs_api=True)
 
 
-def cmd_edit(api: CharlieAPI, args: argparse.Namespace) -> int:
-    from charlie import _when, read_stdin
-
-    body = args.text
-    if body is None and not sys.stdin.isatty():
-        body = read_stdin()
-    if body is None and args.title is None and args.date is None:
-        raise CharlieError("Give the new text, --title or --date.")
-    entry_id = api.resolve_entry_id(args.id, journal=args.journal)
-    try:
-        entry = api.edit_entry(
-            entry_id,
-            body=body,
-            title=args.title,
-            entry_at=_when(args.date),
-            journal=args.journal,
-            expected_revision=args.if_revision,
-        )
-    except EditConflict as exc:
-        print(f"charlie: {exc}", file=sys.stderr)
-        return CONFLICT_EXIT
-    print(f"{entry.id} revision {entry.revision}")
-    return 0
-
-
-def cmd_list(api: CharlieAPI, args: argparse.Namespace) -> int:
-    drafts = api.list_drafts()
+def cmd_list(charlie: Charlie, args: argparse.Namespace) -> int:
+    drafts = charlie.drafts.list()
     if args.json:
         rows = [
             {
@@ -98,10 +58,10 @@ def cmd_list(api: CharlieAPI, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_restore(api: CharlieAPI, args: argparse.Namespace) -> int:
-    draft = api.find_draft(args.id)
+def cmd_restore(charlie: Charlie, args: argparse.Namespace) -> int:
+    draft = charlie.drafts.find(args.id)
     try:
-        entry = api.restore_draft(draft.id, as_new=args.as_new)
+        entry = charlie.drafts.restore(draft.id, as_new=args.as_new)
     except EditConflict as exc:
         print(f"charlie: {exc} Use --as-new to keep both.", file=sys.stderr)
         return CONFLICT_EXIT
@@ -112,8 +72,8 @@ def cmd_restore(api: CharlieAPI, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_discard(api: CharlieAPI, args: argparse.Namespace) -> int:
-    draft = api.find_draft(args.id)
-    api.discard_draft(draft.id, journal=draft.journal)
+def cmd_discard(charlie: Charlie, args: argparse.Namespace) -> int:
+    draft = charlie.drafts.find(args.id)
+    charlie.journal(draft.journal).drafts.discard(draft.id)
     print(f"Discarded draft {draft.id}.")
     return 0

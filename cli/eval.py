@@ -70,16 +70,15 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _from_journal(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.api import CharlieAPI
+    from backend.broker.atomic import atomic_file
     from backend.errors import CharlieError
-    from backend.graph.evaluation import gold_from_journal
-    from backend.transfer.backup import atomic_file
+    from backend.runtime import OwnerRuntime
 
     if args.output is None:
         raise CharlieError("Say where to write the gold file: --output FILE.")
-    with CharlieAPI.open(settings) as api:
-        journal = api.journal(args.from_journal or None)
-        gold = gold_from_journal(api.store.graph(journal))
+    with OwnerRuntime(settings) as runtime:
+        journal = runtime.charlie.journal(args.from_journal or None)
+        gold = journal.graph.corrections_gold()
     try:
         with atomic_file(args.output) as out:  # 0600: the journal's own words.
             out.write(json.dumps(gold, ensure_ascii=False, indent=1).encode() + b"\n")

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from backend.api import CharlieAPI
+    from backend.root import Charlie
 
 
 def register(sub: Any) -> None:
@@ -64,26 +64,23 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
-def cmd_export(api: CharlieAPI, args: argparse.Namespace) -> int:
+def cmd_export(charlie: Charlie, args: argparse.Namespace) -> int:
     """Write the export with a progress bar, then say how many entries it holds."""
-    from backend.transfer.export import export_json, export_markdown
-
+    transfer = charlie.transfer
     with progress_bar("Exporting") as update:
         if args.kind == "markdown":
-            count = export_markdown(api, args.directory, journal=args.journal, progress=update)
+            count = transfer.export_markdown(args.directory, journal=args.journal, progress=update)
             where = args.directory
         else:
-            count = export_json(api, args.file, journal=args.journal, progress=update)
+            count = transfer.export_json(args.file, journal=args.journal, progress=update)
             where = args.file
     print(f"Exported {count} entr{'y' if count == 1 else 'ies'} to {where}.")
     return 0
 
 
-def cmd_import_export(api: CharlieAPI, args: argparse.Namespace) -> int:
+def cmd_import_export(charlie: Charlie, args: argparse.Namespace) -> int:
     """Import (the file is checked and a backup taken first); print what happened."""
-    from backend.transfer.export import import_json_export
-
-    summary = import_json_export(api, args.file, dry_run=args.dry_run)
+    summary = charlie.transfer.import_export(args.file, dry_run=args.dry_run)
     head = "Dry run (nothing written): " if summary.dry_run else ""
     verb = "would add" if summary.dry_run else "added"
     print(f"{head}import of {summary.source}:")

@@ -8,8 +8,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from backend.api import CharlieAPI
     from backend.models import EntityRef
+    from backend.root import Charlie
 
 
 def register(sub: Any) -> None:
@@ -45,8 +45,8 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_search, needs_api=True)
 
 
-def cmd_entities(api: CharlieAPI, args: argparse.Namespace) -> int:
-    refs = api.entities(type=args.type, journal=args.journal, limit=args.limit)
+def cmd_entities(charlie: Charlie, args: argparse.Namespace) -> int:
+    refs = charlie.journal(args.journal).graph.entities(type=args.type, limit=args.limit)
     if args.json:
         print(
             json.dumps(
@@ -59,13 +59,14 @@ def cmd_entities(api: CharlieAPI, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_entity(api: CharlieAPI, args: argparse.Namespace) -> int:
+def cmd_entity(charlie: Charlie, args: argparse.Namespace) -> int:
     from backend.errors import NotFoundError
 
-    found = api.find_entity(args.name, journal=args.journal)
+    graph = charlie.journal(args.journal).graph
+    found = graph.find_entity(args.name)
     entity_id = found.id if found else args.name
     try:
-        page = api.entity(entity_id, journal=args.journal)
+        page = graph.entity(entity_id)
     except NotFoundError:
         raise NotFoundError(f"No entity is called {args.name!r}.") from None
     if args.json:
@@ -128,10 +129,10 @@ def _refs_line(refs: list[EntityRef]) -> str:
     return ", ".join(f"{r.name} ({r.count})" for r in refs) or "-"
 
 
-def cmd_me(api: CharlieAPI, args: argparse.Namespace) -> int:
-    from backend.graph.extractor import ENTITY_TYPES
+def cmd_me(charlie: Charlie, args: argparse.Namespace) -> int:
+    from backend.services.graph import ENTITY_TYPES
 
-    page = api.author(journal=args.journal, limit=args.limit)
+    page = charlie.journal(args.journal).graph.author(limit=args.limit)
     if args.json:
         print(
             json.dumps(
@@ -170,8 +171,8 @@ def cmd_me(api: CharlieAPI, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_search(api: CharlieAPI, args: argparse.Namespace) -> int:
-    results = api.search(args.text, journal=args.journal)
+def cmd_search(charlie: Charlie, args: argparse.Namespace) -> int:
+    results = charlie.journal(args.journal).graph.search(args.text)
     if args.json:
         print(
             json.dumps(

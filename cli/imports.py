@@ -7,8 +7,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from backend.api import CharlieAPI
-    from backend.transfer.importing import ImportSummary
+    from backend.root import Charlie
+    from backend.services.transfer import ImportSummary
 
 # Rejections listed one per line; past this many the rest are counted, not listed.
 SHOW_REJECTED = 200
@@ -34,12 +34,10 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_import, needs_api=True)
 
 
-def cmd_import(api: CharlieAPI, args: argparse.Namespace) -> int:
+def cmd_import(charlie: Charlie, args: argparse.Namespace) -> int:
     """Run the import with a progress bar on stderr, then print the summary."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from backend.transfer.importing import run_import
 
     console = Console(stderr=True)
     with Progress(
@@ -57,8 +55,7 @@ def cmd_import(api: CharlieAPI, args: argparse.Namespace) -> int:
             label = "Reading" if stage == "reading" else "Importing"
             bar.update(task, description=label, completed=done, total=total)
 
-        summary = run_import(
-            api,
+        summary = charlie.transfer.import_entries(
             args.format,
             args.source,
             journal=args.journal,

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from backend.broker.atomic import atomic_file
 from backend.errors import CharlieError, ValidationError
 from backend.graph.extractor import Extraction, Extractor, ExtractorUnavailable, entry_text
 from backend.settings import Settings
@@ -303,8 +304,6 @@ def _model_label(extractor: Extractor) -> str:
 
 def save_program(path: Path, state: dict[str, Any]) -> None:
     """Write a compiled program whole or not at all, readable by its owner only."""
-    from backend.transfer.backup import atomic_file
-
     try:
         with atomic_file(path) as out:  # A temp file from mkstemp: 0600.
             out.write(json.dumps(state, ensure_ascii=False, indent=1).encode() + b"\n")

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from backend.api import CharlieAPI
 from backend.jobs.supervisor import Supervisor
+from backend.root import Charlie
 from backend.settings import Settings, load_settings
 from tests.helpers.isolation import run_in_child
-from tests.helpers.procs import wait_until
+from tests.helpers.scripted import register_test_plugins
 
-ROOT = Path(__file__).resolve().parent.parent
+_PLUGINS = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Install the test-only ``scripted`` extractor for this run and the processes it starts
+    (worker subprocesses find it through PYTHONPATH); users never see it."""
+    folder = Path(tempfile.mkdtemp(prefix="charlie-test-plugins-"))
+    config.stash[_PLUGINS] = folder
+    register_test_plugins(folder)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _PLUGINS in config.stash:
+        shutil.rmtree(config.stash[_PLUGINS], ignore_errors=True)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -53,9 +68,9 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def api(settings: Settings) -> Iterator[CharlieAPI]:
+def api(settings: Settings) -> Iterator[Charlie]:
     """A real API on a real embedded FalkorDB, owned by this test process."""
-    instance = CharlieAPI.open(settings)
+    instance = Charlie.open(settings)
     try:
         yield instance
     finally:
@@ -70,31 +85,12 @@ def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def events(log: Path, event: str) -> list[str]:
-    if not log.exists():
-        return []
-    return [line.split("\t")[2] for line in log.read_text().splitlines() if f"\t{event}\t" in line]
-
-
 @pytest.fixture
-def owner(settings: Settings, log: Path) -> Iterator[tuple[CharlieAPI, Supervisor]]:
-    api = CharlieAPI.open(settings.with_changes(job_time_limit_seconds=4.0))
-    supervisor = Supervisor(api.settings, api.broker).start()
+def owner(settings: Settings, log: Path) -> Iterator[tuple[Charlie, Supervisor]]:
+    api = Charlie.open(settings.with_changes(job_time_limit_seconds=4.0))
+    supervisor = Supervisor(api.settings, api.backend.broker).start()
     try:
         yield api, supervisor
     finally:
         supervisor.stop()
         api.close()
-
-
-def job_state(api: CharlieAPI, entry_id: str) -> str:
-    record = api.jobs.get(f"enrich:{api.journal().id}:{entry_id}")
-    return record.state if record else "missing"
-
-
-def wait_state(api: CharlieAPI, entry_id: str, state: str, timeout: float = 30) -> None:
-    wait_until(
-        lambda: job_state(api, entry_id) == state,
-        timeout=timeout,
-        what=f"job of {entry_id} to be {state} (is {job_state(api, entry_id)})",
-    )

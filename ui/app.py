@@ -1,8 +1,13 @@
-"""The Textual app: owns the API object, the clock, the open journal and error reporting.
+"""The Textual app: owns the backend's root object, the clock, the open journal and error
+reporting.
 
-``charlie.py`` builds a :class:`backend.api.CharlieAPI` and hands it to
-:class:`CharlieApp`; when the API cannot be opened it shows :class:`StartupErrorApp`
-instead. Tests build the same app on a temporary data directory with a fixed clock.
+``cli/tui.py`` opens the data directory (backend/runtime.py) and hands a root object on
+it, a :class:`backend.root.Charlie`, to :class:`CharlieApp`; when it cannot be opened it shows
+:class:`StartupErrorApp` instead. The UI uses only the root and the services it hands out
+(``api.journal(name)`` for one journal's entries, drafts and graph, ``api.queue``,
+``api.journals``, ``api.drafts``), and screens call them from thread workers so the UI
+never waits on the database. Tests build the same app on a temporary data directory with
+a fixed clock.
 
 The app also keeps every screen live: one long-lived thread worker follows the
 database's change events (job transitions, and writes of entries and drafts by any
@@ -31,8 +36,8 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from backend.api import CharlieAPI
 from backend.errors import CharlieError
+from backend.root import Charlie
 from ui.changes import ChangeFeed
 from ui.dialogs.error import ErrorDialog
 from ui.dialogs.help import HelpScreen, binding_sections
@@ -107,7 +112,7 @@ def system_clock() -> datetime:
 
 
 class CharlieApp(App[None]):
-    """Charlie's terminal UI on top of one CharlieAPI."""
+    """Charlie's terminal UI on top of one backend root object."""
 
     TITLE = "Charlie"
     CSS_PATH = CSS_FILES
@@ -157,7 +162,7 @@ class CharlieApp(App[None]):
             self.journal_id = journal_id
 
     def __init__(
-        self, api: CharlieAPI, *, clock: Clock | None = None, journal: str | None = None
+        self, api: Charlie, *, clock: Clock | None = None, journal: str | None = None
     ) -> None:
         """Show ``journal`` (default: the default journal) of ``api``.
 
@@ -166,12 +171,13 @@ class CharlieApp(App[None]):
         """
         super().__init__()
         self.api = api
-        """The only way to the data."""
+        """The only way to the data: the backend's root object. (Named ``api``, not
+        ``charlie``, because screens already call the app itself ``self.charlie``.)"""
         self.clock: Clock = clock or system_clock
         """Where "now" comes from."""
         # Resolved once, before the UI runs, and then kept as a name (the backend
         # remembers the default journal by id, so a renamed default stays the default).
-        self.journal: str = journal or api.default_journal
+        self.journal: str = journal or api.journals.default_name()
         """The name of the open journal."""
         self.titles = EntryTitles(api)
         """Names jobs after their entries; shared so its cache serves every screen."""
@@ -265,7 +271,7 @@ class CharlieApp(App[None]):
     @work(thread=True, exclusive=True, group=EVENTS_GROUP, exit_on_error=False)
     def _watch_events(self) -> None:
         try:
-            for event in self.api.events(self._events_stop):
+            for event in self.api.queue.events(self._events_stop):
                 # One message on its way at a time: its handler takes everything noted
                 # until then, so a burst of events costs the UI a few looks, not one each.
                 if self._changes.add(event):
@@ -275,7 +281,7 @@ class CharlieApp(App[None]):
                 if self._editing_sent and self._events_stop.is_set():
                     # Quitting with the editor open: do not leave the flag up for its TTL
                     # (if the database is gone already, the TTL clears it).
-                    self.api.set_editing(False)
+                    self.api.queue.set_editing(False)
                     self._editing_sent = False
 
     def on_charlie_app_changes_arrived(self, message: ChangesArrived) -> None:
@@ -293,7 +299,7 @@ class CharlieApp(App[None]):
 
     @work(thread=True, group="journal-id", exit_on_error=False)
     def _find_journal_id(self, name: str) -> None:
-        self.post_message(self.JournalFound(name, self.api.journal(name).id))
+        self.post_message(self.JournalFound(name, self.api.journals.get(name).id))
 
     def on_charlie_app_journal_found(self, message: JournalFound) -> None:
         """Remember the open journal's id (unless another journal was opened meanwhile)."""
@@ -338,7 +344,7 @@ class CharlieApp(App[None]):
         # never land after the "closed" that followed it.
         with self._editing_lock:
             wanted = self._editing
-            self.api.set_editing(wanted)
+            self.api.queue.set_editing(wanted)
             self._editing_sent = wanted
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -469,10 +475,10 @@ class CharlieApp(App[None]):
 
     after_hangup: Callable[[], None] | None = None
     """Run if the app has not exited HANGUP_EXIT_SECONDS after its terminal closed:
-    charlie.py shuts the backend down cleanly and ends the process."""
+    cli/tui.py shuts the backend down cleanly and ends the process."""
 
     exit_signals: tuple[int, ...] = ()
-    """Signals that keep every editor's text as a draft and then quit cleanly. charlie.py
+    """Signals that keep every editor's text as a draft and then quit cleanly. cli/tui.py
     sets SIGHUP and SIGTERM (a closed terminal, a logout, a shutdown); tests leave the
     test runner's signals alone."""
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from backend.api import CharlieAPI
     from backend.drafts import Draft
+    from backend.root import Charlie
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class DraftKeeper:
 
     def __init__(
         self,
-        api: CharlieAPI,
+        api: Charlie,
         journal: str,
         draft_id: str,
         *,
@@ -110,18 +110,18 @@ class DraftKeeper:
             snapshot, clean = pending
             if not self.needs_write(snapshot, clean):
                 return True
+            drafts = self.api.journal(self.journal).drafts
             if clean:
-                self.api.discard_draft(self.draft_id, journal=self.journal)
+                drafts.discard(self.draft_id)
                 self._stored = None
             else:
-                self.api.save_draft(
+                drafts.save(
                     self.draft_id,
                     entry_id=self.entry_id,
                     title=snapshot.title,
                     body=snapshot.body,
                     when=snapshot.when,
                     base_revision=self.base_revision,
-                    journal=self.journal,
                 )
                 self._stored = _Stored(snapshot, self.entry_id, self.base_revision)
             return True
@@ -146,5 +146,5 @@ class DraftKeeper:
         with self._lock:
             self.finished = True
             if self._stored is not None:
-                self.api.discard_draft(self.draft_id, journal=self.journal)
+                self.api.journal(self.journal).drafts.discard(self.draft_id)
                 self._stored = None

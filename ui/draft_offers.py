@@ -28,7 +28,7 @@ from ui.dialogs.compare_draft import CompareDraft
 from ui.dialogs.restore_draft import RestoreDraft
 
 if TYPE_CHECKING:
-    from backend.api import CharlieAPI
+    from backend.root import Charlie
     from ui.app import CharlieApp
 
 
@@ -45,19 +45,19 @@ Restore = Callable[[Offer, Callable[[], None]], None]
 """Restores an offer, then calls the second argument to go on to the next offer."""
 
 
-def unclaimed(api: CharlieAPI, drafts: Iterable[Draft], session: str) -> list[Draft]:
+def unclaimed(api: Charlie, drafts: Iterable[Draft], session: str) -> list[Draft]:
     """The drafts that no running editor is writing."""
-    return [d for d in drafts if api.open_elsewhere(d.id, session, journal=d.journal) == 0]
+    return [d for d in drafts if api.journal(d.journal).entries.open_elsewhere(d.id, session) == 0]
 
 
-def load_offers(api: CharlieAPI, drafts: Iterable[Draft]) -> list[Offer]:
+def load_offers(api: Charlie, drafts: Iterable[Draft]) -> list[Offer]:
     """Each draft with its entry (blocking: call from a thread)."""
     offers = []
     for draft in drafts:
         entry = None
         if draft.entry_id is not None:
             try:
-                entry = api.get_entry(draft.entry_id, journal=draft.journal)
+                entry = api.journal(draft.journal).entries.get(draft.entry_id)
             except NotFoundError:
                 entry = None
         offers.append(Offer(draft, entry))
@@ -67,7 +67,7 @@ def load_offers(api: CharlieAPI, drafts: Iterable[Draft]) -> list[Offer]:
 def discard(app: CharlieApp, draft: Draft) -> None:
     """Throw a draft away on purpose, in the background (an error is reported)."""
     app.run_worker(
-        partial(app.api.discard_draft, draft.id, journal=draft.journal),
+        lambda: app.api.journal(draft.journal).drafts.discard(draft.id),
         thread=True,
         group="draft-discard",
         exit_on_error=False,
@@ -120,7 +120,7 @@ async def _find_and_offer(app: CharlieApp, at_start: bool) -> None:
     trust_all = at_start and app.api.status().get("role") == "owner"
 
     def find() -> list[Offer]:
-        drafts = app.api.list_drafts(journal=journal)
+        drafts = app.api.journal(journal).drafts.list()
         if not trust_all:
             drafts = unclaimed(app.api, drafts, new_draft_id())
         return load_offers(app.api, drafts)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from backend.errors import NotFoundError
-from backend.jobs.records import JobRecord
+from backend.services.queue import JobRecord
 
 if TYPE_CHECKING:
-    from backend.api import CharlieAPI
+    from backend.root import Charlie
 
 QUEUED_SHOWN = 10
 """How many queued jobs the queue screen lists (the count covers all of them)."""
@@ -42,15 +42,16 @@ class QueueStatus:
     """The extractor breaker (reason, failures, retry_at) while it is open."""
 
 
-def load_status(api: CharlieAPI) -> QueueStatus:
+def load_status(api: Charlie) -> QueueStatus:
     """Read the queue's state (a handful of small reads)."""
+    queue = api.queue
     return QueueStatus(
-        counts=api.job_counts(),
-        paused=api.paused_reasons(),
-        inference=api.inference_enabled(),
-        workers=api.workers(),
-        supervisor=api.supervisor(),
-        breaker=api.breaker(),
+        counts=queue.job_counts(),
+        paused=queue.paused_reasons(),
+        inference=queue.inference_enabled(),
+        workers=queue.workers(),
+        supervisor=queue.supervisor(),
+        breaker=queue.breaker(),
     )
 
 
@@ -83,7 +84,7 @@ class EntryTitles:
     LIMIT = 5000
     """Cached titles before the cache starts over."""
 
-    def __init__(self, api: CharlieAPI) -> None:
+    def __init__(self, api: Charlie) -> None:
         self.api = api
         self._titles: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
@@ -92,7 +93,7 @@ class EntryTitles:
         """Label every record (journal names are read once per call)."""
         if not records:
             return []
-        journals = {journal.id: journal.name for journal in self.api.list_journals()}
+        journals = {journal.id: journal.name for journal in self.api.journals.list()}
         return [JobRow(record, self._label(record, journals)) for record in records]
 
     def _label(self, record: JobRecord, journals: dict[str, str]) -> JobLabel:
@@ -104,7 +105,7 @@ class EntryTitles:
             title = self._titles.get(key)
         if title is None:
             try:
-                entry = self.api.get_entry(record.entry_id, journal=journal)
+                entry = self.api.journal(journal).entries.get(record.entry_id)
             except NotFoundError:
                 return JobLabel(journal, "(deleted entry)")
             title = entry.display_title or "(untitled)"
@@ -124,20 +125,21 @@ class QueueDetails:
     retrying: list[JobRow]
 
 
-def load_queue(api: CharlieAPI, titles: EntryTitles) -> QueueDetails:
+def load_queue(api: Charlie, titles: EntryTitles) -> QueueDetails:
     """Running jobs, the first queued ones in the order they will run, and retries."""
+    queue = api.queue
     return QueueDetails(
-        running=titles.label(api.list_jobs("running", LISTED)),
-        queued=titles.label(api.list_jobs("queued", QUEUED_SHOWN)),
-        retrying=titles.label(api.list_jobs("retry_wait", LISTED)),
+        running=titles.label(queue.list_jobs("running", LISTED)),
+        queued=titles.label(queue.list_jobs("queued", QUEUED_SHOWN)),
+        retrying=titles.label(queue.list_jobs("retry_wait", LISTED)),
     )
 
 
-def load_dead(api: CharlieAPI, titles: EntryTitles) -> list[JobRow]:
+def load_dead(api: Charlie, titles: EntryTitles) -> list[JobRow]:
     """Dead jobs, most recent first."""
-    return titles.label(api.list_jobs("dead", LISTED))
+    return titles.label(api.queue.list_jobs("dead", LISTED))
 
 
-def load_job(api: CharlieAPI, titles: EntryTitles, job_id: str) -> JobRow:
+def load_job(api: Charlie, titles: EntryTitles, job_id: str) -> JobRow:
     """One job with its history (NotFoundError once it is gone)."""
-    return titles.label([api.get_job(job_id)])[0]
+    return titles.label([api.queue.get_job(job_id)])[0]

@@ -18,7 +18,8 @@ from textual.worker import Worker, WorkerState
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from backend.api import CharlieAPI
+    from backend.root import Charlie
+    from backend.services.journal import JournalHandle
     from ui.app import CharlieApp
 
 
@@ -33,7 +34,7 @@ else:
 
 
 class BackendWorkers(_Mixin):
-    """Mixin for screens: typed access to the app and the API, and worker error reporting.
+    """Mixin for screens: typed access to the app and the backend, and worker error reporting.
 
     In a class statement put it before ``Screen`` or ``ModalScreen``, so its worker
     handler is the one found.
@@ -45,9 +46,16 @@ class BackendWorkers(_Mixin):
         return cast("CharlieApp", self.app)
 
     @property
-    def api(self) -> CharlieAPI:
-        """The backend API the app was given."""
+    def api(self) -> Charlie:
+        """The backend's root object the app was given."""
         return self.charlie.api
+
+    def here(self) -> JournalHandle:
+        """A handle on the open journal.
+
+        Finding the journal reads the database, so call this only inside thread workers,
+        where the backend calls are (never in compose or a handler on the UI thread)."""
+        return self.api.journal(self.charlie.journal)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Report a failed worker and let the screen stop waiting."""

@@ -52,7 +52,7 @@ from backend.graph.extractor_probe import PROBE_TEXT
 from backend.settings import Settings
 
 if TYPE_CHECKING:
-    from backend.api import CharlieAPI
+    from backend.root import Charlie
 
 __all__ = [
     "HEARTBEAT_STALE_SECONDS",
@@ -79,14 +79,14 @@ __all__ = [
 def run_checks(
     settings: Settings,
     *,
-    api: CharlieAPI | None = None,
+    charlie: Charlie | None = None,
     probe_timeout: float = PROBE_TIMEOUT_SECONDS,
     probe_text: str = PROBE_TEXT,
     on_check: Callable[[Check], None] | None = None,
 ) -> list[Check]:
     """Run every check, in order, and return them; ``on_check`` sees each as it ends.
 
-    With ``api`` (the app's own connection) the database is read through it; without,
+    With ``charlie`` (the app's own root object) the database is read through it; without,
     doctor opens one the way every CLI command does (owning the server if nothing runs)
     and closes it before the extractor probe.
     """
@@ -101,9 +101,9 @@ def run_checks(
     add(check_data_dir(settings))
     # Before anything opens the database: opening it as owner clears what we look for.
     lock_check, owner = check_lock(settings)
-    if api is not None and owner.owner_pid is None and not settings.broker_url:
-        owner.owner_pid = os.getpid()  # The app that handed us its API is the owner.
-    for check in database_checks(settings, api, owner, lock_check):
+    if charlie is not None and owner.owner_pid is None and not settings.broker_url:
+        owner.owner_pid = os.getpid()  # The app that handed us its connection is the owner.
+    for check in database_checks(settings, charlie, owner, lock_check):
         add(check)
     add(check_backups(settings))
     add(check_extractor(settings, timeout=probe_timeout, text=probe_text))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from backend.broker.connection import Paths
+from backend.broker.paths import Paths
 from backend.doctor.report import Check, human_age, human_size
 from backend.settings import Settings
 

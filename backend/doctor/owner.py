@@ -2,26 +2,20 @@
 
 Doctor looks at these before anything opens the database: opening it as owner (when
 nothing runs) clears a dead owner's leftovers, which would hide exactly what the user
-asked about. Looking never takes the lock either (see :func:`lock_holder`).
+asked about. Looking never takes the lock either (see
+:func:`backend.broker.paths.lock_holder`).
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backend.broker.connection import (
-    HANDOFF_FORMAT,
-    Handoff,
-    Paths,
-    find_servers,
-    process_cmdline,
-    process_start_ticks,
-    read_handoff,
-)
+from backend.broker.handoff import HANDOFF_FORMAT, Handoff, read_handoff
+from backend.broker.paths import Paths, lock_holder
+from backend.broker.processes import find_servers, process_cmdline, process_start_ticks
 from backend.doctor.report import Check
 from backend.settings import Settings
 
@@ -149,47 +143,3 @@ def _who(pid: int) -> str:
         cmd = cmd[1:]
     words = " ".join([Path(cmd[0]).name, *cmd[1:]])
     return f"pid {pid} ({words[:60]})"
-
-
-def lock_holder(path: Path) -> int | None:
-    """The pid holding the ``flock`` on ``path``, or None if nobody does.
-
-    Read from /proc/locks, so looking never takes the lock: a Charlie starting at that
-    moment would otherwise find it taken and wait for a handoff nobody publishes.
-    """
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None
-    try:
-        table = Path("/proc/locks").read_text()
-    except OSError:
-        return _try_lock(path)
-    device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
-    by_inode = None
-    for line in table.splitlines():
-        parts = line.split()
-        # "1: FLOCK ADVISORY WRITE 123 fe:00:456 0 EOF"; "->" lines are waiters.
-        if len(parts) < 6 or parts[1] != "FLOCK":
-            continue
-        pid, where = int(parts[4]), parts[5]
-        if where == device:
-            return pid
-        if os.major(info.st_dev) == 0 and where.rsplit(":", 1)[-1] == str(info.st_ino):
-            # An overlay file system shows its own device number to stat() but the
-            # lower file system's in /proc/locks; the inode number is the same.
-            by_inode = pid
-    return by_inode
-
-
-def _try_lock(path: Path) -> int | None:
-    """Without /proc/locks: take and drop the lock at once (a moment's conflict)."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        text = path.read_text().strip()
-        return int(text) if text.isdigit() else -1
-    finally:
-        os.close(fd)
-    return None

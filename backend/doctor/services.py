@@ -12,14 +12,15 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from backend.broker.connection import Paths, process_start_ticks
+from backend.broker.paths import Paths
+from backend.broker.processes import process_start_ticks
 from backend.doctor.owner import OwnerState
 from backend.doctor.report import Check, human_age, human_size
 from backend.errors import CharlieError
 from backend.settings import Settings
 
 if TYPE_CHECKING:
-    from backend.api import CharlieAPI
+    from backend.root import Charlie
 
 HEARTBEAT_STALE_SECONDS = 5.0
 """A worker republishes its health every second; this much silence means it is stuck."""
@@ -27,22 +28,22 @@ HEARTBEAT_STALE_SECONDS = 5.0
 
 def database_checks(
     settings: Settings,
-    api: CharlieAPI | None,
+    charlie: Charlie | None,
     owner: OwnerState,
     lock_check: Check,
 ) -> list[Check]:
     """The lock check (amended), then database, worker and queue through one connection."""
     names = ("database", "worker", "queue")
-    if api is None and not settings.broker_url and not settings.data_dir.exists():
+    if charlie is None and not settings.broker_url and not settings.data_dir.exists():
         # Opening would create the directory (with the umask's mode): leave that to Charlie.
         why = "not checked: the data directory does not exist"
         return [lock_check, *(Check(n, False, why, "see the data directory check") for n in names)]
     opened = None
     try:
-        if api is None:
-            from backend.api import CharlieAPI
+        if charlie is None:
+            from backend.root import Charlie
 
-            api = opened = CharlieAPI.open(settings)
+            charlie = opened = Charlie.open(settings)
     except CharlieError as exc:
         fix = f"read {Paths(settings.data_dir).log}; then start Charlie again"
         return [
@@ -55,9 +56,9 @@ def database_checks(
         ]
     import redis
 
-    conn = api
+    conn = charlie
     try:
-        if owner.stale and conn.broker.is_owner:
+        if owner.stale and conn.backend.broker.is_owner:
             lock_check.fix += (
                 " — doctor just opened the database as owner, which cleared it; run "
                 "`charlie doctor` again to confirm"
@@ -107,9 +108,10 @@ def _modules(client: Any) -> dict[str, str]:
     return names
 
 
-def check_database(api: CharlieAPI, settings: Settings) -> Check:
+def check_database(charlie: Charlie, settings: Settings) -> Check:
     """Ping, the graph module, the append-only file's fsync policy, memory."""
-    client = api.broker.client
+    broker = charlie.backend.broker
+    client = broker.client
     started = time.perf_counter()
     client.ping()
     ping_ms = (time.perf_counter() - started) * 1000
@@ -120,8 +122,8 @@ def check_database(api: CharlieAPI, settings: Settings) -> Check:
     used = int(memory.get("used_memory", 0))
     maxmemory = int(memory.get("maxmemory", 0))
     details: dict[str, Any] = {
-        "url": api.broker.url,
-        "role": api.broker.role,
+        "url": broker.url,
+        "role": broker.role,
         "ping_ms": round(ping_ms, 2),
         "modules": modules,
         "appendonly": appendonly,
@@ -166,13 +168,13 @@ def check_database(api: CharlieAPI, settings: Settings) -> Check:
     return Check("database", True, summary, details=details)
 
 
-def check_worker(api: CharlieAPI, owner: OwnerState) -> Check:
+def check_worker(charlie: Charlie, owner: OwnerState) -> Check:
     """The owner's worker is alive and heartbeating, and not stopped by a crash loop."""
-    workers = api.workers()
+    workers = charlie.queue.workers()
     now = time.time()
     ages = {str(w.get("id")): max(0.0, now - float(w.get("at") or 0)) for w in workers}
     details: dict[str, Any] = {"workers": workers}
-    if api.settings.broker_url:
+    if charlie.settings.broker_url:
         if not workers:
             return Check(
                 "worker",
@@ -192,7 +194,7 @@ def check_worker(api: CharlieAPI, owner: OwnerState) -> Check:
             "starts one)",
             details=details,
         )
-    status = api.supervisor()
+    status = charlie.queue.supervisor()
     details["supervisor"] = status
     if status is None:
         if workers:
@@ -204,7 +206,7 @@ def check_worker(api: CharlieAPI, owner: OwnerState) -> Check:
             "the app or `charlie serve` runs",
             details=details,
         )
-    log = api.settings.data_dir / "logs" / "worker.log"
+    log = charlie.settings.data_dir / "logs" / "worker.log"
     restarts = int(status.get("restarts") or 0)
     history = f"restarted {restarts} time(s)" if restarts else "never restarted"
     if status.get("last_exit"):
@@ -247,11 +249,11 @@ def check_worker(api: CharlieAPI, owner: OwnerState) -> Check:
     return Check("worker", True, summary, details=details)
 
 
-def _oldest_queued_ms(api: CharlieAPI) -> int | None:
+def _oldest_queued_ms(charlie: Charlie) -> int | None:
     """When the job that has waited longest became queued (epoch ms), if any waits."""
-    from backend.jobs.records import QUEUED, job_key
+    from backend.jobs.keys import QUEUED, job_key
 
-    client = api.broker.client
+    client = charlie.backend.broker.client
     ids: Any = client.zrange(QUEUED, 0, -1)
     if not ids:
         return None
@@ -269,23 +271,23 @@ PAUSE_FIXES = {
 }
 
 
-def check_queue(api: CharlieAPI, owner: OwnerState) -> Check:
+def check_queue(charlie: Charlie, owner: OwnerState) -> Check:
     """Counts per state, how long the oldest queued job waits, why the queue is paused."""
-    counts = api.job_counts()
-    paused = api.paused_reasons()
-    oldest = _oldest_queued_ms(api)
+    counts = charlie.queue.job_counts()
+    paused = charlie.queue.paused_reasons()
+    oldest = _oldest_queued_ms(charlie)
     waited = (time.time() * 1000 - oldest) / 1000 if oldest else None
     details: dict[str, Any] = {
         "counts": counts,
         "paused": paused,
-        "breaker": api.breaker(),
+        "breaker": charlie.queue.breaker(),
         "oldest_queued_seconds": round(waited, 1) if waited is not None else None,
     }
     summary = (
         f"{counts.get('queued', 0)} queued, {counts.get('running', 0)} running, "
         f"{counts.get('retry_wait', 0)} waiting to retry, {counts.get('dead', 0)} dead"
     )
-    if counts.get("running") and owner.owner_pid is None and not api.settings.broker_url:
+    if counts.get("running") and owner.owner_pid is None and not charlie.settings.broker_url:
         summary += " (the running ones were left by a worker that is gone; the next start "
         summary += "queues them again, their attempt not charged)"
     if waited is not None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import redis
 
 from backend.errors import NotFoundError, ValidationError
+from backend.graph.cypher import Graph
 from backend.graph.enrich import (
     PRUNE,
     SEP,
@@ -33,12 +34,10 @@ from backend.graph.enrich import (
     quote_for,
     sentences,
     split_list,
-    types_key,
-    version_key,
 )
 from backend.graph.extractor import ENTITY_TYPES
 from backend.graph.resolution import SELF_ID, display_name, new_entity_id, normalise
-from backend.graph.store import Graph, graph_key
+from backend.graph.schema import graph_key, types_key, version_key
 
 _COPY = "{kind: r.kind, episode: r.episode, evidence: r.evidence}"
 

@@ -11,18 +11,10 @@ from __future__ import annotations
 import redis
 
 from backend.errors import NotFoundError, ValidationError
-from backend.graph.enrich import (
-    PRUNE,
-    SEP,
-    Added,
-    blocked_key,
-    clean_name,
-    split_list,
-    types_key,
-    version_key,
-)
+from backend.graph.cypher import Graph
+from backend.graph.enrich import PRUNE, SEP, Added, clean_name, split_list
 from backend.graph.resolution import normalise
-from backend.graph.store import Graph, graph_key
+from backend.graph.schema import blocked_key, graph_key, types_key, version_key
 
 _COPY = "{kind: r.kind, episode: r.episode, evidence: r.evidence}"
 

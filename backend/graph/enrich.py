@@ -18,6 +18,7 @@ from typing import Any
 
 import redis
 
+from backend.graph.cypher import Graph
 from backend.graph.extractor import ENTITY_TYPES, RELATION_KINDS, Entity, Extraction
 from backend.graph.resolution import (
     SELF_ID,
@@ -29,7 +30,7 @@ from backend.graph.resolution import (
     new_entity_id,
     normalise,
 )
-from backend.graph.store import Graph, graph_key
+from backend.graph.schema import blocked_key, graph_key, types_key, version_key
 
 QUOTE_CHARS = 300
 # Lists come back from GRAPH.QUERY as text, so they are joined with a separator that
@@ -71,21 +72,6 @@ _ADD_ALIASES = (
     "n.alias_names = coalesce(n.alias_names, []) + a.names"
 )
 PRUNE = "UNWIND $ids AS i MATCH (n:Entity {id: i}) WHERE NOT ()-[:MENTIONS]->(n) DETACH DELETE n"
-
-
-def version_key(journal_id: str) -> str:
-    """Bumped by every write to a journal's entities; commits watch it."""
-    return f"{graph_key(journal_id)}:entities"
-
-
-def blocked_key(journal_id: str) -> str:
-    """Hash of blocked names: normalised key -> the name as the user blocked it."""
-    return f"{graph_key(journal_id)}:blocked"
-
-
-def types_key(journal_id: str) -> str:
-    """Hash of type overrides: normalised name -> the type the user gave it."""
-    return f"{graph_key(journal_id)}:types"
 
 
 @dataclass(frozen=True)
@@ -162,6 +148,17 @@ class Plan:
     aliases: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """New aliases per entity id, (key, as written): spellings that matched only by
     similarity."""
+
+
+def entry_to_enrich(
+    client: redis.Redis, journal_id: str, entry_id: str
+) -> tuple[str, str, str] | None:
+    """The entry's title, body and content hash as stored now; None if it is gone."""
+    rows = Graph(client, graph_key(journal_id)).read(
+        "MATCH (e:Episode {id: $id}) RETURN e.title, e.body, e.content_hash",
+        {"id": entry_id},
+    )
+    return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
 
 
 def plan_enrichment(

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from backend.errors import ValidationError
+from backend.graph.cypher import Graph
 from backend.graph.enrich import SEP, split_list
 from backend.graph.extractor import ENTITY_TYPES, Extractor, entry_text
 from backend.graph.resolution import SELF_ID, normalise
-from backend.graph.store import Graph
 
 SPLITS = ("train", "dev", "test")
 

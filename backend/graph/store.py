@@ -1,74 +1,42 @@
 """Journals and entries in FalkorDB: one graph per journal, entries as Episode nodes.
 
-Every query takes user text only as Cypher parameters (FalkorDB's ``CYPHER k=v``
-header, built by the falkordb client's own quoting), never by string formatting.
+Every entry write is one MULTI that also moves the entry's revision (its edit-conflict
+guard), publishes its change event and carries whatever the caller queues with it (the
+enrichment job, the draft it came from). The journal registry is ``journals``; key
+names, fields and row conversions are ``schema``.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import redis
-from falkordb.helpers import stringify_param_value  # type: ignore[import-untyped]
 
 from backend.errors import NotFoundError, ValidationError
-from backend.jobs.records import EVENTS
-from backend.models import (
-    Entry,
-    EntrySummary,
-    Journal,
-    Page,
-    content_hash,
-    from_epoch_and_offset,
-    from_millis,
-    to_epoch_and_offset,
+from backend.graph.cypher import Graph, rows_of
+from backend.graph.journals import add_journal, read_journals, rename_journal
+from backend.graph.schema import (
+    ENTRY_FIELDS,
+    SUMMARY_FIELDS,
+    create_episodes,
+    entry_event,
+    entry_from_row,
+    episode_properties,
+    graph_key,
+    revisions_key,
+    summary_from_row,
 )
+from backend.jobs.keys import EVENTS
+from backend.models import Entry, Journal, Page, content_hash, to_epoch_and_offset
 from backend.validation import check_journal_name
 
-JOURNALS_KEY = "charlie:journals"
-REVISIONS_PREFIX = "charlie:revisions:"  # hash per journal: entry id -> revision
 # Queues extra commands into an entry write's MULTI: (pipe, entry_id, content_hash).
 Also = Callable[[redis.client.Pipeline, str, str], None]
 PRUNE_UNMENTIONED = "MATCH (n:Entity) WHERE NOT ()-[:MENTIONS]->(n) DETACH DELETE n"
-PREVIEW_CHARS = 240
-
-_ENTRY_FIELDS = (
-    "e.id, e.title, e.body, e.entry_at, e.utc_offset, e.created_at, e.updated_at, "
-    "e.source, e.content_hash"
-)
-
-
-def graph_key(journal_id: str) -> str:
-    """The Redis key of a journal's graph."""
-    return f"charlie:journal:{journal_id}"
-
-
-def revisions_key(journal_id: str) -> str:
-    """The hash of each entry's revision in a journal (absent: 0, an entry from before)."""
-    return f"{REVISIONS_PREFIX}{journal_id}"
-
-
-def entry_event(journal_id: str, entry_id: str, action: str) -> str:
-    """The change event every entry write publishes in its own transaction."""
-    return json.dumps(
-        {"event": "entry", "journal": journal_id, "entry": entry_id, "action": action}
-    )
-
-
-def entries_event(journal_id: str, count: int) -> str:
-    """The change event an import publishes in each batch's transaction (one per batch,
-    not per entry, so a big import does not flood the screens)."""
-    return json.dumps({"event": "entries", "journal": journal_id, "count": count})
-
-
-def graph_event(journal_id: str) -> str:
-    """The change event for entities, mentions or drafts written in bulk (a JSON import)."""
-    return json.dumps({"event": "graph", "journal": journal_id})
 
 
 class RevisionConflict(Exception):
@@ -98,49 +66,6 @@ def _parse_cursor(cursor: str) -> tuple[int, tuple[int, str]]:
         raise ValidationError(f"{cursor!r} is not a page cursor.") from None
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    return value
-
-
-class Graph:
-    """A thin, thread-safe wrapper that runs parameterised Cypher on one graph."""
-
-    def __init__(self, client: redis.Redis, key: str) -> None:
-        self.client = client
-        self.key = key
-
-    def command(self, cypher: str, params: dict[str, Any] | None = None) -> list[str]:
-        """The GRAPH.QUERY arguments for a parameterised query (for pipelines)."""
-        header = ""
-        if params:
-            header = (
-                "CYPHER "
-                + " ".join(
-                    f"{name}={stringify_param_value(value)}" for name, value in params.items()
-                )
-                + " "
-            )
-        return ["GRAPH.QUERY", self.key, header + cypher]
-
-    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        """Run a query and return its rows with strings decoded."""
-        return rows_of(self.client.execute_command(*self.command(cypher, params)))
-
-    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        """Like query, for read-only Cypher (runs as GRAPH.RO_QUERY)."""
-        _, key, text = self.command(cypher, params)
-        return rows_of(self.client.execute_command("GRAPH.RO_QUERY", key, text))
-
-
-def rows_of(reply: Any) -> list[list[Any]]:
-    """The rows of a GRAPH.QUERY reply with strings decoded ([] for write-only queries)."""
-    if len(reply) < 3:
-        return []
-    return [[_decode(v) for v in row] for row in reply[1]]
-
-
 class Store:
     """Journals (a Redis hash of id -> name) and their entries (graph nodes)."""
 
@@ -152,14 +77,7 @@ class Store:
 
     def list_journals(self) -> list[Journal]:
         """Every journal, by name."""
-        raw = self.client.hgetall(JOURNALS_KEY)
-        journals = []
-        for jid, blob in raw.items():
-            data = json.loads(blob)
-            journals.append(
-                Journal(id=_decode(jid), name=data["name"], created_at=from_millis(data["created"]))
-            )
-        return sorted(journals, key=lambda j: j.name.casefold())
+        return read_journals(self.client)
 
     def find_journal(self, name: str) -> Journal | None:
         wanted = name.strip().casefold()
@@ -178,23 +96,10 @@ class Store:
     def create_journal(self, name: str) -> Journal:
         """Create a journal with its graph and indexes; an existing name is an error."""
         name = check_journal_name(name)
-        jid = secrets.token_hex(8)
-        created = _now_millis()
-        with self.client.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(JOURNALS_KEY)
-                    if self._name_taken(pipe.hgetall(JOURNALS_KEY), name):
-                        pipe.unwatch()
-                        raise ValidationError(f"A journal called {name!r} already exists.")
-                    pipe.multi()
-                    pipe.hset(JOURNALS_KEY, jid, json.dumps({"name": name, "created": created}))
-                    pipe.execute()
-                    break
-                except redis.WatchError:
-                    continue
-        self._create_indexes(Graph(self.client, graph_key(jid)))
-        return Journal(id=jid, name=name, created_at=from_millis(created))
+        journal = add_journal(self.client, secrets.token_hex(8), name, _now_millis())
+        if journal is None:
+            raise ValidationError(f"A journal called {name!r} already exists.")
+        return journal
 
     def ensure_journal(self, name: str) -> Journal:
         """The journal called ``name``, created if it does not exist yet."""
@@ -212,43 +117,7 @@ class Store:
 
     def rename_journal(self, old: str, new: str) -> Journal:
         """Give a journal a new name; its entries stay where they are."""
-        new = check_journal_name(new)
-        with self.client.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(JOURNALS_KEY)
-                    current = pipe.hgetall(JOURNALS_KEY)
-                    target = None
-                    for jid, blob in current.items():
-                        if json.loads(blob)["name"].casefold() == old.strip().casefold():
-                            target = (_decode(jid), json.loads(blob))
-                    if target is None:
-                        pipe.unwatch()
-                        raise NotFoundError(f"There is no journal called {old.strip()!r}.")
-                    jid, data = target
-                    if data["name"].casefold() != new.casefold() and self._name_taken(current, new):
-                        pipe.unwatch()
-                        raise ValidationError(f"A journal called {new!r} already exists.")
-                    data["name"] = new
-                    pipe.multi()
-                    pipe.hset(JOURNALS_KEY, jid, json.dumps(data))
-                    pipe.execute()
-                    return Journal(id=jid, name=new, created_at=from_millis(data["created"]))
-                except redis.WatchError:
-                    continue
-
-    @staticmethod
-    def _name_taken(current: dict[Any, Any], name: str) -> bool:
-        return any(json.loads(b)["name"].casefold() == name.casefold() for b in current.values())
-
-    @staticmethod
-    def _create_indexes(graph: Graph) -> None:
-        graph.query("CREATE INDEX FOR (e:Episode) ON (e.id)")
-        graph.query("CREATE INDEX FOR (e:Episode) ON (e.entry_at)")
-        graph.query("CALL db.idx.fulltext.createNodeIndex('Episode', 'title', 'body')")
-        graph.query("CREATE INDEX FOR (n:Entity) ON (n.id)")
-        graph.query("CREATE INDEX FOR (n:Entity) ON (n.key)")
-        graph.query("CALL db.idx.fulltext.createNodeIndex('Entity', 'name')")
+        return rename_journal(self.client, old, check_journal_name(new))
 
     def graph(self, journal: Journal) -> Graph:
         return Graph(self.client, graph_key(journal.id))
@@ -274,19 +143,16 @@ class Store:
         returned: a retried save (same id) never adds the entry twice.
         """
         epoch, offset = to_epoch_and_offset(entry_at)
-        now = _now_millis()
         new_id = entry_id or new_entry_id()
-        params = {
-            "id": new_id,
-            "title": title,
-            "body": body,
-            "entry_at": epoch,
-            "utc_offset": offset,
-            "created_at": now,
-            "updated_at": now,
-            "source": source,
-            "content_hash": content_hash(title, body),
-        }
+        params = episode_properties(
+            new_id,
+            title=title,
+            body=body,
+            entry_at=epoch,
+            utc_offset=offset,
+            source=source,
+            now=_now_millis(),
+        )
         graph = self.graph(journal)
         revisions = revisions_key(journal.id)
         with self.client.pipeline(transaction=True) as pipe:
@@ -300,16 +166,7 @@ class Store:
                             pipe.unwatch()
                             return self.get_entry(journal, entry_id)
                         pipe.multi()
-                    pipe.execute_command(
-                        *graph.command(
-                            "CREATE (e:Episode {id: $id, title: $title, body: $body, "
-                            "entry_at: $entry_at, utc_offset: $utc_offset, "
-                            "created_at: $created_at, updated_at: $updated_at, "
-                            "source: $source, content_hash: $content_hash}) "
-                            f"RETURN {_ENTRY_FIELDS}",
-                            params,
-                        )
-                    )
+                    pipe.execute_command(*create_episodes(graph, [params], returning=True))
                     pipe.hset(revisions, new_id, 1)
                     if also is not None:
                         also(pipe, new_id, str(params["content_hash"]))
@@ -318,7 +175,7 @@ class Store:
                     break
                 except redis.WatchError:
                     continue  # Another entry of the journal was written: look again.
-        return self._entry(journal, rows_of(replies[0])[0], revision=1)
+        return entry_from_row(rows_of(replies[0])[0], journal=journal.name, revision=1)
 
     def revision(self, journal: Journal, entry_id: str) -> int:
         """The entry's revision: 1 when written, one more with every change."""
@@ -376,7 +233,7 @@ class Store:
                             "MATCH (e:Episode {id: $id}) SET e.title = $title, e.body = $body, "
                             "e.entry_at = $entry_at, e.utc_offset = $utc_offset, "
                             "e.updated_at = $updated_at, "
-                            f"e.content_hash = $content_hash RETURN {_ENTRY_FIELDS}",
+                            f"e.content_hash = $content_hash RETURN {ENTRY_FIELDS}",
                             params,
                         )
                     )
@@ -391,7 +248,7 @@ class Store:
         rows = rows_of(replies[0])
         if not rows:  # Deleted between our look and the write: it wrote nothing.
             raise RevisionConflict(None)
-        return self._entry(journal, rows[0], revision=current + 1)
+        return entry_from_row(rows[0], journal=journal.name, revision=current + 1)
 
     @staticmethod
     def _exists(graph: Graph, entry_id: str) -> bool:
@@ -456,11 +313,13 @@ class Store:
 
     def get_entry(self, journal: Journal, entry_id: str) -> Entry:
         rows = self.graph(journal).read(
-            f"MATCH (e:Episode {{id: $id}}) RETURN {_ENTRY_FIELDS}", {"id": entry_id}
+            f"MATCH (e:Episode {{id: $id}}) RETURN {ENTRY_FIELDS}", {"id": entry_id}
         )
         if not rows:
             raise NotFoundError(f"There is no entry {entry_id} in {journal.name!r}.")
-        return self._entry(journal, rows[0], revision=self.revision(journal, entry_id))
+        return entry_from_row(
+            rows[0], journal=journal.name, revision=self.revision(journal, entry_id)
+        )
 
     def find_entry_ids(self, journal: Journal, prefix: str) -> list[str]:
         """Ids in this journal starting with ``prefix`` (for short ids on the command line)."""
@@ -479,16 +338,6 @@ class Store:
     # ``e.key < $s`` with rows that fail the condition, so each query below uses only
     # one numeric range or equality on entry_at, and ties within one second are ordered
     # in Python (most recently written first). The cursor is "<at>:<created>:<id>".
-
-    # FalkorDB's substring() (and left()) on a stored string shorter than the length
-    # asked for can cut its last multi-byte character in half (seen with emoji and
-    # Hebrew), which no decoder accepts; a body that short is returned whole instead.
-    _SUMMARY = (
-        f"e.id, e.title, CASE WHEN size(e.body) <= {PREVIEW_CHARS} THEN e.body "
-        f"ELSE substring(e.body, 0, {PREVIEW_CHARS}) END, e.entry_at, e.utc_offset, "
-        "e.created_at"
-    )
-
     def list_entries(
         self, journal: Journal, *, limit: int = 100, before: str | None = None
     ) -> Page:
@@ -511,27 +360,19 @@ class Store:
             rows += graph.read(
                 f"MATCH (e:Episode) {where}"
                 "WITH e ORDER BY e.entry_at DESC, e.created_at DESC, e.id DESC LIMIT $limit "
-                f"RETURN {self._SUMMARY}",
+                f"RETURN {SUMMARY_FIELDS}",
                 params,
             )
         more = len(rows) > limit
         rows = rows[:limit]
-        entries = [
-            EntrySummary(
-                id=row[0],
-                title=row[1],
-                preview=row[2],
-                entry_at=from_epoch_and_offset(row[3], row[4]),
-            )
-            for row in rows
-        ]
+        entries = [summary_from_row(row) for row in rows]
         last = rows[-1] if rows else None
         cursor = f"{last[3]}:{last[5]}:{last[0]}" if more and last else None
         return Page(entries=entries, next_cursor=cursor)
 
     def _same_second(self, graph: Graph, at: int) -> list[list[Any]]:
         return graph.read(
-            f"MATCH (e:Episode) WHERE e.entry_at = $at RETURN {self._SUMMARY}", {"at": at}
+            f"MATCH (e:Episode) WHERE e.entry_at = $at RETURN {SUMMARY_FIELDS}", {"at": at}
         )
 
     def neighbours(self, journal: Journal, entry: Entry) -> tuple[str | None, str | None]:
@@ -553,18 +394,3 @@ class Store:
             )
             newer = rows[0][0] if rows else None
         return (older[0].id if older else None, newer)
-
-    @staticmethod
-    def _entry(journal: Journal, row: Sequence[Any], *, revision: int) -> Entry:
-        return Entry(
-            id=row[0],
-            journal=journal.name,
-            title=row[1],
-            body=row[2],
-            entry_at=from_epoch_and_offset(row[3], row[4]),
-            created_at=from_millis(row[5]),
-            updated_at=from_millis(row[6]),
-            source=row[7],
-            content_hash=row[8],
-            revision=revision,
-        )

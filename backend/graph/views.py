@@ -6,22 +6,25 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 from backend.errors import NotFoundError
+from backend.graph.cypher import Graph
 from backend.graph.enrich import SEP, split_list
 from backend.graph.extractor import ENTITY_TYPES
 from backend.graph.resolution import SELF_ID, normalise
-from backend.graph.store import PREVIEW_CHARS, Graph
+from backend.graph.schema import (
+    PREVIEW_CHARS,
+    entity_ref,
+    mention_from_row,
+    relation_from_row,
+    summary_from_row,
+)
 from backend.models import (
     AuthorPage,
-    EntityMention,
     EntityPage,
     EntityRef,
     EntryEntities,
-    EntrySummary,
     PeriodSummary,
-    Relation,
     SearchHit,
     SearchResults,
     from_epoch_and_offset,
@@ -59,10 +62,10 @@ def entity_page(graph: Graph, entity_id: str, *, limit: int = 100) -> EntityPage
         raise NotFoundError(f"There is no entity {entity_id} in this journal.")
     name, type_, aliases, is_self, count, first_at, alias_names = rows[0]
     mentions = [
-        _mention(r)
+        mention_from_row(r, tuple(split_list(r[6])))
         for r in graph.read(
             "MATCH (e:Episode)-[m:MENTIONS]->(:Entity {id: $id}) "
-            # Short bodies whole: see Store._SUMMARY on substring() and multi-byte text.
+            # Short bodies whole: see schema.SUMMARY_FIELDS on substring() and multi-byte text.
             "RETURN e.id, e.title, "
             "CASE WHEN size(e.body) <= 200 THEN e.body ELSE substring(e.body, 0, 200) END, "
             "e.entry_at, e.utc_offset, "
@@ -83,7 +86,7 @@ def entity_page(graph: Graph, entity_id: str, *, limit: int = 100) -> EntityPage
         )
         first = from_epoch_and_offset(first_at, offset[0][0] if offset else 0)
     appears_with = [
-        EntityRef(r[0], r[1], r[2], r[3])
+        entity_ref(r)
         for r in graph.read(
             "MATCH (:Entity {id: $id})<-[:MENTIONS]-(e:Episode) "
             "WITH e ORDER BY e.entry_at DESC LIMIT $recent "
@@ -93,7 +96,7 @@ def entity_page(graph: Graph, entity_id: str, *, limit: int = 100) -> EntityPage
         )
     ]
     relations = [
-        Relation(r[0], EntityRef(r[1], r[2], r[3]), True, r[4] or "", r[5] or "")
+        relation_from_row(r, outgoing=True)
         for r in graph.read(
             "MATCH (:Entity {id: $id})-[r:RELATES]->(o:Entity) "
             "RETURN r.kind, o.id, o.name, o.type, r.evidence, r.episode "
@@ -101,7 +104,7 @@ def entity_page(graph: Graph, entity_id: str, *, limit: int = 100) -> EntityPage
             {"id": entity_id, "shown": RELATIONS_SHOWN},
         )
     ] + [
-        Relation(r[0], EntityRef(r[1], r[2], r[3]), False, r[4] or "", r[5] or "")
+        relation_from_row(r, outgoing=False)
         for r in graph.read(
             "MATCH (:Entity {id: $id})<-[r:RELATES]-(o:Entity) "
             "RETURN r.kind, o.id, o.name, o.type, r.evidence, r.episode "
@@ -122,29 +125,13 @@ def entity_page(graph: Graph, entity_id: str, *, limit: int = 100) -> EntityPage
     )
 
 
-def _mention(row: list[Any]) -> EntityMention:
-    entry_id, title, body, at, offset, quote, names = row
-    return EntityMention(
-        entry_id=entry_id,
-        entry_title=title or _first_words(body),
-        entry_at=from_epoch_and_offset(at, offset),
-        quote=quote or "",
-        names=tuple(split_list(names)),
-    )
-
-
-def _first_words(body: str, width: int = 60) -> str:
-    line = next((ln.strip("# ").strip() for ln in body.splitlines() if ln.strip()), "")
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
 def entry_entities(graph: Graph, entry_id: str) -> EntryEntities:
     """What one entry mentions (with the spellings it used) and the relationships it
     states."""
     order = {t: i for i, t in enumerate(ENTITY_TYPES)}
     mentions = sorted(
         (
-            (EntityRef(r[0], r[1], r[2]), tuple(split_list(r[3])))
+            (entity_ref(r[:3]), tuple(split_list(r[3])))
             for r in graph.read(
                 "MATCH (:Episode {id: $id})-[m:MENTIONS]->(n:Entity) "
                 f"RETURN n.id, n.name, n.type, {_NAMES}",
@@ -154,7 +141,7 @@ def entry_entities(graph: Graph, entry_id: str) -> EntryEntities:
         key=lambda m: (order.get(m[0].type, 9), m[0].name.casefold()),
     )
     relations = [
-        (EntityRef(r[0], r[1], r[2]), r[3], EntityRef(r[4], r[5], r[6]), r[7] or "")
+        (entity_ref(r[:3]), r[3], entity_ref(r[4:7]), r[7] or "")
         for r in graph.read(
             "MATCH (:Episode {id: $id})-[:MENTIONS]->(a:Entity)-[r:RELATES]->(b:Entity) "
             "WHERE r.episode = $id "
@@ -190,13 +177,13 @@ def search(graph: Graph, text: str, *, limit: int = 20) -> SearchResults:
     words = [w.casefold() for w in _WORD.findall(text)]
     entries = [
         SearchHit(
-            EntrySummary(r[0], r[1], r[2][:PREVIEW_CHARS], from_epoch_and_offset(r[3], r[4])),
+            summary_from_row([r[0], r[1], r[2][:PREVIEW_CHARS], r[3], r[4]]),
             snippet(r[2], words),
         )
         for r in rows
     ]
     entities = [
-        EntityRef(r[0], r[1], r[2], r[3])
+        entity_ref(r)
         for r in graph.read(
             "CALL db.idx.fulltext.queryNodes('Entity', $q) YIELD node, score "
             "OPTIONAL MATCH (e:Episode)-[:MENTIONS]->(node) "
@@ -206,6 +193,31 @@ def search(graph: Graph, text: str, *, limit: int = 20) -> SearchResults:
         )
     ]
     return SearchResults(text, entries, entities)
+
+
+def find_entity(graph: Graph, name: str, *, type_: str | None = None) -> EntityRef | None:
+    """The entity called ``name`` (exactly, after normalising; or by an alias),
+    optionally of one type; the first by id if several are."""
+    rows = graph.read(
+        "MATCH (n:Entity) WHERE (n.key = $key OR $key IN coalesce(n.aliases, [])) "
+        "AND ($type = '' OR n.type = $type) RETURN n.id, n.name, n.type ORDER BY n.id LIMIT 1",
+        {"key": normalise(name), "type": type_ or ""},
+    )
+    return entity_ref(rows[0]) if rows else None
+
+
+def entries_containing(graph: Graph, text: str) -> list[tuple[str, str]]:
+    """The id and content hash of every entry whose title or body has all the words of
+    ``text`` (full-text); [] when it has no words."""
+    query = " ".join(_WORD.findall(text))
+    if not query:
+        return []
+    rows = graph.read(
+        "CALL db.idx.fulltext.queryNodes('Episode', $q) YIELD node "
+        "RETURN node.id, node.content_hash",
+        {"q": query},
+    )
+    return [(row[0], row[1]) for row in rows]
 
 
 def snippet(body: str, words: list[str]) -> str:
@@ -234,7 +246,7 @@ def period(graph: Graph, start: datetime, end: datetime, *, per_type: int = 30) 
     ):
         refs = found.setdefault(r[2], [])
         if len(refs) < per_type:
-            refs.append(EntityRef(r[0], r[1], r[2], r[3]))
+            refs.append(entity_ref(r))
     return PeriodSummary(start, end, count, found)
 
 
@@ -242,7 +254,7 @@ def list_entities(graph: Graph, *, type_: str | None = None, limit: int = 500) -
     """Entities, most mentioned first (optionally of one type)."""
     where = "WHERE n.type = $type " if type_ else ""
     return [
-        EntityRef(r[0], r[1], r[2], r[3])
+        entity_ref(r)
         for r in graph.read(
             f"MATCH (n:Entity) {where}OPTIONAL MATCH (e:Episode)-[:MENTIONS]->(n) "
             "RETURN n.id, n.name, n.type, count(e) AS c ORDER BY c DESC, n.name LIMIT $limit",
@@ -314,7 +326,7 @@ def _most_mentioned_between(
 ) -> list[EntityRef]:
     """Entities of any type (not the author) most mentioned by entries in [start, end)."""
     return [
-        EntityRef(r[0], r[1], r[2], r[3])
+        entity_ref(r)
         for r in graph.read(
             # Through the entry_at index. Grouped by node, and with no label check on
             # what is mentioned (only entities are), a year of 3,300 entries takes

@@ -2,11 +2,11 @@
 
 Huey only wakes workers; whether a job runs, who runs it and what happened is decided
 here, by atomic transitions on a Redis hash per job. Each transition is a Lua script
-that checks the state it expects (and the lease token, for a worker's own job), so a
-late, duplicated or stale call changes nothing. The commit of a result goes through
-WATCH/MULTI because the graph write (``GRAPH.QUERY``) cannot run inside Lua: if the job
-record changed after the worker read it (reaped, superseded by an edit, cancelled by a
-delete), the whole transaction, graph write included, is thrown away.
+(``backend/jobs/lua/``) that checks the state it expects (and the lease token, for a
+worker's own job), so a late, duplicated or stale call changes nothing. The commit of a
+result goes through WATCH/MULTI because the graph write (``GRAPH.QUERY``) cannot run
+inside Lua: if the job record changed after the worker read it (reaped, superseded by an
+edit, cancelled by a delete), the whole transaction, graph write included, is thrown away.
 
 States: queued -> running -> done; running -> retry_wait -> queued; running/retry_wait
 -> dead; any non-final -> cancelled. ``paused`` is a flag on the queue, not a state.
@@ -15,7 +15,6 @@ States: queued -> running -> done; running -> retry_wait -> queued; running/retr
 from __future__ import annotations
 
 import json
-import random
 import secrets
 import time
 from collections.abc import Callable
@@ -24,22 +23,25 @@ from typing import Any
 
 import redis
 
-from backend.settings import Settings
+from backend.jobs.keys import (
+    COMPLETED,
+    DEAD,
+    DONE,
+    EVENTS,
+    PAUSED,
+    QUEUED,
+    RETRY,
+    RUNNING,
+    history_key,
+    job_key,
+)
+from backend.jobs.retry import RetryPolicy
+from backend.jobs.scripts import lua
 
 Write = Callable[[redis.client.Pipeline], None]
 """Queues a job's result writes into a MULTI."""
 # How often a commit is planned again when another write in its journal got in first.
 PLAN_ATTEMPTS = 20
-
-PREFIX = "charlie:jobs:"
-QUEUED = PREFIX + "queued"  # zset: id -> order (interactive before backlog, newest first)
-RUNNING = PREFIX + "running"  # zset: id -> lease expiry (ms)
-RETRY = PREFIX + "retry"  # zset: id -> run after (ms)
-DEAD = PREFIX + "dead"  # zset: id -> died at (ms)
-DONE = PREFIX + "done"  # zset: id -> done at (ms), trimmed to the newest DONE_KEEP
-COMPLETED = PREFIX + "completed"  # counter: jobs ever committed as done
-PAUSED = PREFIX + "paused"  # hash: cause -> reason shown to the user
-EVENTS = "charlie:events"  # pub/sub channel: one JSON message per transition
 
 INTERACTIVE, BACKLOG = "interactive", "backlog"
 DONE_KEEP = 1000
@@ -50,14 +52,6 @@ _CRASH_DEFER = 2 * 10**13
 # Order scores: smaller runs first. Interactive jobs sort before every backlog job
 # and, within a class, the newest first. Both stay exact in a double.
 _BACKLOG_OFFSET = 10**14
-
-
-def job_key(job_id: str) -> str:
-    return f"{PREFIX}job:{job_id}"
-
-
-def history_key(job_id: str) -> str:
-    return f"{PREFIX}job:{job_id}:history"
 
 
 def enrich_job_id(journal_id: str, entry_id: str) -> str:
@@ -74,248 +68,22 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-# Shared Lua helpers: append to the capped history and publish the transition.
-_LUA_COMMON = """
-local function note(id, hkey, event, extra)
-  local rec = {event=event, at=tonumber(ARGV[1])}
-  if extra then for k, v in pairs(extra) do rec[k] = v end end
-  redis.call('RPUSH', hkey, cjson.encode(rec))
-  redis.call('LTRIM', hkey, -%(keep)d, -1)
-  local job = redis.call('HGET', KEYS[1], 'state')
-  redis.call('PUBLISH', '%(events)s', cjson.encode({job=id, event=event, state=job}))
-end
-local function unindex(id)
-  redis.call('ZREM', '%(queued)s', id)
-  redis.call('ZREM', '%(running)s', id)
-  redis.call('ZREM', '%(retry)s', id)
-  redis.call('ZREM', '%(dead)s', id)
-  redis.call('ZREM', '%(done)s', id)
-end
-""" % {
+# The transitions (lua/<name>.lua; each documents its KEYS and ARGV). Those that move a
+# job between states start with the helpers in lua/common.lua.
+_LIMITS: dict[str, int | str] = {
     "keep": HISTORY_KEEP,
-    "events": EVENTS,
-    "queued": QUEUED,
-    "running": RUNNING,
-    "retry": RETRY,
-    "dead": DEAD,
-    "done": DONE,
+    "backlog": _BACKLOG_OFFSET,
+    "defer": _CRASH_DEFER,
 }
-
-# KEYS: job, history. ARGV: now, id, kind, journal_id, entry_id, hash, priority,
-# max_attempts. New content (or no record) queues fresh work with a clean attempt
-# count; the same content already queued or running is left alone.
-_ENQUEUE = (
-    _LUA_COMMON
-    + """
-local id = ARGV[2]
-local state = redis.call('HGET', KEYS[1], 'state')
-local same = redis.call('HGET', KEYS[1], 'content_hash') == ARGV[6]
-if state and same and (state == 'queued' or state == 'running' or state == 'retry_wait') then
-  return 0
-end
-local order = (ARGV[7] == 'backlog' and %(backlog)d or 0) - tonumber(ARGV[1])
-unindex(id)
-redis.call('HSET', KEYS[1], 'id', id, 'kind', ARGV[3], 'journal_id', ARGV[4],
-  'entry_id', ARGV[5], 'content_hash', ARGV[6], 'priority', ARGV[7], 'state', 'queued',
-  'order', order, 'attempts', 0, 'crashes', 0, 'max_attempts', ARGV[8],
-  'enqueued_at', ARGV[1], 'updated_at', ARGV[1])
-redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker', 'run_after')
-if not redis.call('HEXISTS', KEYS[1], 'created_at') then
-  redis.call('HSET', KEYS[1], 'created_at', ARGV[1])
-end
-redis.call('ZADD', '%(queued)s', order, id)
-note(id, KEYS[2], state and 'requeued' or 'queued', {priority=ARGV[7]})
-return 1
-"""
-    % {"backlog": _BACKLOG_OFFSET, "queued": QUEUED}
-)
-
-# KEYS: (none; job keys are derived). ARGV: now, worker, token, lease_ms.
-# Promotes due retries, then takes the best queued job unless the queue is paused.
-_CLAIM = """
-local now = tonumber(ARGV[1])
-if redis.call('HLEN', '%(paused)s') > 0 then return false end
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', '%(retry)s', '-inf', now)) do
-  local key = '%(prefix)sjob:' .. id
-  redis.call('ZREM', '%(retry)s', id)
-  if redis.call('HGET', key, 'state') == 'retry_wait' then
-    redis.call('HSET', key, 'state', 'queued', 'updated_at', now)
-    redis.call('ZADD', '%(queued)s', redis.call('HGET', key, 'order'), id)
-  end
-end
-while true do
-  local top = redis.call('ZPOPMIN', '%(queued)s')
-  if #top == 0 then return false end
-  local id = top[1]
-  local key = '%(prefix)sjob:' .. id
-  if redis.call('HGET', key, 'state') == 'queued' then
-    local attempts = redis.call('HINCRBY', key, 'attempts', 1)
-    local expires = now + tonumber(ARGV[4])
-    redis.call('HSET', key, 'state', 'running', 'token', ARGV[3], 'worker', ARGV[2],
-      'lease_expires', expires, 'started_at', now, 'updated_at', now)
-    redis.call('ZADD', '%(running)s', expires, id)
-    local hkey = key .. ':history'
-    redis.call('RPUSH', hkey, cjson.encode({event='started', at=now, attempt=attempts,
-      worker=ARGV[2]}))
-    redis.call('LTRIM', hkey, -%(keep)d, -1)
-    redis.call('PUBLISH', '%(events)s', cjson.encode({job=id, event='started',
-      state='running'}))
-    return {id, redis.call('HGET', key, 'kind'), redis.call('HGET', key, 'journal_id'),
-      redis.call('HGET', key, 'entry_id'), redis.call('HGET', key, 'content_hash'),
-      attempts}
-  end
-end
-""" % {
-    "paused": PAUSED,
-    "retry": RETRY,
-    "queued": QUEUED,
-    "running": RUNNING,
-    "prefix": PREFIX,
-    "keep": HISTORY_KEEP,
-    "events": EVENTS,
-}
-
-# KEYS: job. ARGV: now, token, lease_ms. Extends the lease of the token's holder only.
-_HEARTBEAT = """
-if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
-if redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
-local expires = tonumber(ARGV[1]) + tonumber(ARGV[3])
-redis.call('HSET', KEYS[1], 'lease_expires', expires)
-redis.call('ZADD', '%(running)s', expires, redis.call('HGET', KEYS[1], 'id'))
-return 1
-""" % {"running": RUNNING}
-
-# KEYS: job, history. ARGV: now, token, kind, error, traceback, retry_at.
-# A failed attempt: retry later, or dead after the last attempt.
-_FAIL = (
-    _LUA_COMMON
-    + """
-if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return false end
-if redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return false end
-local id = redis.call('HGET', KEYS[1], 'id')
-local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts'))
-local limit = tonumber(redis.call('HGET', KEYS[1], 'max_attempts'))
-unindex(id)
-redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
-redis.call('HSET', KEYS[1], 'last_error', ARGV[4], 'last_traceback', ARGV[5],
-  'last_failure', ARGV[3], 'updated_at', ARGV[1])
-if attempts >= limit then
-  redis.call('HSET', KEYS[1], 'state', 'dead', 'died_at', ARGV[1])
-  redis.call('ZADD', '%(dead)s', ARGV[1], id)
-else
-  redis.call('HSET', KEYS[1], 'state', 'retry_wait', 'run_after', ARGV[6])
-  redis.call('ZADD', '%(retry)s', ARGV[6], id)
-end
-note(id, KEYS[2], ARGV[3], {attempt=attempts, error=ARGV[4]})
-return redis.call('HGET', KEYS[1], 'state')
-"""
-    % {"dead": DEAD, "retry": RETRY}
-)
-
-# KEYS: job, history. ARGV: now, token, reason, charge ('1' keeps the attempt).
-# The worker gives its job back (stopped on purpose, or the extractor is unavailable).
-_RELEASE = (
-    _LUA_COMMON
-    + """
-if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
-if redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
-local id = redis.call('HGET', KEYS[1], 'id')
-if ARGV[4] ~= '1' then redis.call('HINCRBY', KEYS[1], 'attempts', -1) end
-unindex(id)
-redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
-redis.call('HSET', KEYS[1], 'state', 'queued', 'updated_at', ARGV[1])
-redis.call('ZADD', '%(queued)s', redis.call('HGET', KEYS[1], 'order'), id)
-note(id, KEYS[2], 'released', {reason=ARGV[3]})
-return 1
-"""
-    % {"queued": QUEUED}
-)
-
-# KEYS: job, history. ARGV: now, poison_limit, reason. A running job whose worker is
-# known to be gone (or, with remote workers, whose lease expired): back to the queue,
-# or dead once it has crashed its worker poison_limit times or used its attempts.
-_REAP = (
-    _LUA_COMMON
-    + """
-if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return false end
-local id = redis.call('HGET', KEYS[1], 'id')
-local crashes = redis.call('HINCRBY', KEYS[1], 'crashes', 1)
-local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts'))
-local limit = tonumber(redis.call('HGET', KEYS[1], 'max_attempts'))
-unindex(id)
-redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
-redis.call('HSET', KEYS[1], 'updated_at', ARGV[1], 'last_error', ARGV[3],
-  'last_failure', 'crash')
-if crashes >= tonumber(ARGV[2]) or attempts >= limit then
-  local why = crashes >= tonumber(ARGV[2]) and 'poison' or 'crash'
-  redis.call('HSET', KEYS[1], 'state', 'dead', 'died_at', ARGV[1], 'last_failure', why)
-  redis.call('ZADD', '%(dead)s', ARGV[1], id)
-else
-  -- Behind the other jobs of its class, so the next claim tries a different entry: a
-  -- crash on one entry then tells a poison entry from a model that crashes on all.
-  local order = tonumber(redis.call('HGET', KEYS[1], 'order')) + crashes * %(defer)d
-  redis.call('HSET', KEYS[1], 'state', 'queued')
-  redis.call('ZADD', '%(queued)s', order, id)
-end
-note(id, KEYS[2], 'crashed', {attempt=attempts, crashes=crashes, reason=ARGV[3]})
-return redis.call('HGET', KEYS[1], 'state')
-"""
-    % {"dead": DEAD, "queued": QUEUED, "defer": _CRASH_DEFER}
-)
-
-# KEYS: job, history. ARGV: now, reason. Takes back the attempt and the crash that the
-# last reap charged (the extractor, not this entry, crashed the worker): queued again.
-_REFUND = (
-    _LUA_COMMON
-    + """
-local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'queued' and state ~= 'retry_wait' and state ~= 'dead' then return 0 end
-if tonumber(redis.call('HGET', KEYS[1], 'crashes') or '0') < 1 then return 0 end
-local id = redis.call('HGET', KEYS[1], 'id')
-redis.call('HINCRBY', KEYS[1], 'crashes', -1)
-if tonumber(redis.call('HGET', KEYS[1], 'attempts')) > 0 then
-  redis.call('HINCRBY', KEYS[1], 'attempts', -1)
-end
-unindex(id)
-redis.call('HDEL', KEYS[1], 'died_at', 'run_after')
-redis.call('HSET', KEYS[1], 'state', 'queued', 'updated_at', ARGV[1])
-redis.call('ZADD', '%(queued)s', redis.call('HGET', KEYS[1], 'order'), id)
-note(id, KEYS[2], 'refunded', {reason=ARGV[2]})
-return 1
-"""
-    % {"queued": QUEUED}
-)
-
-# KEYS: job, history. ARGV: now. Any non-final job becomes cancelled.
-_CANCEL = (
-    _LUA_COMMON
-    + """
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state or state == 'cancelled' then return 0 end
-local id = redis.call('HGET', KEYS[1], 'id')
-unindex(id)
-redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
-redis.call('HSET', KEYS[1], 'state', 'cancelled', 'updated_at', ARGV[1])
-note(id, KEYS[2], 'cancelled', nil)
-return 1
-"""
-)
-
-# KEYS: job, history. ARGV: now. A dead job gets a fresh set of attempts.
-_RETRY_DEAD = (
-    _LUA_COMMON
-    + """
-if redis.call('HGET', KEYS[1], 'state') ~= 'dead' then return 0 end
-local id = redis.call('HGET', KEYS[1], 'id')
-unindex(id)
-redis.call('HSET', KEYS[1], 'state', 'queued', 'attempts', 0, 'crashes', 0,
-  'updated_at', ARGV[1])
-redis.call('ZADD', '%(queued)s', redis.call('HGET', KEYS[1], 'order'), id)
-note(id, KEYS[2], 'retried', nil)
-return 1
-"""
-    % {"queued": QUEUED}
-)
+_ENQUEUE = lua("common", "enqueue", **_LIMITS)
+_CLAIM = lua("claim", **_LIMITS)
+_HEARTBEAT = lua("heartbeat")
+_FAIL = lua("common", "fail", **_LIMITS)
+_RELEASE = lua("common", "release", **_LIMITS)
+_REAP = lua("common", "reap", **_LIMITS)
+_REFUND = lua("common", "refund", **_LIMITS)
+_CANCEL = lua("common", "cancel", **_LIMITS)
+_RETRY_DEAD = lua("common", "retry_dead", **_LIMITS)
 
 
 @dataclass(frozen=True)
@@ -386,32 +154,6 @@ class JobRecord:
         }
         kwargs["history"] = [json.loads(h) for h in history]
         return cls(**kwargs)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter, and the limits that end a job."""
-
-    max_attempts: int = 5
-    """Attempts (runs that started) before a job is dead."""
-    base_seconds: float = 2.0
-    """The first retry waits up to this long; each further one up to twice as long."""
-    cap_seconds: float = 600.0
-    """No retry waits longer than this."""
-    poison_crashes: int = 3
-    """A job whose runs kill the worker this many times is dead as poison."""
-
-    def delay_ms(self, attempt: int, rng: Callable[[], float] = random.random) -> int:
-        """Delay before the retry after ``attempt`` failed (half fixed, half jitter)."""
-        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
-        return int(1000 * ceiling * (0.5 + 0.5 * rng()))
-
-
-def retry_policy(settings: Settings) -> RetryPolicy:
-    """The retry rules the settings ask for."""
-    return RetryPolicy(
-        max_attempts=settings.job_max_attempts, base_seconds=settings.retry_base_seconds
-    )
 
 
 class Jobs:

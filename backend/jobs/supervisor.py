@@ -1,6 +1,8 @@
 """The owner's supervisor: keeps one worker running, enforces time limits, sweeps.
 
 It runs in a thread of the owner (the TUI or `charlie serve`). Every tick it:
+- does the chores that are due: restarting the database server if it died (its own),
+  and those it was given (the owner's daily backup, looked at once a minute);
 - notices a dead worker, takes the worker lock (so no worker can still be running),
   reaps the jobs it held, and restarts it with backoff; after a crash loop (five
   deaths in a minute with no job completed) it stops restarting and says so in
@@ -8,8 +10,9 @@ It runs in a thread of the owner (the TUI or `charlie serve`). Every tick it:
 - kills a worker whose running job passed its hard time limit, then fails that attempt
   as a timeout (kill before you reap: the job is touched only once the worker is gone);
 - re-sends wake-ups for queued jobs whose last one is old (a lost message costs
-  nothing), and closes the extractor breaker for a probe once its backoff is over;
-- takes the daily backup once the newest backup is a day old (looked at once a minute).
+  nothing), and closes the extractor breaker for a probe once its backoff is over.
+
+The worker is started as ``python -m backend.jobs.worker``.
 """
 
 from __future__ import annotations
@@ -24,43 +27,45 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import redis
 
-from backend.broker.connection import BrokerConnection, die_with_parent
 from backend.broker.exits import CRASH_SIGNALS, describe_exit, signal_of, signal_words
+from backend.broker.ownership import BrokerConnection
+from backend.broker.paths import try_worker_lock
 from backend.broker.private import PRIVATE_UMASK, append_private
+from backend.broker.processes import die_with_parent
 from backend.errors import SettingsError
 from backend.graph.extractor_probe import CRASH_ADVICE, no_core_dumps
-from backend.jobs.records import Jobs, retry_policy
-from backend.jobs.state import (
+from backend.jobs.breaker import (
     BREAKER,
     MODEL_CRASH_STREAK,
     PROBE_ITEM,
-    Sweeper,
     close_breaker,
-    forget_worker,
     note_model_crash,
     open_breaker,
     probing_worker,
-    publish_supervisor,
 )
+from backend.jobs.chores import Chore
+from backend.jobs.health import forget_worker, publish_supervisor
+from backend.jobs.records import Jobs
+from backend.jobs.retry import retry_policy
+from backend.jobs.sweeper import Sweeper
 from backend.jobs.wakeups import Wakeups
-from backend.jobs.worker import try_worker_lock
 from backend.settings import Settings, load_settings, settings_env
-from backend.transfer import backup
 
 TICK_SECONDS = 0.25
 CRASH_LOOP_DEATHS = 5
 CRASH_LOOP_WINDOW = 60.0
 STOP_GRACE_SECONDS = 5.0
 REPUBLISH_SECONDS = 4.0  # Below the status record's 10 s TTL.
-BACKUP_CHECK_SECONDS = 60.0  # How often to look whether the daily backup is due.
 ROOT = Path(__file__).resolve().parents[2]
+WORKER_COMMAND = (sys.executable, "-m", "backend.jobs.worker")
+"""How a worker is started (from ROOT, so the package is found as the owner found it)."""
 CONFIG_CHECK_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 10.0  # The longest wait between ticks after errors.
 log = logging.getLogger("charlie.supervisor")
@@ -129,12 +134,19 @@ class SupervisorStatus:
 
 
 class Supervisor:
+    """Keeps one worker running for the owner (see the module's docstring).
+
+    ``chores`` are the owner's periodic duties beyond the worker, e.g. the daily backup;
+    the supervisor adds its own (restarting a database server that died) in front.
+    """
+
     def __init__(
         self,
         settings: Settings,
         conn: BrokerConnection,
         *,
         extra_env: dict[str, str] | None = None,
+        chores: Sequence[Chore] = (),
     ) -> None:
         self.settings = settings
         self.conn = conn
@@ -153,8 +165,11 @@ class Supervisor:
         self._completed_at_spawn = 0
         self._published: dict[str, Any] | None = None
         self._published_at = 0.0
-        # The owner takes a start-up backup, so the first daily check can wait.
-        self._backup_check_at = time.monotonic() + BACKUP_CHECK_SECONDS
+        self.chores = [Chore("database server", 0.0, self._watch_server), *chores]
+        # Each chore first comes due one interval from now (the owner took a start-up
+        # backup, so the first daily check can wait).
+        start = time.monotonic()
+        self._chores_due = [start + chore.interval for chore in self.chores]
         self._watched: dict[tuple[str, str], _Watch] = {}
         self._config_check_at = 0.0
         self._config_stamp = _stamp(settings.config_file)
@@ -201,7 +216,7 @@ class Supervisor:
             self._stop.wait(min(MAX_BACKOFF_SECONDS, TICK_SECONDS * 2**failures))
 
     def _tick(self) -> None:
-        self._watch_server()
+        self._do_chores()
         if self._reap_pending:
             self._reap_if_no_worker(self._reap_pending)
             self._reap_pending = ""
@@ -216,7 +231,15 @@ class Supervisor:
         else:
             self._enforce_time_limit()
         self._sweep()
-        self._daily_backup()
+
+    def _do_chores(self) -> None:
+        """Do every chore that is due, in order (the database server first)."""
+        for index, chore in enumerate(self.chores):
+            now = time.monotonic()
+            if now < self._chores_due[index]:
+                continue
+            self._chores_due[index] = now + chore.interval
+            chore.run()
 
     def _publish_status(self) -> None:
         """Publish the status when it changed, else only often enough to beat its TTL:
@@ -247,7 +270,7 @@ class Supervisor:
         env = {**os.environ, **settings_env(self.settings), **self.extra_env}
         with os.fdopen(append_private(self.settings.data_dir / "logs" / "worker.log"), "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / "charlie.py"), "worker"],
+                WORKER_COMMAND,
                 cwd=ROOT,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -463,15 +486,6 @@ class Supervisor:
                 self._kill_worker()
         self.process = None
         self.status.worker_alive = False
-
-    def _daily_backup(self) -> None:
-        """Back up once the newest backup is a day old (file names only: cheap)."""
-        now = time.monotonic()
-        if now < self._backup_check_at:
-            return
-        self._backup_check_at = now + BACKUP_CHECK_SECONDS
-        if backup.daily_due(self.settings):
-            backup.automatic_snapshot(self.conn.client, self.settings, "daily")
 
     # -- the queue -----------------------------------------------------------------------
 

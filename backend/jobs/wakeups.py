@@ -15,10 +15,10 @@ from typing import Any
 import redis
 from huey import PriorityRedisHuey
 
-from backend.broker.connection import BrokerConnection
+from backend.broker.ownership import BrokerConnection
+from backend.jobs.keys import HUEY_NAME
 
 log = logging.getLogger("charlie.queue")
-HUEY_NAME = "charlie"
 WAKE_TASK = "charlie.wake"
 
 # The worker process installs the function a wake-up runs; producers never run it.
@@ -26,6 +26,7 @@ _on_wake: Callable[[], None] | None = None
 
 
 def set_wake_handler(handler: Callable[[], None]) -> None:
+    """Make this process a worker: every wake-up it consumes runs ``handler``."""
     global _on_wake
     _on_wake = handler
 
@@ -70,4 +71,5 @@ class Wakeups:
         return True
 
     def pending(self) -> int:
+        """How many wake-ups wait in the queue (none means no worker will look soon)."""
         return int(self.huey.pending_count())

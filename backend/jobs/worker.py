@@ -1,4 +1,7 @@
-"""`charlie worker`: a Huey consumer that claims durable jobs and runs the extractor.
+"""The worker: a Huey consumer that claims durable jobs and runs the extractor.
+
+The owner's supervisor starts it as ``python -m backend.jobs.worker``; users start more
+with `charlie worker` (both run :func:`run_worker`).
 
 The worker is always a client: it reaches the broker only through the handoff (or
 ``broker_url``) and never starts a server. It holds ``<data>/worker.lock`` for its whole
@@ -11,7 +14,6 @@ an attempt.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import signal
@@ -21,52 +23,36 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import redis
 from huey.consumer import Consumer
 
-from backend.broker.connection import BrokerConnection, open_broker, process_start_ticks
+from backend.broker.ownership import BrokerConnection, open_broker
+from backend.broker.paths import try_worker_lock, worker_lock_path
+from backend.broker.private import PRIVATE_UMASK
+from backend.broker.processes import process_start_ticks
 from backend.errors import CharlieError
-from backend.graph.enrich import blocked_key, plan_enrichment, queue_enrichment, version_key
+from backend.graph.enrich import entry_to_enrich, plan_enrichment, queue_enrichment
 from backend.graph.extractor import Extractor, ExtractorUnavailable, entry_text, load_extractor
 from backend.graph.extractor_probe import PROBE_TEXT
-from backend.graph.store import Graph, graph_key
-from backend.jobs.records import Claim, Jobs, Write, retry_policy
-from backend.jobs.state import (
-    Sweeper,
+from backend.graph.schema import blocked_key, version_key
+from backend.jobs.breaker import (
     close_breaker,
-    inference_enabled,
-    is_editing,
     mark_probing,
     open_breaker,
     probe_due,
     probe_passed,
-    publish_worker,
     request_probe,
 )
+from backend.jobs.health import publish_worker
+from backend.jobs.records import Claim, Jobs, Write
+from backend.jobs.retry import retry_policy
+from backend.jobs.sweeper import Sweeper
+from backend.jobs.switches import inference_enabled, is_editing
 from backend.jobs.wakeups import Wakeups, set_wake_handler
-from backend.settings import Settings
+from backend.settings import Settings, load_settings
 
 log = logging.getLogger("charlie.worker")
-
-WORKER_LOCK = "worker.lock"
-
-
-def worker_lock_path(settings: Settings) -> Path:
-    return settings.data_dir / WORKER_LOCK
-
-
-def try_worker_lock(settings: Settings) -> int | None:
-    """Take the worker lock without waiting: an fd to keep, or None if a worker holds it."""
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(worker_lock_path(settings), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    return fd
 
 
 @dataclass
@@ -208,17 +194,13 @@ class Runner:
 
     def _run(self, claim: Claim) -> bool:
         """The job's body (see run)."""
-        graph = Graph(self.client, graph_key(claim.journal_id))
-        rows = graph.read(
-            "MATCH (e:Episode {id: $id}) RETURN e.title, e.body, e.content_hash",
-            {"id": claim.entry_id},
-        )
-        if not rows or rows[0][2] != claim.content_hash:
+        stored = entry_to_enrich(self.client, claim.journal_id, claim.entry_id)
+        if stored is None or stored[2] != claim.content_hash:
             # Deleted or edited since it was queued: the record already moved on, so
             # this commit is rejected; it only records nothing was to be done.
             self.jobs.complete(claim, lambda pipe: None)
             return True
-        title, body, _ = rows[0]
+        title, body, _ = stored
         try:
             self.extractor.load()
             extraction = self.extractor.extract(entry_text(title, body))
@@ -356,7 +338,16 @@ def run_worker(settings: Settings) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    from backend.settings import load_settings
+def main() -> int:
+    """`python -m backend.jobs.worker`, as the supervisor starts a worker: what `charlie
+    worker` does (private files, settings from the environment, an error in one line)."""
+    os.umask(PRIVATE_UMASK)
+    try:
+        return run_worker(load_settings())
+    except CharlieError as exc:
+        print(f"charlie: {exc}", file=sys.stderr)
+        return 1
 
-    sys.exit(run_worker(load_settings()))
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,38 +1,21 @@
-"""Importing entries from other journaling apps: the importer plugin contract and the
-pipeline that validates what an importer found and writes it in all-or-nothing batches.
+"""Importing entries from other journaling apps: the importer plugin contract, and the
+bounded reading every importer does.
 
 Importers live in ``plugins/importers/`` and register under the entry-point group
 ``charlie.importers``; ``charlie import NAME SOURCE`` picks one by name. An importer only
 reads: it turns a source (a file, a folder, a zip) into ``ImportedEntry`` items and
-``Rejected`` items. Everything that touches the database happens here, in
-``run_import``:
-
-1. The whole source is read through first, validated, and held in a compact form
-   (``_Scan``). An importer raises ``ImportSourceError`` when the source as a whole
-   cannot be read (a malformed JSON file, a broken zip), and then nothing at all is
-   written.
-2. Every item is validated like an entry typed by hand (``backend.validation``); a bad
-   item is rejected with a reason and the others go on.
-3. Each entry gets a stable id derived from (importer, journal, the source's own id),
-   so importing the same thing again skips what is already there. An entry whose title,
-   text and time are already in the journal is skipped too, whatever its id, and so is
-   one whose ``same_as`` id (from Charlie's own export) is in the journal.
-4. If anything is left to write, a backup is taken (``backend.transfer.backup.snapshot``, when
-   that module is there). Entries are written in batches: each batch is one MULTI/EXEC
-   holding the entries and their enrichment jobs (backlog priority, behind anything the
-   user writes), so a batch is all-or-nothing and an import killed half-way is finished
-   by running it again.
+``Rejected`` items, and raises ``ImportSourceError`` when the source as a whole cannot be
+read. Everything that touches the database happens in the import pipeline
+(``backend.transfer.pipeline``), which ``backend.transfer.importer_source.run_import``
+feeds: every item is validated like an entry typed by hand (``problem``), then deduped,
+backed up and written in all-or-nothing batches.
 
 An import's memory is bounded by the largest entry it reads, not by the size of its
 source: an item is read only as far as the longest entry allowed can go
-(``read_text``), a JSON document a value at a time (``backend.transfer.json_stream``, no value
-longer than ``max_value_bytes``), and what step 1 holds until step 4 stops at
-``max_kept_bytes``: the texts of the entries found are held (as UTF-8) only while they
-fit; past that they are let go and the source is read a second time in step 4, each
-entry checked to say what it said the first time (one that changed meanwhile is
-rejected, saying so). A source that cannot be read the second time stops the import
-with what was written so far and where the backup is. All limits follow the
-``max_entry_chars`` setting.
+(``read_text``), a JSON document a value at a time (``backend.transfer.json_stream``, no
+value longer than ``max_value_bytes``), and what the pipeline holds from reading until
+writing stops at ``max_kept_bytes`` (past which texts are read again to be written). All
+limits follow the ``max_entry_chars`` setting.
 """
 
 from __future__ import annotations
@@ -40,43 +23,21 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import hashlib
-import importlib
-import importlib.util
-import sys
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import redis
-
-from backend.errors import BrokerError, CharlieError, ValidationError
-from backend.graph.store import Graph, entries_event, graph_key
-from backend.jobs.records import BACKLOG, EVENTS
-from backend.models import Journal, content_hash, to_epoch_and_offset
-from backend.validation import MAX_TITLE_CHARS, check_body, check_journal_name, check_title
+from backend.errors import CharlieError, ValidationError
+from backend.validation import MAX_TITLE_CHARS, check_body, check_title
 
 if TYPE_CHECKING:
-    from backend.api import CharlieAPI
     from backend.transfer.json_stream import ValueTooBig
 
 GROUP = "charlie.importers"
-BATCH_ENTRIES = 200
-# A batch also closes at this much text, so one MULTI never carries a huge query.
-BATCH_CHARS = 4_000_000
-
-_CREATE_BATCH = (
-    "UNWIND $rows AS r "
-    # MERGE, not CREATE: if another import of the same source raced this one past the
-    # presence check, the entry still exists once.
-    "MERGE (e:Episode {id: r.id}) ON CREATE SET e.title = r.title, e.body = r.body, "
-    "e.entry_at = r.entry_at, e.utc_offset = r.utc_offset, e.created_at = r.created_at, "
-    "e.updated_at = r.updated_at, e.source = r.source, e.content_hash = r.content_hash"
-)
 
 
 # -- bounded reading ----------------------------------------------------------------------
@@ -87,10 +48,11 @@ _CREATE_BATCH = (
 
 KEEP_MULTIPLE = 640
 """``max_kept_bytes`` is this many times ``max_entry_chars`` (64 MB by default): what an
-import holds from reading its source until it has written it (see ``_Scan``). Texts
-are held only while they fit; past that they are read again to be written. The rest
-(an id and a digest for each entry, some 300 bytes) fits some 200,000 entries, a
-lifetime of daily writing many times over."""
+import holds from reading its source until it has written it (see
+``backend.transfer.importer_source._Scan``). Texts are held only while they fit; past
+that they are read again to be written. The rest (an id and a digest for each entry,
+some 300 bytes) fits some 200,000 entries, a lifetime of daily writing many times
+over."""
 MIN_KEEP_BYTES = 32 * 1024 * 1024
 """``max_kept_bytes`` never goes below this, so a small ``max_entry_chars`` (a journal of
 short notes) does not refuse an ordinary export."""
@@ -376,364 +338,6 @@ def entry_id_for(importer: str, journal_id: str, source_id: str) -> str:
     return digest_id("charlie-import", importer, journal_id, source_id)
 
 
-@dataclass
-class ImportSummary:
-    """What an import did (or, for a dry run, would do)."""
-
-    importer: str
-    source: str
-    journal: str
-    dry_run: bool
-    total: int = 0
-    """Items scanned: entries found plus items rejected while reading."""
-    added: int = 0
-    skipped: int = 0
-    """Entries already present in the journal (or twice in the source)."""
-    rejected: list[Rejected] = field(default_factory=list)
-    added_ids: list[str] = field(default_factory=list)
-    """The ids of the entries added (for a dry run, that would be added)."""
-    backup: str = ""
-    """What the pre-import backup said (a path), "" when none was taken."""
-
-
-# progress(stage, done, total): stage "reading" (total None: not known yet) then
-# "writing" (done and total count entries to add; a source read again to be written is
-# read during "writing").
-Progress = Callable[[str, int, int | None], None]
-
-FOUND_COST = 300
-"""What holding one entry found costs besides its source id and its text: its record,
-its digest, and its place in the lists and sets that tell what is already there."""
-REJECTED_COST = 150
-"""What holding one rejected item costs besides its two texts."""
-
-
-@dataclass(slots=True)
-class _Found:
-    """An entry of the source that can be stored, as the import holds it until it writes:
-    enough to tell whether it is there already, and its text while the texts fit."""
-
-    source_id: str
-    same_as: str
-    key: bytes
-    """A digest of (content hash, entry time), what an entry already in the journal with
-    the same title, text and time has too (``_key``)."""
-    epoch: int
-    offset: int
-    text: bytes | None
-    """Its title and text in UTF-8 with a NUL between (neither holds one), or None once
-    the import holds no texts (``_Scan``): then the source is read again to write it."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """One entry to write."""
-
-    source_id: str
-    title: str
-    body: str
-    epoch: int
-    offset: int
-
-
-def _key(chash: str, epoch: int) -> bytes:
-    return hashlib.blake2b(f"{chash}\x00{epoch}".encode(), digest_size=16).digest()
-
-
-def _cost(item: _Found | Rejected) -> int:
-    """The memory holding ``item`` takes, near enough (see ``FOUND_COST``)."""
-    if isinstance(item, Rejected):
-        return REJECTED_COST + sys.getsizeof(item.where) + sys.getsizeof(item.reason)
-    text = len(item.text) if item.text is not None else 0
-    return FOUND_COST + len(item.source_id) + len(item.same_as) + text
-
-
-class _Scan:
-    """Everything the source holds, read through before anything is written, in as
-    little memory as that takes.
-
-    A valid entry is held as a ``_Found``: its id, a digest and, while they fit, its
-    title and text as UTF-8 (1-4 times smaller than Python's text, which takes 4 bytes
-    a character once one emoji is in it). When what it holds passes ``max_kept_bytes``
-    it lets every text go and the import reads the source again to write (``_reread``):
-    so a journal of any length is written with a few MB of texts in memory at a time,
-    and a small one is read once. Past ``max_kept_bytes`` without texts (some 200,000
-    entries) the import stops (SourceTooBig), before writing anything."""
-
-    def __init__(self, options: ImportOptions, keep_texts: bool) -> None:
-        self.max_chars = options.max_entry_chars
-        self.limit = options.max_kept_bytes
-        self.items: list[_Found | Rejected] = []
-        self.texts = keep_texts
-        """Texts are held (else they are read again to be written)."""
-        self.kept = 0
-        self.text_bytes = 0
-        self.rejected = 0
-        self.first_rejected: Rejected | None = None
-
-    def add(self, item: object) -> None:
-        """Take one item the importer yielded."""
-        if isinstance(item, Rejected):
-            if item.takes_back > 0:
-                self._take_back(item.takes_back)
-            self._hold(Rejected(printable(item.where), printable(item.reason)))
-            return
-        if not isinstance(item, ImportedEntry):
-            raise TypeError(f"an importer yielded {type(item).__name__}")
-        body = item.body
-        if isinstance(body, str) and len(body) > self.max_chars:
-            # Let its text go at once (it may be millions of characters).
-            self._hold(Rejected(printable(item.where), too_long(len(body), self.max_chars)))
-            return
-        why = problem(item, self.max_chars)
-        if why is not None:
-            self._hold(Rejected(printable(item.where), why))
-            return
-        title = item.title.strip()
-        epoch, offset = to_epoch_and_offset(item.entry_at)
-        same_as = item.same_as if isinstance(item.same_as, str) else ""
-        text = f"{title}\x00{body}".encode() if self.texts else None
-        key = _key(content_hash(title, body), epoch)
-        self._hold(_Found(item.source_id, same_as, key, epoch, offset, text))
-
-    def _hold(self, item: _Found | Rejected) -> None:
-        if isinstance(item, Rejected):
-            self.rejected += 1
-            self.first_rejected = self.first_rejected or item
-            if self.rejected > MAX_REJECTED:
-                raise _TooManyRejected(self.first_rejected)
-        elif item.text is not None:
-            self.text_bytes += len(item.text)
-        self.items.append(item)
-        self.kept += _cost(item)
-        if self.kept > self.limit:
-            self._make_room()
-
-    def _make_room(self) -> None:
-        if self.texts:
-            for item in self.items:
-                if isinstance(item, _Found):
-                    item.text = None
-            self.kept -= self.text_bytes
-            self.text_bytes = 0
-            self.texts = False
-        if self.kept > self.limit:
-            raise SourceTooBig(
-                f"its {len(self.items):,} items take more than {self.limit:,} bytes of "
-                "memory to hold until they are written, the most one import holds (a "
-                "limit that follows the max_entry_chars setting)."
-            )
-
-    def _take_back(self, count: int) -> None:
-        for _ in range(min(count, len(self.items))):
-            item = self.items.pop()
-            self.kept -= _cost(item)
-            if isinstance(item, Rejected):
-                self.rejected -= 1
-            elif item.text is not None:
-                self.text_bytes -= len(item.text)
-
-
-class _TooManyRejected(Exception):
-    def __init__(self, first: Rejected) -> None:
-        super().__init__(first.reason)
-        self.first = first
-
-
-def run_import(
-    api: CharlieAPI,
-    importer_name: str,
-    source: Path | str,
-    *,
-    journal: str | None = None,
-    dry_run: bool = False,
-    recursive: bool = False,
-    progress: Progress | None = None,
-) -> ImportSummary:
-    """Import ``source`` with the importer called ``importer_name`` into ``journal`` (the
-    default journal when None; a named journal that does not exist yet is created).
-
-    With ``dry_run`` nothing is written: the summary says what would be added, skipped
-    and rejected. Raises ImportSourceError (nothing written) if the source cannot be read.
-    """
-    importer = load_importer(importer_name)
-    if journal is not None:
-        check_journal_name(journal)
-    path = Path(source).expanduser()
-    if not path.exists():
-        raise ImportSourceError(f"{path} does not exist.")
-    options = ImportOptions(recursive=recursive, max_entry_chars=api.settings.max_entry_chars)
-    # Read the whole source before touching the database: a source that turns out to be
-    # malformed half-way must leave nothing behind, not even a new journal. A dry run
-    # writes nothing, so it holds no texts.
-    scans = [_scan_all(importer, path, options, progress, keep_texts=not dry_run)]
-    from backend.api import rejoining
-
-    def store() -> ImportSummary:
-        # _store consumes its scan (it lets each text go once written), so a second
-        # attempt reads the source again.
-        scan = (
-            scans.pop() if scans else _scan_all(importer, path, options, progress, keep_texts=True)
-        )
-        return _store(api, importer, importer_name, path, options, scan, journal, dry_run, progress)
-
-    try:
-        # Safe to run again after an owner change: entries already written are skipped.
-        return rejoining(api, store)
-    except redis.RedisError as exc:
-        raise BrokerError(
-            f"Lost contact with the Charlie database during the import ({exc}). Run the "
-            "same import again: entries already written are skipped."
-        ) from exc
-
-
-def _store(
-    api: CharlieAPI,
-    importer: Importer,
-    importer_name: str,
-    path: Path,
-    options: ImportOptions,
-    scan: _Scan,
-    journal: str | None,
-    dry_run: bool,
-    progress: Progress | None,
-) -> ImportSummary:
-    target = _target_journal(api, journal)
-    summary = ImportSummary(
-        importer=importer_name,
-        source=str(path),
-        journal=target.name if target else (journal or "").strip(),
-        dry_run=dry_run,
-        total=len(scan.items),
-    )
-    items, scan.items = scan.items, []
-    rows = _select(api, summary, target, items)
-    del items
-    if dry_run or not rows:
-        summary.added = len(rows)
-        if target is not None:
-            summary.added_ids = [entry_id_for(importer_name, target.id, r.source_id) for r in rows]
-        return summary
-    if target is None:
-        # Only now, with something to write: an import that adds nothing makes no journal.
-        target = api.store.ensure_journal(summary.journal)
-        summary.journal = target.name
-    summary.backup = _snapshot(api)
-    if scan.texts:
-        _write(api, target, summary, map(_held_row, rows), len(rows), progress)
-        return summary
-    try:
-        _write(
-            api,
-            target,
-            summary,
-            _reread(importer, path, options, rows, summary),
-            len(rows),
-            progress,
-        )
-    except ImportSourceError as exc:
-        backup = f" (a backup was taken first: {summary.backup})" if summary.backup else ""
-        raise ImportSourceError(
-            f"{path} could not be read again to write its entries: {exc} "
-            f"{summary.added:,} of its {len(rows):,} new entries were written before "
-            f"that{backup}. Run the same import again to add the rest: entries already "
-            "written are skipped."
-        ) from None
-    return summary
-
-
-def _held_row(found: _Found) -> _Row:
-    """The row to write for an entry whose text the import held."""
-    title, _, body = (found.text or b"").decode().partition("\x00")
-    found.text = None  # Written (or about to be): let it go.
-    return _Row(found.source_id, title, body, found.epoch, found.offset)
-
-
-def _reread(
-    importer: Importer,
-    path: Path,
-    options: ImportOptions,
-    rows: list[_Found],
-    summary: ImportSummary,
-) -> Iterator[_Row]:
-    """The entries of ``rows`` read from the source again, in its order, each checked
-    to say what it said the first time (an entry that changed meanwhile, or is gone, is
-    rejected, saying so). Raises ImportSourceError if the source cannot be read now."""
-    pending = {found.source_id: found for found in rows}
-    for item in importer.scan(path, options.again()):
-        if not isinstance(item, ImportedEntry) or not isinstance(item.source_id, str):
-            continue
-        found = pending.get(item.source_id)
-        if found is None:
-            continue  # Not to be written (or written already: the source repeats it).
-        body = item.body
-        if not isinstance(body, str) or len(body) > options.max_entry_chars:
-            continue
-        if problem(item, options.max_entry_chars) is not None:
-            continue
-        title = item.title.strip()
-        epoch, offset = to_epoch_and_offset(item.entry_at)
-        if _key(content_hash(title, body), epoch) != found.key or offset != found.offset:
-            continue  # Another item with the same id (the one planned may come later).
-        del pending[item.source_id]
-        yield _Row(found.source_id, title, body, epoch, offset)
-    for found in pending.values():
-        summary.rejected.append(
-            Rejected(
-                f"{path.name}: {printable(found.source_id)}",
-                "It changed, or was gone, when the source was read again to write it; "
-                "import the source again to add it.",
-            )
-        )
-
-
-def _target_journal(api: CharlieAPI, name: str | None) -> Journal | None:
-    """The journal to import into, or None if the named one does not exist yet."""
-    if name is None:
-        return api.journal()
-    found = api.store.find_journal(name)
-    if found is not None:
-        return found
-    if name.strip().casefold() == api.settings.default_journal.casefold():
-        return api.journal()
-    return None
-
-
-def _scan_all(
-    importer: Importer,
-    path: Path,
-    options: ImportOptions,
-    progress: Progress | None,
-    *,
-    keep_texts: bool,
-) -> _Scan:
-    """Every item of the source, read before anything is written (see ``_Scan``); if
-    the source is more than one import reads or holds, ImportSourceError."""
-    scan = _Scan(options, keep_texts)
-    try:
-        for item in importer.scan(path, options):
-            try:
-                scan.add(item)
-            except TypeError as exc:
-                raise TypeError(f"importer {importer.name!r}: {exc}") from None
-            if progress is not None and len(scan.items) % 50 == 0:
-                progress("reading", len(scan.items), None)
-    except SourceTooBig as exc:
-        raise ImportSourceError(
-            f"{path} is too big to import at once: {exc} Nothing was imported. "
-            + (importer.split_hint or "Import it in parts.")
-        ) from None
-    except _TooManyRejected as exc:
-        raise ImportSourceError(
-            f"{path}: more than {MAX_REJECTED:,} of its items cannot be imported (the "
-            f"first, {exc.first.where}: {exc.first.reason}), so it is not a source "
-            f"the {importer.name!r} importer reads. Nothing was imported."
-        ) from None
-    if progress is not None:
-        progress("reading", len(scan.items), None)
-    return scan
-
-
 def problem(item: ImportedEntry, max_entry_chars: int) -> str | None:
     """Why ``item`` cannot be stored as an entry, or None if it can."""
     if not isinstance(item.source_id, str) or not item.source_id:
@@ -776,112 +380,3 @@ def problem(item: ImportedEntry, max_entry_chars: int) -> str | None:
 def printable(text: str) -> str:
     """``text`` safe to print: lone surrogates (from undecodable file names) become '?'."""
     return text.encode("utf-8", "replace").decode("utf-8")
-
-
-def _existing(api: CharlieAPI, journal: Journal | None) -> tuple[set[str], set[bytes]]:
-    """The journal's entry ids, and the ``_key`` of each of its entries."""
-    if journal is None:
-        return set(), set()
-    rows = Graph(api.broker.client, graph_key(journal.id)).read(
-        "MATCH (e:Episode) RETURN e.id, e.content_hash, e.entry_at"
-    )
-    return {r[0] for r in rows}, {_key(r[1], int(r[2])) for r in rows}
-
-
-def _select(
-    api: CharlieAPI,
-    summary: ImportSummary,
-    journal: Journal | None,
-    items: list[_Found | Rejected],
-) -> list[_Found]:
-    """The entries to write; fills in the summary's skipped and rejected."""
-    ids, contents = _existing(api, journal)
-    seen: set[str] = set()
-    rows: list[_Found] = []
-    for item in items:
-        if isinstance(item, Rejected):
-            summary.rejected.append(item)
-            continue
-        present = journal is not None and (
-            entry_id_for(summary.importer, journal.id, item.source_id) in ids or item.same_as in ids
-        )
-        if present or item.key in contents or item.source_id in seen:
-            summary.skipped += 1
-            continue
-        seen.add(item.source_id)
-        contents.add(item.key)
-        rows.append(item)
-    return rows
-
-
-def _snapshot(api: CharlieAPI) -> str:
-    """Take the pre-import backup, if this Charlie has the backup module."""
-    if importlib.util.find_spec("backend.transfer.backup") is None:
-        return ""
-    module: Any = importlib.import_module("backend.transfer.backup")
-    snapshot = getattr(module, "snapshot", None)
-    if snapshot is None:
-        return ""
-    return str(snapshot(api, reason="import"))
-
-
-def _batches(rows: Iterator[_Row]) -> Iterator[list[_Row]]:
-    batch: list[_Row] = []
-    chars = 0
-    for row in rows:
-        size = len(row.body) + len(row.title)
-        if batch and (len(batch) >= BATCH_ENTRIES or chars + size > BATCH_CHARS):
-            yield batch
-            batch, chars = [], 0
-        batch.append(row)
-        chars += size
-    if batch:
-        yield batch
-
-
-def _write(
-    api: CharlieAPI,
-    journal: Journal,
-    summary: ImportSummary,
-    rows: Iterator[_Row],
-    total: int,
-    progress: Progress | None,
-) -> None:
-    """Write ``rows`` (``total`` of them, or fewer if the source changed) batch by
-    batch; each batch and its jobs commit in one MULTI."""
-    graph = Graph(api.broker.client, graph_key(journal.id))
-    if progress is not None:
-        progress("writing", 0, total)
-    for batch in _batches(rows):
-        now = int(time.time() * 1000)
-        params: list[dict[str, Any]] = []
-        jobs: list[tuple[str, str]] = []
-        for row in batch:
-            entry_id = entry_id_for(summary.importer, journal.id, row.source_id)
-            chash = content_hash(row.title, row.body)
-            params.append(
-                {
-                    "id": entry_id,
-                    "title": row.title,
-                    "body": row.body,
-                    "entry_at": row.epoch,
-                    "utc_offset": row.offset,
-                    "created_at": now,
-                    "updated_at": now,
-                    "source": summary.importer,
-                    "content_hash": chash,
-                }
-            )
-            jobs.append((entry_id, chash))
-        with api.broker.client.pipeline(transaction=True) as pipe:
-            pipe.execute_command(*graph.command(_CREATE_BATCH, {"rows": params}))
-            for entry_id, chash in jobs:
-                api.jobs.enqueue(journal.id, entry_id, chash, priority=BACKLOG, pipe=pipe, now=now)
-            pipe.publish(EVENTS, entries_event(journal.id, len(batch)))
-            pipe.execute()
-        summary.added += len(batch)
-        summary.added_ids.extend(entry_id for entry_id, _ in jobs)
-        # A lost wake-up is harmless (the owner's sweeper re-sends it).
-        api.wakeups.send(priority=0)
-        if progress is not None:
-            progress("writing", summary.added, total)

@@ -45,8 +45,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from backend.broker.connection import connect_socket, die_with_parent, process_start_ticks
+from backend.broker.handoff import connect_socket
 from backend.broker.private import PRIVATE_UMASK
+from backend.broker.processes import die_with_parent, process_start_ticks
 from backend.errors import CharlieError
 
 if TYPE_CHECKING:

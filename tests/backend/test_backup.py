@@ -12,59 +12,55 @@ from pathlib import Path
 
 import pytest
 
-from backend.api import CharlieAPI
-from backend.broker.connection import BROKER_ID_KEY, Paths, read_handoff, verify
-from backend.graph.enrich import blocked_key
-from backend.jobs import supervisor as supervisor_module
+from backend.broker.handoff import BROKER_ID_KEY, read_handoff, verify
+from backend.broker.paths import Paths
+from backend.graph.schema import blocked_key
 from backend.jobs.records import enrich_job_id
 from backend.jobs.supervisor import Supervisor
+from backend.root import Charlie
 from backend.settings import Settings
 from backend.transfer.backup import (
-    MAGIC,
-    BackupError,
-    Record,
     backup_dir,
+    daily_chore,
     daily_due,
     list_backups,
-    read_backup,
-    restore,
     snapshot,
-    write_backup,
 )
-from tests.backend.test_export import build_journal, journal_state
+from backend.transfer.backup_file import MAGIC, BackupError, Record, read_backup, write_backup
+from backend.transfer.restore import restore
+from tests.helpers import ROOT
 from tests.helpers.procs import OwnerProc, wait_until
+from tests.helpers.sample_journal import build_journal, journal_state
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def jobs_of(api: CharlieAPI) -> dict[str, tuple[str, str]]:
+def jobs_of(api: Charlie) -> dict[str, tuple[str, str]]:
     """Every job record of the default journal as entry id -> (state, content hash)."""
-    journal = api.journal()
+    journal = api.journals.get()
     out = {}
-    for page in api.list_entries(limit=1000).entries:
-        record = api.jobs.get(enrich_job_id(journal.id, page.id))
+    for page in api.journal().entries.list(limit=1000).entries:
+        record = api.backend.jobs.get(enrich_job_id(journal.id, page.id))
         out[page.id] = (record.state, record.content_hash) if record else ("missing", "")
     return out
 
 
-def test_snapshot_then_restore_brings_everything_back(api: CharlieAPI) -> None:
+def test_snapshot_then_restore_brings_everything_back(api: Charlie) -> None:
     built = build_journal(api)
-    api.set_inference(False)
+    api.queue.set_inference(False)
     before = {name: journal_state(api, name) for name in ("Journal", "Work")}
     jobs_before = jobs_of(api)
-    broker_id = api.broker.client.get(BROKER_ID_KEY)
+    broker_id = api.backend.broker.client.get(BROKER_ID_KEY)
 
-    path = snapshot(api, "manual")
+    path = snapshot(api.backend, "manual")
 
     # Change everything after the backup: add, edit, delete, curate, switch.
-    added = api.add_entry("Written after the backup.")
-    api.edit_entry(built["ids"][1], body="Edited after the backup.")
-    api.delete_entry(built["ids"][0])
-    api.broker.client.hset(blocked_key(api.journal().id), "sam", "Sam")
-    api.set_inference(True)
+    added = api.journal().entries.add("Written after the backup.")
+    api.journal().entries.edit(built["ids"][1], body="Edited after the backup.")
+    api.journal().entries.delete(built["ids"][0])
+    api.backend.broker.client.hset(blocked_key(api.journals.get().id), "sam", "Sam")
+    api.queue.set_inference(True)
     assert journal_state(api, "Journal") != before["Journal"]
 
-    result = restore(api, path)
+    result = restore(api.backend, path)
 
     assert result.keys > 0 and result.requeued == 0
     assert result.before.exists() and result.before.name.endswith("-before-restore.backup")
@@ -72,33 +68,33 @@ def test_snapshot_then_restore_brings_everything_back(api: CharlieAPI) -> None:
         assert journal_state(api, name) == before[name]
     assert jobs_of(api) == jobs_before
     assert added.id not in jobs_of(api)
-    assert not api.inference_enabled() and "inference" in api.paused_reasons()
+    assert not api.queue.inference_enabled() and "inference" in api.queue.paused_reasons()
     # The broker id is the server's, not the backup's: clients still trust the handoff.
-    assert api.broker.client.get(BROKER_ID_KEY) == broker_id
+    assert api.backend.broker.client.get(BROKER_ID_KEY) == broker_id
     handoff = read_handoff(Paths(api.settings.data_dir).handoff)
     assert handoff is not None
     verify(handoff).close()
     # Indexes came back with the graph: full-text search finds a restored entry.
-    found = api.store.graph(api.journal()).read(
+    found = api.backend.store.graph(api.journals.get()).read(
         "CALL db.idx.fulltext.queryNodes('Episode', 'Kathmandu') YIELD node RETURN node.id"
     )
     assert [row[0] for row in found] == [built["ids"][1]]
 
     # And the before-restore backup undoes the restore.
-    restore(api, result.before)
-    assert api.get_entry(added.id).body == "Written after the backup."
-    assert api.inference_enabled()
+    restore(api.backend, result.before)
+    assert api.journal().entries.get(added.id).body == "Written after the backup."
+    assert api.queue.inference_enabled()
 
 
-def test_rotation_keeps_what_matters_like_restic_forget(api: CharlieAPI) -> None:
+def test_rotation_keeps_what_matters_like_restic_forget(api: Charlie) -> None:
     """Issue 10: ten restarts must not rotate away the backup taken before an import."""
     from datetime import UTC, datetime, timedelta
 
     from backend.transfer.backup import retention, rotate
 
-    api.settings = api.settings.with_changes(backup_keep=3)
-    api.add_entry("Something to back up.")
-    real = snapshot(api, "manual")
+    api.backend.settings = api.settings.with_changes(backup_keep=3)
+    api.journal().entries.add("Something to back up.")
+    real = snapshot(api.backend, "manual")
     directory = backup_dir(api.settings)
     now = datetime(2026, 6, 30, 12, tzinfo=UTC)
 
@@ -157,25 +153,25 @@ def _damaged(path: Path, how: str) -> Path:
     ],
 )
 def test_a_damaged_backup_is_refused_before_anything_changes(
-    api: CharlieAPI, how: str, message: str
+    api: Charlie, how: str, message: str
 ) -> None:
-    api.add_entry("Backed up.")
-    path = snapshot(api, "manual")
-    later = api.add_entry("Written after the backup.")
+    api.journal().entries.add("Backed up.")
+    path = snapshot(api.backend, "manual")
+    later = api.journal().entries.add("Written after the backup.")
     before = journal_state(api, "Journal")
     files_before = sorted(backup_dir(api.settings).iterdir())
 
     with pytest.raises(BackupError, match=message.replace("?", r"\?")):
-        restore(api, _damaged(path, how))
+        restore(api.backend, _damaged(path, how))
 
     assert journal_state(api, "Journal") == before
-    assert api.get_entry(later.id).body == "Written after the backup."
+    assert api.journal().entries.get(later.id).body == "Written after the backup."
     # Refused before the before-restore backup, even.
     assert sorted(backup_dir(api.settings).iterdir()) == files_before
 
 
-def test_a_backup_the_database_refuses_is_rolled_back(api: CharlieAPI) -> None:
-    api.add_entry("Still here afterwards.")
+def test_a_backup_the_database_refuses_is_rolled_back(api: Charlie) -> None:
+    api.journal().entries.add("Still here afterwards.")
     before = journal_state(api, "Journal")
     # A well-formed file whose value the server will not take (its own checksum is wrong).
     bad = write_backup(
@@ -185,11 +181,12 @@ def test_a_backup_the_database_refuses_is_rolled_back(api: CharlieAPI) -> None:
     )
 
     with pytest.raises(BackupError, match="refused.*Nothing was changed"):
-        restore(api, bad)
+        restore(api.backend, bad)
 
     assert journal_state(api, "Journal") == before
 
 
+@pytest.mark.slow
 def test_restore_is_refused_while_another_charlie_owns_the_data(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -217,25 +214,28 @@ def test_restore_is_refused_while_another_charlie_owns_the_data(
     # With nobody running, the command owns the data itself and restores.
     assert main(["restore", path.name, "--yes"]) == 0
     assert "Restored" in capsys.readouterr().out
-    with CharlieAPI.open(settings) as api:
-        assert [e.preview for e in api.list_entries().entries] == ["Before the backup."]
+    with Charlie.open(settings) as api:
+        assert [e.preview for e in api.journal().entries.list().entries] == ["Before the backup."]
 
 
+@pytest.mark.slow
 def test_a_backup_taken_mid_enrichment_restores_and_the_queue_resumes(
-    owner: tuple[CharlieAPI, Supervisor],
+    owner: tuple[Charlie, Supervisor],
 ) -> None:
     api, supervisor = owner
-    slow = [api.add_entry(f"walked with Sam and Ana #sleep=1.5 ({n})").id for n in range(2)]
-    quick = [api.add_entry(f"coffee with Priya ({n}).").id for n in range(2)]
+    slow = [
+        api.journal().entries.add(f"walked with Sam and Ana #sleep=1.5 ({n})").id for n in range(2)
+    ]
+    quick = [api.journal().entries.add(f"coffee with Priya ({n}).").id for n in range(2)]
     # A slow job (1.5 s) must be the running one: a quick one may be done before the
     # snapshot is taken on a busy machine.
     wait_until(
-        lambda: any(r.entry_id in slow for r in api.list_jobs("running")),
+        lambda: any(r.entry_id in slow for r in api.queue.list_jobs("running")),
         timeout=30,
-        what=f"a slow job to be running (counts {api.job_counts()})",
+        what=f"a slow job to be running (counts {api.queue.job_counts()})",
     )
 
-    path = snapshot(api, "manual")
+    path = snapshot(api.backend, "manual")
 
     _header, records = read_backup(path)
     running = [r for r in records if r.key == b"charlie:jobs:running"]
@@ -245,18 +245,18 @@ def test_a_backup_taken_mid_enrichment_restores_and_the_queue_resumes(
         timeout=60,
         what=f"all jobs done before the restore ({jobs_of(api)})",
     )
-    api.add_entry("Written after the backup, lost by the restore.")
+    api.journal().entries.add("Written after the backup, lost by the restore.")
     supervisor.stop()  # A restore wants no worker alive.
 
-    result = restore(api, path)
+    result = restore(api.backend, path)
 
     assert result.requeued == 1
     states = jobs_of(api)
     assert set(states) == set(slow + quick)  # Every entry of the backup, nothing else.
     assert all(state in ("queued", "done") for state, _ in states.values()), states
-    assert api.job_counts()["running"] == 0
+    assert api.queue.job_counts()["running"] == 0
 
-    resumed = Supervisor(api.settings, api.broker).start()
+    resumed = Supervisor(api.settings, api.backend.broker).start()
     try:
         wait_until(
             lambda: {s for s, _ in jobs_of(api).values()} == {"done"},
@@ -265,7 +265,7 @@ def test_a_backup_taken_mid_enrichment_restores_and_the_queue_resumes(
         )
     finally:
         resumed.stop()
-    graph = api.store.graph(api.journal())
+    graph = api.backend.store.graph(api.journals.get())
     for entry_id in slow:
         names = graph.read(
             "MATCH (:Episode {id: $id})-[:MENTIONS]->(n) RETURN n.name ORDER BY n.name",
@@ -274,14 +274,15 @@ def test_a_backup_taken_mid_enrichment_restores_and_the_queue_resumes(
         assert [row[0] for row in names] == ["Ana", "Sam"]
     # The restored running job ran again without being charged for the interrupted run.
     for entry_id in slow + quick:
-        record = api.jobs.get(enrich_job_id(api.journal().id, entry_id))
+        record = api.backend.jobs.get(enrich_job_id(api.journals.get().id, entry_id))
         assert record is not None and record.attempts == 1, record
 
 
+@pytest.mark.slow
 def test_the_owner_takes_a_startup_backup(settings: Settings) -> None:
-    with CharlieAPI.open(settings) as api:
-        api.add_entry("Here before the start.")
-        graph_key = api.store.graph(api.journal()).key.encode()
+    with Charlie.open(settings) as api:
+        api.journal().entries.add("Here before the start.")
+        graph_key = api.backend.store.graph(api.journals.get()).key.encode()
     serve = subprocess.Popen(
         [sys.executable, "charlie.py", "serve"],
         cwd=ROOT,
@@ -305,13 +306,12 @@ def test_the_owner_takes_a_startup_backup(settings: Settings) -> None:
     assert graph_key in {r.key for r in records}
 
 
-def test_the_supervisor_takes_the_daily_backup_when_one_is_due(
-    api: CharlieAPI, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    api.add_entry("Back me up daily.")
+@pytest.mark.slow
+def test_the_supervisor_takes_the_daily_backup_when_one_is_due(api: Charlie) -> None:
+    api.journal().entries.add("Back me up daily.")
     assert daily_due(api.settings)
-    monkeypatch.setattr(supervisor_module, "BACKUP_CHECK_SECONDS", 0.0)
-    running = Supervisor(api.settings, api.broker).start()
+    chores = [daily_chore(api.backend.broker, api.settings, interval=0.0)]
+    running = Supervisor(api.settings, api.backend.broker, chores=chores).start()
     try:
         wait_until(
             lambda: [b.reason for b in list_backups(api.settings)] == ["daily"],
@@ -325,7 +325,7 @@ def test_the_supervisor_takes_the_daily_backup_when_one_is_due(
 
 
 def test_backup_and_list_from_the_command_line(
-    api: CharlieAPI, capsys: pytest.CaptureFixture[str]
+    api: Charlie, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from charlie import main
 
@@ -349,27 +349,27 @@ def test_backup_and_list_from_the_command_line(
 # Issue 10 D7: restore trusts nothing in the file.
 
 
-def test_a_key_of_the_wrong_type_is_refused_before_anything_changes(api: CharlieAPI) -> None:
-    api.add_entry("Still here.")
+def test_a_key_of_the_wrong_type_is_refused_before_anything_changes(api: Charlie) -> None:
+    api.journal().entries.add("Still here.")
     before = journal_state(api, "Journal")
-    api.broker.client.set("charlie:scratch", "a string")
-    as_string = api.broker.client.dump("charlie:scratch")
-    api.broker.client.delete("charlie:scratch")
+    api.backend.broker.client.set("charlie:scratch", "a string")
+    as_string = api.backend.broker.client.dump("charlie:scratch")
+    api.backend.broker.client.delete("charlie:scratch")
     bad = write_backup(backup_dir(api.settings), [Record(b"charlie:journals", 0, as_string)], "x")
     with pytest.raises(BackupError, match="should hold a hash"):
-        restore(api, bad)
+        restore(api.backend, bad)
     unknown = write_backup(backup_dir(api.settings), [Record(b"charlie:zzz", 0, as_string)], "x")
     with pytest.raises(BackupError, match="not a key Charlie keeps"):
-        restore(api, unknown)
+        restore(api.backend, unknown)
     assert journal_state(api, "Journal") == before
 
 
-def test_a_backup_that_inflates_too_far_is_refused(api: CharlieAPI) -> None:
+def test_a_backup_that_inflates_too_far_is_refused(api: Charlie) -> None:
     import gzip
     import hashlib
     import json
 
-    from backend.transfer.backup import FORMAT, MAGIC, VERSION
+    from backend.transfer.backup_file import FORMAT, MAGIC, VERSION
 
     payload = gzip.compress(bytes(300 * 1024 * 1024), compresslevel=9)  # ~300 KB -> 300 MB
     header = {
@@ -384,18 +384,18 @@ def test_a_backup_that_inflates_too_far_is_refused(api: CharlieAPI) -> None:
     bomb = api.settings.data_dir / "bomb.backup"
     bomb.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
     with pytest.raises(BackupError, match="inflates to more than"):
-        restore(api, bomb)
+        restore(api.backend, bomb)
 
 
-def test_a_fifo_is_refused_instead_of_blocking(api: CharlieAPI, tmp_path: Path) -> None:
+def test_a_fifo_is_refused_instead_of_blocking(api: Charlie, tmp_path: Path) -> None:
     fifo = tmp_path / "not-a-backup"
     os.mkfifo(fifo)
     with pytest.raises(BackupError, match="not a regular file"):
-        restore(api, fifo)
+        restore(api.backend, fifo)
 
 
-def test_the_server_checks_restored_payloads_whole(api: CharlieAPI) -> None:
-    value = api.broker.client.config_get("sanitize-dump-payload")
+def test_the_server_checks_restored_payloads_whole(api: Charlie) -> None:
+    value = api.backend.broker.client.config_get("sanitize-dump-payload")
     assert value == {"sanitize-dump-payload": "yes"}
 
 
@@ -404,10 +404,10 @@ def test_restore_asks_first_and_reports_journals_and_entries(
 ) -> None:
     from charlie import main
 
-    with CharlieAPI.open(settings) as api:
-        api.add_entry("One.")
-        api.add_entry("Two.")
-        path = snapshot(api, "manual")
+    with Charlie.open(settings) as api:
+        api.journal().entries.add("One.")
+        api.journal().entries.add("Two.")
+        path = snapshot(api.backend, "manual")
     assert main(["restore", path.name]) == 1  # No terminal, no --yes: refused.
     assert "--yes" in capsys.readouterr().err
     assert main(["restore", path.name, "--yes"]) == 0

@@ -118,17 +118,19 @@ def test_splits_titles_and_the_confusion_between_types(
 def test_corrections_become_a_gold_file(
     api: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from backend.api import CharlieAPI
-    from tests.backend.test_entities import enrich_all, entity
+    from backend.root import Charlie
+    from tests.helpers.graph import enrich_all, entity
 
-    assert isinstance(api, CharlieAPI)
-    fixed = api.add_entry("[[Person:Lake Merritt]] with [[Person:Bo]] and noor.", title="walk")
-    removed = api.add_entry("[[Person:Then]] [[Person:Cy]] came.")
-    api.add_entry("[[Person:Untouched]] entry.")
+    assert isinstance(api, Charlie)
+    fixed = api.journal().entries.add(
+        "[[Person:Lake Merritt]] with [[Person:Bo]] and noor.", title="walk"
+    )
+    removed = api.journal().entries.add("[[Person:Then]] [[Person:Cy]] came.")
+    api.journal().entries.add("[[Person:Untouched]] entry.")
     enrich_all(api)
-    api.retype_entity(entity(api, "Lake Merritt").id, "Place")
-    api.link_entity(fixed.id, "Noor", "Person")
-    api.remove_entity_from_entry(removed.id, entity(api, "Then").id)
+    api.journal().curation.retype(entity(api, "Lake Merritt").id, "Place")
+    api.journal().curation.link(fixed.id, "Noor", "Person")
+    api.journal().curation.remove_from_entry(removed.id, entity(api, "Then").id)
     out = tmp_path / "mine.json"
     assert main(["eval", "--from-journal", "-o", str(out)]) == 0
     assert "Wrote 2 corrected entries (4 entities)" in capsys.readouterr().out

@@ -13,185 +13,28 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from backend.api import CharlieAPI
 from backend.errors import ValidationError
-from backend.graph.enrich import blocked_key, types_key
 from backend.jobs.records import enrich_job_id
+from backend.root import Charlie
 from backend.settings import Settings
-from backend.transfer.export import (
-    export_json,
-    export_markdown,
-    import_json_export,
-    read_values,
-)
-from backend.transfer.importing import run_import
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def zone(hours: int, minutes: int = 0) -> timezone:
-    return timezone(timedelta(hours=hours, minutes=minutes))
-
-
-# (title, body, when): several offsets (half-hour ones too), unicode, text that looks
-# like front matter, Windows line ends and trailing white space.
-ENTRIES = [
-    ("Lake ✓", "Met Sam at the lake. It was cold.\n", datetime(2024, 3, 5, 7, 30, tzinfo=zone(2))),
-    ("", "Late call with Ana from Kathmandu.", datetime(2024, 3, 5, 23, 45, tzinfo=zone(5, 45))),
-    (
-        'Quotes "and": colons # hash',
-        "---\nnot: front matter\n---\n\nÜmlaut, 漢字, emoji 🌱 and a tab\t.  \n\n",
-        datetime(2023, 12, 31, 23, 59, 59, tzinfo=zone(-3, -30)),
-    ),
-    ("Windows", "line one\r\nline two\r\n", datetime(2022, 1, 1, 0, 0, tzinfo=zone(0))),
-    ("Same day", "Second entry that day.", datetime(2024, 3, 5, 7, 30, tzinfo=zone(2))),
-]
-
-
-def build_journal(api: CharlieAPI) -> dict[str, Any]:
-    """Entries in the default journal and a second one, plus a graph per the schema."""
-    ids = [api.add_entry(body, title=title, entry_at=when).id for title, body, when in ENTRIES]
-    api.create_journal("Work")
-    work = api.add_entry("Stand-up with Priya.", title="Stand-up", journal="Work")
-    journal = api.journal()
-    graph = api.store.graph(journal)
-    graph.query(
-        "UNWIND $rows AS p CREATE (n:Entity) SET n = p",
-        {
-            "rows": [
-                {
-                    "id": "self",
-                    "name": "I",
-                    "key": "i",
-                    "type": "Person",
-                    "aliases": [],
-                    "created_at": 1,
-                    "is_self": True,
-                },
-                {
-                    "id": "a1b2c3d4e5f60718",
-                    "name": "Sam",
-                    "key": "sam",
-                    "type": "Person",
-                    "aliases": ["samuel", "sammy"],
-                    "created_at": 2,
-                },
-                {
-                    "id": "0f0e0d0c0b0a0908",
-                    "name": "the lake",
-                    "key": "lake",
-                    "type": "Place",
-                    "aliases": [],
-                    "created_at": 3,
-                },
-                {
-                    "id": "1111222233334444",
-                    "name": "Kathmandu",
-                    "key": "kathmandu",
-                    "type": "Place",
-                    "aliases": [],
-                    "created_at": 4,
-                },
-                {
-                    "id": "5555666677778888",
-                    "name": "Book club",
-                    "key": "book club",
-                    "type": "Group",
-                    "aliases": [],
-                    "created_at": 5,
-                },
-            ]
-        },
-    )
-    # The type is also a real label.
-    for label in ("Person", "Place", "Group"):
-        graph.query(f"MATCH (n:Entity {{type: '{label}'}}) SET n:{label}")
-    mentions = [
-        (ids[0], "self", "Met Sam at the lake.", ["I"]),
-        (ids[0], "a1b2c3d4e5f60718", "Met Sam at the lake.", ["Sam", "Sammy"]),
-        (ids[0], "0f0e0d0c0b0a0908", "Met Sam at the lake.", ["the lake"]),
-        (ids[1], "1111222233334444", "Late call with Ana from Kathmandu.", ["Kathmandu"]),
-        (ids[2], "5555666677778888", 'Ümlaut, 漢字 "quoted" 🌱', ["Book club"]),
-    ]
-    graph.query(
-        "UNWIND $rows AS r MATCH (e:Episode {id: r.entry}), (n:Entity {id: r.entity}) "
-        "CREATE (e)-[:MENTIONS {quote: r.quote, names: r.names}]->(n)",
-        {"rows": [{"entry": e, "entity": n, "quote": q, "names": ns} for e, n, q, ns in mentions]},
-    )
-    graph.query(
-        "UNWIND $rows AS r MATCH (a:Entity {id: r.source}), (b:Entity {id: r.target}) "
-        "CREATE (a)-[:RELATES {kind: r.kind, episode: r.episode, evidence: r.evidence}]->(b)",
-        {
-            "rows": [
-                {
-                    "source": "a1b2c3d4e5f60718",
-                    "target": "0f0e0d0c0b0a0908",
-                    "kind": "VISITED",
-                    "episode": ids[0],
-                    "evidence": "Met Sam at the lake.",
-                },
-                {
-                    "source": "self",
-                    "target": "a1b2c3d4e5f60718",
-                    "kind": "KNOWS",
-                    "episode": ids[0],
-                    "evidence": "Met Sam at the lake.",
-                },
-            ]
-        },
-    )
-    # The user removed "bob" from the third entry and blocked two names.
-    graph.query("MATCH (e:Episode {id: $id}) SET e.excluded = ['bob']", {"id": ids[2]})
-    api.broker.client.hset(blocked_key(journal.id), mapping={"bob": "Bob", "the cat": "The Cat"})
-    api.broker.client.hset(types_key(journal.id), mapping={"lake merritt": "Place"})
-    return {"ids": ids, "work": work.id, "mentioned": {ids[0], ids[1], ids[2]}}
-
-
-def journal_state(api: CharlieAPI, name: str) -> dict[str, Any]:
-    """Everything an export must carry for one journal, in comparable form."""
-    journal = api.store.journal(name)
-    graph = api.store.graph(journal)
-    entries = {
-        row[0]["id"]: dict(row[0])
-        for row in read_values(graph, "MATCH (e:Episode) RETURN properties(e)")
-    }
-    entities = {
-        row[0]["id"]: (dict(row[0]), sorted(row[1]))
-        for row in read_values(graph, "MATCH (n:Entity) RETURN properties(n), labels(n)")
-    }
-    mentions = sorted(
-        json.dumps(row, sort_keys=True, ensure_ascii=False)
-        for row in read_values(
-            graph, "MATCH (e:Episode)-[m:MENTIONS]->(n) RETURN e.id, n.id, properties(m)"
-        )
-    )
-    relationships = sorted(
-        json.dumps(row, sort_keys=True, ensure_ascii=False)
-        for row in read_values(graph, "MATCH (a)-[r:RELATES]->(b) RETURN a.id, b.id, properties(r)")
-    )
-    raw = api.broker.client.hgetall(blocked_key(journal.id))
-    types = api.broker.client.hgetall(types_key(journal.id))
-    return {
-        "id": journal.id,
-        "entries": entries,
-        "entities": entities,
-        "mentions": mentions,
-        "relationships": relationships,
-        "blocked": {k.decode(): v.decode() for k, v in raw.items()},
-        "types": {k.decode(): v.decode() for k, v in types.items()},
-    }
+from backend.transfer.importer_source import run_import
+from backend.transfer.json_export import export_json
+from backend.transfer.json_import import import_json_export
+from backend.transfer.markdown_export import export_markdown
+from tests.helpers import ROOT
+from tests.helpers.sample_journal import ENTRIES, build_journal, journal_state, zone
 
 
 @pytest.fixture
-def other(settings: Settings, tmp_path: Path) -> Iterator[CharlieAPI]:
+def other(settings: Settings, tmp_path: Path) -> Iterator[Charlie]:
     """A second, empty data directory with its own broker."""
-    instance = CharlieAPI.open(settings.with_changes(data_dir=tmp_path / "other"))
+    instance = Charlie.open(settings.with_changes(data_dir=tmp_path / "other"))
     try:
         yield instance
     finally:
@@ -199,13 +42,13 @@ def other(settings: Settings, tmp_path: Path) -> Iterator[CharlieAPI]:
 
 
 def test_json_round_trip_reproduces_every_journal_exactly(
-    api: CharlieAPI, other: CharlieAPI, tmp_path: Path
+    api: Charlie, other: Charlie, tmp_path: Path
 ) -> None:
     built = build_journal(api)
     seen: list[tuple[int, int]] = []
     path = tmp_path / "export.json"
 
-    count = export_json(api, path, progress=lambda done, total: seen.append((done, total)))
+    count = export_json(api.backend, path, progress=lambda done, total: seen.append((done, total)))
 
     assert count == len(ENTRIES) + 1
     assert seen[0] == (0, count) and seen[-1] == (count, count)
@@ -213,7 +56,7 @@ def test_json_round_trip_reproduces_every_journal_exactly(
     assert (doc["format"], doc["version"]) == ("charlie-export", 1)
     assert sorted(j["name"] for j in doc["journals"]) == ["Journal", "Work"]
 
-    summary = import_json_export(other, path)
+    summary = import_json_export(other.backend, path)
 
     assert summary.added == count and summary.skipped == 0
     assert Path(summary.backup).exists()
@@ -227,9 +70,9 @@ def test_json_round_trip_reproduces_every_journal_exactly(
     assert len(home["mentions"]) == 5 and len(home["relationships"]) == 2
     # Entries whose mentions came with the export are not enriched again; the others
     # are queued as backlog.
-    journal_id = other.journal().id
+    journal_id = other.journals.get().id
     for entry_id in built["ids"]:
-        job = other.jobs.get(enrich_job_id(journal_id, entry_id))
+        job = other.backend.jobs.get(enrich_job_id(journal_id, entry_id))
         if entry_id in built["mentioned"]:
             assert job is None
         else:
@@ -237,31 +80,31 @@ def test_json_round_trip_reproduces_every_journal_exactly(
 
 
 def test_importing_the_same_export_twice_adds_nothing(
-    api: CharlieAPI, other: CharlieAPI, tmp_path: Path
+    api: Charlie, other: Charlie, tmp_path: Path
 ) -> None:
     build_journal(api)
     path = tmp_path / "export.json"
-    export_json(api, path, journal="Journal")
-    import_json_export(other, path)
+    export_json(api.backend, path, journal="Journal")
+    import_json_export(other.backend, path)
     before = journal_state(other, "Journal")
 
-    again = import_json_export(other, path)
+    again = import_json_export(other.backend, path)
 
     assert again.added == 0 and again.skipped == len(ENTRIES)
     assert journal_state(other, "Journal") == before
 
 
-def test_a_dry_run_writes_nothing(api: CharlieAPI, other: CharlieAPI, tmp_path: Path) -> None:
+def test_a_dry_run_writes_nothing(api: Charlie, other: Charlie, tmp_path: Path) -> None:
     build_journal(api)
     path = tmp_path / "export.json"
-    export_json(api, path)
+    export_json(api.backend, path)
 
-    summary = import_json_export(other, path, dry_run=True)
+    summary = import_json_export(other.backend, path, dry_run=True)
 
     assert summary.dry_run and summary.added == len(ENTRIES) + 1
     assert [j.created for j in summary.journals] == [True, True]
-    assert other.store.list_journals() == []
-    assert not list(other.broker.client.scan_iter(match="charlie:journal*"))
+    assert other.backend.store.list_journals() == []
+    assert not list(other.backend.broker.client.scan_iter(match="charlie:journal*"))
     assert not (other.settings.data_dir / "backups").exists()
 
 
@@ -286,27 +129,27 @@ def test_a_dry_run_writes_nothing(api: CharlieAPI, other: CharlieAPI, tmp_path: 
     ],
 )
 def test_a_bad_export_is_refused_before_anything_is_written(
-    api: CharlieAPI, other: CharlieAPI, tmp_path: Path, change: Any, message: str
+    api: Charlie, other: Charlie, tmp_path: Path, change: Any, message: str
 ) -> None:
     build_journal(api)
     path = tmp_path / "export.json"
-    export_json(api, path, journal="Journal")
+    export_json(api.backend, path, journal="Journal")
     doc = json.loads(path.read_text(encoding="utf-8"))
     change(doc)
     path.write_text(json.dumps(doc), encoding="utf-8")
 
     with pytest.raises(ValidationError, match=re.escape(message)):
-        import_json_export(other, path)
+        import_json_export(other.backend, path)
 
-    assert other.store.list_journals() == []
-    assert not list(other.broker.client.scan_iter(match="charlie:journal*"))
+    assert other.backend.store.list_journals() == []
+    assert not list(other.backend.broker.client.scan_iter(match="charlie:journal*"))
 
 
-def test_a_file_that_is_not_json_is_refused(other: CharlieAPI, tmp_path: Path) -> None:
+def test_a_file_that_is_not_json_is_refused(other: Charlie, tmp_path: Path) -> None:
     path = tmp_path / "export.json"
     path.write_text('{"format": "charlie-export", "version": 1, "journals": [', encoding="utf-8")
     with pytest.raises(ValidationError, match="not a readable JSON file"):
-        import_json_export(other, path)
+        import_json_export(other.backend, path)
 
 
 def _front_matter(data: bytes) -> tuple[dict[str, str], bytes]:
@@ -319,11 +162,11 @@ def _front_matter(data: bytes) -> tuple[dict[str, str], bytes]:
     return fields, body
 
 
-def test_markdown_export_writes_one_exact_file_per_entry(api: CharlieAPI, tmp_path: Path) -> None:
+def test_markdown_export_writes_one_exact_file_per_entry(api: Charlie, tmp_path: Path) -> None:
     built = build_journal(api)
     out = tmp_path / "md"
 
-    count = export_markdown(api, out)
+    count = export_markdown(api.backend, out)
 
     files = sorted(out.iterdir())
     assert count == len(files) == len(ENTRIES) + 1
@@ -347,15 +190,15 @@ def test_markdown_export_writes_one_exact_file_per_entry(api: CharlieAPI, tmp_pa
     assert by_id[built["work"]][1]["journal"] == "Work"
 
 
-def test_markdown_file_names_never_collide(api: CharlieAPI, tmp_path: Path) -> None:
-    journal = api.journal()
+def test_markdown_file_names_never_collide(api: Charlie, tmp_path: Path) -> None:
+    journal = api.journals.get()
     when = datetime(2024, 5, 1, 9, 0, tzinfo=zone(1))
     for entry_id in ("abcdef0100000001", "abcdef0100000002", "abcdef0100000003"):
-        api.store.add_entry(
+        api.backend.store.add_entry(
             journal, title="Same", body="Same text.", entry_at=when, source="cli", entry_id=entry_id
         )
 
-    export_markdown(api, tmp_path / "md")
+    export_markdown(api.backend, tmp_path / "md")
 
     names = sorted(p.name for p in (tmp_path / "md").iterdir())
     assert len(set(names)) == 3
@@ -364,46 +207,49 @@ def test_markdown_file_names_never_collide(api: CharlieAPI, tmp_path: Path) -> N
 
 
 def test_markdown_export_comes_back_through_the_files_importer(
-    api: CharlieAPI, other: CharlieAPI, tmp_path: Path
+    api: Charlie, other: Charlie, tmp_path: Path
 ) -> None:
     # The files importer reads text with its line ends normalised, so this round trip
     # uses the entries without Windows line ends.
     kept = [e for e in ENTRIES if "\r" not in e[1]]
-    ids = [api.add_entry(body, title=title, entry_at=when).id for title, body, when in kept]
+    ids = [
+        api.journal().entries.add(body, title=title, entry_at=when).id for title, body, when in kept
+    ]
     out = tmp_path / "md"
-    export_markdown(api, out)
+    export_markdown(api.backend, out)
 
-    summary = run_import(other, "files", out)
+    summary = run_import(other.backend, "files", out)
 
     assert summary.added == len(kept) and not summary.rejected
-    originals = {e.id: e for e in (api.get_entry(i) for i in ids)}
-    imported = [other.get_entry(i) for i in summary.added_ids]
+    originals = {e.id: e for e in (api.journal().entries.get(i) for i in ids)}
+    imported = [other.journal().entries.get(i) for i in summary.added_ids]
     assert sorted((e.title, e.body, e.entry_at.isoformat()) for e in imported) == sorted(
         (e.title, e.body, e.entry_at.isoformat()) for e in originals.values()
     )
     # Into the journal it came from, nothing is added: the front-matter ids are present.
-    again = run_import(api, "files", out)
+    again = run_import(api.backend, "files", out)
     assert again.added == 0 and again.skipped == len(kept)
 
 
 _CRASHING_EXPORT = """
 import os, signal, sys
 from pathlib import Path
-from backend.api import CharlieAPI
-from backend.transfer.export import export_json
+from backend.root import Charlie
+from backend.transfer.json_export import export_json
 from backend.settings import load_settings
 
 def die_mid_way(done, total):
     if done > 0:  # Entries are being written: the file is half done.
         os.kill(os.getpid(), signal.SIGKILL)
 
-with CharlieAPI.open(load_settings()) as api:
-    export_json(api, Path(sys.argv[1]), progress=die_mid_way)
+with Charlie.open(load_settings()) as api:
+    export_json(api.backend, Path(sys.argv[1]), progress=die_mid_way)
 """
 
 
+@pytest.mark.slow
 def test_an_export_killed_half_way_leaves_the_previous_file_whole(
-    api: CharlieAPI, tmp_path: Path
+    api: Charlie, tmp_path: Path
 ) -> None:
     build_journal(api)
     path = tmp_path / "out" / "export.json"
@@ -424,12 +270,12 @@ def test_an_export_killed_half_way_leaves_the_previous_file_whole(
     leftovers = [p.name for p in path.parent.iterdir() if p != path]
     assert leftovers and all(n.startswith(".export.json.") for n in leftovers)
 
-    export_json(api, path)
+    export_json(api.backend, path)
     assert json.loads(path.read_text(encoding="utf-8"))["format"] == "charlie-export"
 
 
 def test_export_and_import_from_the_command_line(
-    api: CharlieAPI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    api: Charlie, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from charlie import main
 

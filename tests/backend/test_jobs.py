@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from backend.broker.connection import BrokerConnection, open_broker
-from backend.jobs.records import BACKLOG, Claim, Jobs, RetryPolicy, enrich_job_id
+from backend.broker.ownership import BrokerConnection, open_broker
+from backend.jobs.records import BACKLOG, Claim, Jobs, enrich_job_id
+from backend.jobs.retry import RetryPolicy
 from backend.settings import Settings
 
 LEASE = 30_000

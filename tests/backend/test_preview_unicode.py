@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from backend.api import CharlieAPI
+from backend.root import Charlie
 
 PIECES = [
     "🌧",
@@ -25,12 +25,12 @@ PIECES = [
 ]
 
 
-def test_previews_of_multibyte_text_decode(api: CharlieAPI) -> None:
+def test_previews_of_multibyte_text_decode(api: Charlie) -> None:
     rng = random.Random(5)
     bodies = ["Lisbon\n👩\u200d👩\u200d👧"]
     bodies += ["".join(rng.choice(PIECES) for _ in range(rng.randint(1, 150))) for _ in range(60)]
     bodies = [b for b in bodies if b.strip()]
     for body in bodies:
-        api.add_entry(body)
-    previews = [e.preview for e in api.list_entries(limit=100).entries]
+        api.journal().entries.add(body)
+    previews = [e.preview for e in api.journal().entries.list(limit=100).entries]
     assert sorted(previews) == sorted(body[:240] for body in bodies)

@@ -11,20 +11,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import charlie
-from backend.api import CharlieAPI
 from backend.drafts import new_draft_id
 from backend.errors import EditConflict, NotFoundError
-from backend.graph.store import revisions_key
+from backend.graph.schema import revisions_key
+from backend.root import Charlie
 from backend.settings import Settings
-from backend.transfer.backup import restore, snapshot
-from backend.transfer.export import export_json, import_json_export
+from backend.transfer.backup import snapshot
+from backend.transfer.json_export import export_json
+from backend.transfer.json_import import import_json_export
+from backend.transfer.restore import restore
 
 
 @pytest.fixture
-def second(api: CharlieAPI, settings: Settings) -> Iterator[CharlieAPI]:
+def second(api: Charlie, settings: Settings) -> Iterator[Charlie]:
     """Another client on the same data directory (another window or a script)."""
-    other = CharlieAPI.open(settings)
-    assert not other.broker.is_owner
+    other = Charlie.open(settings)
+    assert not other.backend.broker.is_owner
     try:
         yield other
     finally:
@@ -32,44 +34,42 @@ def second(api: CharlieAPI, settings: Settings) -> Iterator[CharlieAPI]:
 
 
 def test_every_write_bumps_the_revision_and_a_stale_edit_writes_nothing(
-    api: CharlieAPI, second: CharlieAPI
+    api: Charlie, second: Charlie
 ) -> None:
-    entry = api.add_entry("First words.")
+    entry = api.journal().entries.add("First words.")
     assert entry.revision == 1
-    theirs = second.edit_entry(entry.id, body="Their words.", expected_revision=1)
+    theirs = second.journal().entries.edit(entry.id, body="Their words.", expected_revision=1)
     assert theirs.revision == 2
     with pytest.raises(EditConflict) as caught:
-        api.edit_entry(entry.id, body="My words.", expected_revision=1)
+        api.journal().entries.edit(entry.id, body="My words.", expected_revision=1)
     assert caught.value.current.body == "Their words." and caught.value.current.revision == 2
-    assert api.get_entry(entry.id).body == "Their words."
+    assert api.journal().entries.get(entry.id).body == "Their words."
     # Keep mine, knowingly: from the revision the conflict showed.
-    mine = api.edit_entry(entry.id, body="My words.", expected_revision=2)
+    mine = api.journal().entries.edit(entry.id, body="My words.", expected_revision=2)
     assert (mine.body, mine.revision) == ("My words.", 3)
-    assert api.get_entry(entry.id).revision == 3
+    assert api.journal().entries.get(entry.id).revision == 3
 
 
-def test_an_edit_of_an_entry_deleted_elsewhere_is_not_found(
-    api: CharlieAPI, second: CharlieAPI
-) -> None:
-    entry = api.add_entry("Soon gone.")
-    second.delete_entry(entry.id)
+def test_an_edit_of_an_entry_deleted_elsewhere_is_not_found(api: Charlie, second: Charlie) -> None:
+    entry = api.journal().entries.add("Soon gone.")
+    second.journal().entries.delete(entry.id)
     with pytest.raises(NotFoundError):
-        api.edit_entry(entry.id, body="Too late.", expected_revision=1)
-    assert api.broker.client.hget(revisions_key(api.journal().id), entry.id) is None
+        api.journal().entries.edit(entry.id, body="Too late.", expected_revision=1)
+    assert api.backend.broker.client.hget(revisions_key(api.journals.get().id), entry.id) is None
 
 
 def test_racing_edits_from_one_revision_let_exactly_one_win(
-    api: CharlieAPI, settings: Settings
+    api: Charlie, settings: Settings
 ) -> None:
-    entry = api.add_entry("Start.")
-    clients = [CharlieAPI.open(settings) for _ in range(6)]
+    entry = api.journal().entries.add("Start.")
+    clients = [Charlie.open(settings) for _ in range(6)]
     outcomes: list[str] = []
     barrier = threading.Barrier(len(clients))
 
-    def edit(n: int, client: CharlieAPI) -> None:
+    def edit(n: int, client: Charlie) -> None:
         barrier.wait()
         try:
-            client.edit_entry(entry.id, body=f"Writer {n}.", expected_revision=1)
+            client.journal().entries.edit(entry.id, body=f"Writer {n}.", expected_revision=1)
             outcomes.append(f"Writer {n}.")
         except EditConflict:
             outcomes.append("conflict")
@@ -83,126 +83,128 @@ def test_racing_edits_from_one_revision_let_exactly_one_win(
         c.close()
     winners = [o for o in outcomes if o != "conflict"]
     assert len(winners) == 1 and outcomes.count("conflict") == 5
-    stored = api.get_entry(entry.id)
+    stored = api.journal().entries.get(entry.id)
     assert (stored.body, stored.revision) == (winners[0], 2)
 
 
-def test_edits_without_a_revision_apply_to_the_newest_version(api: CharlieAPI) -> None:
-    entry = api.add_entry("Body stays.", title="Old title")
-    api.edit_entry(entry.id, title="New title")
-    api.edit_entry(entry.id, body="New body.")
-    stored = api.get_entry(entry.id)
+def test_edits_without_a_revision_apply_to_the_newest_version(api: Charlie) -> None:
+    entry = api.journal().entries.add("Body stays.", title="Old title")
+    api.journal().entries.edit(entry.id, title="New title")
+    api.journal().entries.edit(entry.id, body="New body.")
+    stored = api.journal().entries.get(entry.id)
     assert (stored.title, stored.body, stored.revision) == ("New title", "New body.", 3)
 
 
-def test_a_delete_from_a_stale_view_keeps_the_newer_words(
-    api: CharlieAPI, second: CharlieAPI
-) -> None:
-    entry = api.add_entry("Seen by both.")
-    second.edit_entry(entry.id, body="Saved meanwhile.", expected_revision=1)
+def test_a_delete_from_a_stale_view_keeps_the_newer_words(api: Charlie, second: Charlie) -> None:
+    entry = api.journal().entries.add("Seen by both.")
+    second.journal().entries.edit(entry.id, body="Saved meanwhile.", expected_revision=1)
     with pytest.raises(EditConflict):
-        api.delete_entry(entry.id, expected_revision=1)
-    assert api.get_entry(entry.id).body == "Saved meanwhile."
-    assert api.delete_entry(entry.id, expected_revision=2)
+        api.journal().entries.delete(entry.id, expected_revision=1)
+    assert api.journal().entries.get(entry.id).body == "Saved meanwhile."
+    assert api.journal().entries.delete(entry.id, expected_revision=2)
 
 
-def test_an_entry_from_before_revisions_can_be_edited(api: CharlieAPI) -> None:
-    entry = api.add_entry("Old entry.")
-    api.broker.client.hdel(revisions_key(api.journal().id), entry.id)
-    assert api.get_entry(entry.id).revision == 0
-    assert api.edit_entry(entry.id, body="Edited.", expected_revision=0).revision == 1
+def test_an_entry_from_before_revisions_can_be_edited(api: Charlie) -> None:
+    entry = api.journal().entries.add("Old entry.")
+    api.backend.broker.client.hdel(revisions_key(api.journals.get().id), entry.id)
+    assert api.journal().entries.get(entry.id).revision == 0
+    assert api.journal().entries.edit(entry.id, body="Edited.", expected_revision=0).revision == 1
 
 
 def test_a_draft_lives_until_its_save_and_goes_in_the_same_transaction(
-    api: CharlieAPI, second: CharlieAPI
+    api: Charlie, second: Charlie
 ) -> None:
     draft_id = new_draft_id()
-    api.save_draft(draft_id, entry_id=None, title="T", body="Half a thought", when="today")
-    [draft] = second.list_drafts()  # Another window sees it, as durable as an entry.
+    api.journal().drafts.save(
+        draft_id, entry_id=None, title="T", body="Half a thought", when="today"
+    )
+    [draft] = second.drafts.list()  # Another window sees it, as durable as an entry.
     assert (draft.id, draft.entry_id, draft.body, draft.words) == (
         draft_id,
         None,
         "Half a thought",
         4,
     )
-    entry = api.add_entry("Half a thought, finished.", title="T", draft_id=draft_id)
-    assert api.list_drafts() == []
+    entry = api.journal().entries.add("Half a thought, finished.", title="T", draft_id=draft_id)
+    assert api.drafts.list() == []
     other = new_draft_id()
-    api.save_draft(other, entry_id=entry.id, title="T", body="An edit", base_revision=1)
-    api.edit_entry(entry.id, body="An edit", expected_revision=1, draft_id=other)
-    assert api.list_drafts() == []
+    api.journal().drafts.save(other, entry_id=entry.id, title="T", body="An edit", base_revision=1)
+    api.journal().entries.edit(entry.id, body="An edit", expected_revision=1, draft_id=other)
+    assert api.drafts.list() == []
 
 
-def test_two_windows_on_one_entry_keep_two_drafts(api: CharlieAPI, second: CharlieAPI) -> None:
-    entry = api.add_entry("Shared.")
+def test_two_windows_on_one_entry_keep_two_drafts(api: Charlie, second: Charlie) -> None:
+    entry = api.journal().entries.add("Shared.")
     mine, theirs = new_draft_id(), new_draft_id()
-    api.save_draft(mine, entry_id=entry.id, title="", body="EDIT-A", base_revision=1)
-    second.save_draft(theirs, entry_id=entry.id, title="", body="EDIT-B", base_revision=1)
-    assert sorted(d.body for d in api.list_drafts()) == ["EDIT-A", "EDIT-B"]
+    api.journal().drafts.save(mine, entry_id=entry.id, title="", body="EDIT-A", base_revision=1)
+    second.journal().drafts.save(
+        theirs, entry_id=entry.id, title="", body="EDIT-B", base_revision=1
+    )
+    assert sorted(d.body for d in api.drafts.list()) == ["EDIT-A", "EDIT-B"]
 
 
 def test_restore_a_draft_as_an_entry_or_as_a_new_one_on_conflict(
-    api: CharlieAPI, second: CharlieAPI
+    api: Charlie, second: Charlie
 ) -> None:
     fresh = new_draft_id()
-    api.save_draft(fresh, entry_id=None, title="Night", body="Typed, never saved.")
-    restored = api.restore_draft(fresh[:5])
-    assert api.get_entry(restored.id).body == "Typed, never saved."
-    entry = api.add_entry("Original.")
+    api.journal().drafts.save(fresh, entry_id=None, title="Night", body="Typed, never saved.")
+    restored = api.drafts.restore(fresh[:5])
+    assert api.journal().entries.get(restored.id).body == "Typed, never saved."
+    entry = api.journal().entries.add("Original.")
     edit = new_draft_id()
-    api.save_draft(edit, entry_id=entry.id, title="", body="My edit.", base_revision=1)
-    second.edit_entry(entry.id, body="Their edit.")
+    api.journal().drafts.save(edit, entry_id=entry.id, title="", body="My edit.", base_revision=1)
+    second.journal().entries.edit(entry.id, body="Their edit.")
     with pytest.raises(EditConflict):
-        api.restore_draft(edit)
-    assert [d.id for d in api.list_drafts()] == [edit]  # Nothing lost by the conflict.
-    copy = api.restore_draft(edit, as_new=True)
+        api.drafts.restore(edit)
+    assert [d.id for d in api.drafts.list()] == [edit]  # Nothing lost by the conflict.
+    copy = api.drafts.restore(edit, as_new=True)
     assert copy.id != entry.id and copy.body == "My edit."
-    assert api.get_entry(entry.id).body == "Their edit." and api.list_drafts() == []
+    assert api.journal().entries.get(entry.id).body == "Their edit." and api.drafts.list() == []
 
 
 def test_drafts_are_in_backups_and_the_json_export(
-    api: CharlieAPI, settings: Settings, tmp_path: Path
+    api: Charlie, settings: Settings, tmp_path: Path
 ) -> None:
-    api.add_entry("An entry.")
+    api.journal().entries.add("An entry.")
     draft_id = new_draft_id()
-    api.save_draft(draft_id, entry_id=None, title="", body="Kept by the backup 🌙")
-    path = snapshot(api, "manual")
+    api.journal().drafts.save(draft_id, entry_id=None, title="", body="Kept by the backup 🌙")
+    path = snapshot(api.backend, "manual")
     exported = tmp_path / "export.json"
-    export_json(api, exported)
-    api.discard_draft(draft_id)
-    assert api.list_drafts() == []
-    restore(api, path)
-    assert [d.body for d in api.list_drafts()] == ["Kept by the backup 🌙"]
-    api.discard_draft(draft_id)
-    import_json_export(api, exported)
-    assert [(d.id, d.body) for d in api.list_drafts()] == [(draft_id, "Kept by the backup 🌙")]
+    export_json(api.backend, exported)
+    api.journal().drafts.discard(draft_id)
+    assert api.drafts.list() == []
+    restore(api.backend, path)
+    assert [d.body for d in api.drafts.list()] == ["Kept by the backup 🌙"]
+    api.journal().drafts.discard(draft_id)
+    import_json_export(api.backend, exported)
+    assert [(d.id, d.body) for d in api.drafts.list()] == [(draft_id, "Kept by the backup 🌙")]
 
 
 def test_cli_edit_with_a_stale_revision_exits_3_and_writes_nothing(
-    api: CharlieAPI, capsys: pytest.CaptureFixture[str]
+    api: Charlie, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    entry = api.add_entry("CLI start.")
+    entry = api.journal().entries.add("CLI start.")
     assert charlie.main(["edit", entry.id[:8], "Second.", "--if-revision", "1"]) == 0
     assert capsys.readouterr().out.strip() == f"{entry.id} revision 2"
     assert charlie.main(["edit", entry.id, "Stale.", "--if-revision", "1"]) == 3
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "changed elsewhere" in err
-    assert api.get_entry(entry.id).body == "Second."
+    assert api.journal().entries.get(entry.id).body == "Second."
 
 
 def test_cli_drafts_lists_restores_and_discards(
-    api: CharlieAPI, capsys: pytest.CaptureFixture[str]
+    api: Charlie, capsys: pytest.CaptureFixture[str]
 ) -> None:
     keep, drop = new_draft_id(), new_draft_id()
-    api.save_draft(keep, entry_id=None, title="", body="Restore me please")
-    api.save_draft(drop, entry_id=None, title="", body="Throw me away")
+    api.journal().drafts.save(keep, entry_id=None, title="", body="Restore me please")
+    api.journal().drafts.save(drop, entry_id=None, title="", body="Throw me away")
     assert charlie.main(["drafts"]) == 0
     out = capsys.readouterr().out
     assert keep in out and "new entry, 3 words: Restore me please" in out
     assert charlie.main(["drafts", "discard", drop]) == 0
     assert charlie.main(["drafts", "restore", keep]) == 0
     entry_id = capsys.readouterr().out.strip().splitlines()[-1]
-    assert api.get_entry(entry_id).body == "Restore me please"
+    assert api.journal().entries.get(entry_id).body == "Restore me please"
     assert charlie.main(["drafts", "--json"]) == 0
     assert capsys.readouterr().out.strip() == "[]"
 
@@ -226,14 +228,14 @@ STEPS = st.lists(
 )
 @given(steps=STEPS)
 def test_random_interleavings_never_lose_saved_or_drafted_text(
-    api: CharlieAPI, second: CharlieAPI, steps: list[tuple[int, str, str]]
+    api: Charlie, second: Charlie, steps: list[tuple[int, str, str]]
 ) -> None:
     """Two clients load, draft, save (keeping both on conflict) and delete one entry in
     any order: every text a client was told is saved or drafted is still to be found,
     unless the one who overwrote or deleted it had seen it."""
-    journal = api.create_journal(f"J{new_draft_id()}").name
+    journal = api.journals.create(f"J{new_draft_id()}").name
     clients = [api, second]
-    entry = api.add_entry("Start.", journal=journal)
+    entry = api.journal(journal).entries.add("Start.")
     seen: list[tuple[int, str] | None] = [None, None]  # (revision, body) each last loaded
     drafts = [new_draft_id(), new_draft_id()]
     drafted: dict[int, str] = {}
@@ -242,51 +244,43 @@ def test_random_interleavings_never_lose_saved_or_drafted_text(
         client = clients[who]
         if action == "load":
             try:
-                current = client.get_entry(entry.id, journal=journal)
+                current = client.journal(journal).entries.get(entry.id)
                 seen[who] = (current.revision, current.body)
             except NotFoundError:
                 seen[who] = None
         elif action == "draft":
             base = seen[who][0] if seen[who] else 0
-            client.save_draft(
-                drafts[who],
-                entry_id=entry.id,
-                title="",
-                body=text,
-                base_revision=base,
-                journal=journal,
+            client.journal(journal).drafts.save(
+                drafts[who], entry_id=entry.id, title="", body=text, base_revision=base
             )
             drafted[who] = text
         elif action == "save" and seen[who] is not None:
             base, known = seen[who]
             try:
-                stored = client.edit_entry(
-                    entry.id,
-                    body=text,
-                    expected_revision=base,
-                    journal=journal,
-                    draft_id=drafts[who],
+                stored = client.journal(journal).entries.edit(
+                    entry.id, body=text, expected_revision=base, draft_id=drafts[who]
                 )
                 if known in saved:
                     saved.remove(known)  # Replaced by someone who had seen it.
                 seen[who] = (stored.revision, text)
             except (EditConflict, NotFoundError):
-                client.add_entry(text, journal=journal, draft_id=drafts[who])  # Keep both.
+                client.journal(journal).entries.add(text, draft_id=drafts[who])  # Keep both.
             saved.append(text)
             drafted.pop(who, None)
         elif action == "delete" and seen[who] is not None:
             base, known = seen[who]
             try:
-                client.delete_entry(entry.id, journal=journal, expected_revision=base)
+                client.journal(journal).entries.delete(entry.id, expected_revision=base)
             except (EditConflict, NotFoundError):
                 continue  # Changed (or gone) since this client looked: nothing deleted.
             if known in saved:
                 saved.remove(known)  # Deleted by someone who had seen it.
             seen[who] = None
     bodies = [
-        api.get_entry(e.id, journal=journal).body for e in api.list_entries(journal=journal).entries
+        api.journal(journal).entries.get(e.id).body
+        for e in api.journal(journal).entries.list().entries
     ]
-    draft_bodies = {d.body for d in api.list_drafts(journal=journal)}
+    draft_bodies = {d.body for d in api.journal(journal).drafts.list()}
     for text in saved:
         assert text in bodies, (text, bodies, steps)
     for text in drafted.values():

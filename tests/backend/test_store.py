@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from backend.api import CharlieAPI
 from backend.errors import NotFoundError, ValidationError
 from backend.models import content_hash
+from backend.root import Charlie
+from backend.shared import Backend
 
 TRICKY = [
     "She said \"hi\" and 'bye'",
@@ -23,31 +24,31 @@ TRICKY = [
 
 
 @pytest.mark.parametrize("text", TRICKY)
-def test_tricky_titles_and_bodies_round_trip_exactly(api: CharlieAPI, text: str) -> None:
+def test_tricky_titles_and_bodies_round_trip_exactly(api: Charlie, text: str) -> None:
     title = text.replace("\r", " ").replace("\n", " ")
-    saved = api.add_entry(text, title=title)
-    got = api.get_entry(saved.id)
+    saved = api.journal().entries.add(text, title=title)
+    got = api.journal().entries.get(saved.id)
     assert got.body == text
     assert got.title == title.strip()
     assert got.content_hash == content_hash(title.strip(), text)
-    [listed] = api.list_entries().entries
+    [listed] = api.journal().entries.list().entries
     assert listed.title == title.strip()
-    edited = api.edit_entry(saved.id, body=text + text)
-    assert api.get_entry(saved.id).body == text + text == edited.body
+    edited = api.journal().entries.edit(saved.id, body=text + text)
+    assert api.journal().entries.get(saved.id).body == text + text == edited.body
 
 
-def test_entry_time_keeps_its_original_offset(api: CharlieAPI) -> None:
+def test_entry_time_keeps_its_original_offset(api: Charlie) -> None:
     tokyo = timezone(timedelta(hours=9))
     when = datetime(2024, 5, 1, 7, 30, tzinfo=tokyo)
-    saved = api.add_entry("morning in Tokyo", entry_at=when)
-    got = api.get_entry(saved.id)
+    saved = api.journal().entries.add("morning in Tokyo", entry_at=when)
+    got = api.journal().entries.get(saved.id)
     assert got.entry_at == when
     assert got.entry_at.utcoffset() == timedelta(hours=9)
     assert got.entry_at.hour == 7
 
 
-def _count_everything(api: CharlieAPI) -> tuple[int, int]:
-    return api.count_entries(), len(api.list_journals())
+def _count_everything(api: Charlie) -> tuple[int, int]:
+    return api.journal().entries.count(), len(api.journals.list())
 
 
 @pytest.mark.parametrize(
@@ -66,64 +67,66 @@ def _count_everything(api: CharlieAPI) -> tuple[int, int]:
     ],
 )
 def test_bad_input_is_rejected_with_a_readable_message_and_nothing_written(
-    api: CharlieAPI, kwargs: dict[str, str], message: str
+    api: Charlie, kwargs: dict[str, str], message: str
 ) -> None:
     before = _count_everything(api)
     body = kwargs.pop("body")
+    journal = kwargs.pop("journal", None)
     with pytest.raises(ValidationError, match=message):
-        api.add_entry(body, **kwargs)
+        api.journal(journal).entries.add(body, **kwargs)
     assert _count_everything(api) == before
 
 
-def test_unknown_journal_is_not_found_and_not_created(api: CharlieAPI) -> None:
+def test_unknown_journal_is_not_found_and_not_created(api: Charlie) -> None:
     with pytest.raises(NotFoundError, match="no journal called 'Dreams'"):
-        api.add_entry("text", journal="Dreams")
-    assert [j.name for j in api.list_journals()] == ["Journal"]
+        api.journal("Dreams").entries.add("text")
+    assert [j.name for j in api.journals.list()] == ["Journal"]
 
 
-def test_bad_edit_leaves_the_entry_untouched(api: CharlieAPI) -> None:
-    saved = api.add_entry("original", title="kept")
+def test_bad_edit_leaves_the_entry_untouched(api: Charlie) -> None:
+    saved = api.journal().entries.add("original", title="kept")
     with pytest.raises(ValidationError, match="empty"):
-        api.edit_entry(saved.id, body="  ")
+        api.journal().entries.edit(saved.id, body="  ")
     with pytest.raises(ValidationError, match="NUL"):
-        api.edit_entry(saved.id, title="a\x00")
-    assert api.get_entry(saved.id) == saved
+        api.journal().entries.edit(saved.id, title="a\x00")
+    assert api.journal().entries.get(saved.id) == saved
 
 
-def test_max_entry_chars_is_configurable(api: CharlieAPI) -> None:
-    small = CharlieAPI(api.settings.with_changes(max_entry_chars=10), api.broker)
+def test_max_entry_chars_is_configurable(api: Charlie) -> None:
+    settings = api.settings.with_changes(max_entry_chars=10)
+    small = Charlie(Backend.on(settings, api.backend.broker))
     with pytest.raises(ValidationError, match="limit is 10 "):
-        small.add_entry("x" * 11)
-    small.add_entry("x" * 10)
+        small.journal().entries.add("x" * 11)
+    small.journal().entries.add("x" * 10)
 
 
-def test_edit_changes_text_and_date_and_hash(api: CharlieAPI) -> None:
-    saved = api.add_entry("first", entry_at=datetime(2024, 1, 1, 12, tzinfo=UTC))
+def test_edit_changes_text_and_date_and_hash(api: Charlie) -> None:
+    saved = api.journal().entries.add("first", entry_at=datetime(2024, 1, 1, 12, tzinfo=UTC))
     new_when = datetime(2023, 6, 2, 8, 15, tzinfo=timezone(timedelta(hours=-4)))
-    edited = api.edit_entry(saved.id, body="second", title="T", entry_at=new_when)
+    edited = api.journal().entries.edit(saved.id, body="second", title="T", entry_at=new_when)
     assert (edited.body, edited.title, edited.entry_at) == ("second", "T", new_when)
     assert edited.content_hash != saved.content_hash
     assert edited.created_at == saved.created_at
     assert edited.updated_at >= saved.updated_at
 
 
-def test_delete_is_idempotent(api: CharlieAPI) -> None:
-    saved = api.add_entry("bye")
-    assert api.delete_entry(saved.id) is True
-    assert api.delete_entry(saved.id) is False
+def test_delete_is_idempotent(api: Charlie) -> None:
+    saved = api.journal().entries.add("bye")
+    assert api.journal().entries.delete(saved.id) is True
+    assert api.journal().entries.delete(saved.id) is False
     with pytest.raises(NotFoundError):
-        api.get_entry(saved.id)
+        api.journal().entries.get(saved.id)
 
 
-def test_pages_walk_every_entry_newest_first_without_gaps(api: CharlieAPI) -> None:
+def test_pages_walk_every_entry_newest_first_without_gaps(api: Charlie) -> None:
     base = datetime(2024, 1, 1, tzinfo=UTC)
     # Several entries share a time, so the cursor must break ties by id.
     for n in range(25):
-        api.add_entry(f"entry {n}", entry_at=base + timedelta(hours=n // 3))
+        api.journal().entries.add(f"entry {n}", entry_at=base + timedelta(hours=n // 3))
     seen = []
     cursor = None
     while True:
-        page = api.list_entries(limit=4, before=cursor)
+        page = api.journal().entries.list(limit=4, before=cursor)
         seen.extend(page.entries)
         cursor = page.next_cursor
         if cursor is None:
@@ -131,62 +134,66 @@ def test_pages_walk_every_entry_newest_first_without_gaps(api: CharlieAPI) -> No
     assert len(seen) == 25
     assert len({e.id for e in seen}) == 25
     # Newest first; entries sharing a time list the most recently written first.
-    keys = [(e.entry_at, api.get_entry(e.id).created_at) for e in seen]
+    keys = [(e.entry_at, api.journal().entries.get(e.id).created_at) for e in seen]
     assert keys == sorted(keys, reverse=True)
 
 
-def test_neighbours_walk_in_time_order(api: CharlieAPI) -> None:
+def test_neighbours_walk_in_time_order(api: Charlie) -> None:
     base = datetime(2024, 1, 1, tzinfo=UTC)
-    a, b, c = (api.add_entry(t, entry_at=base + timedelta(days=i)) for i, t in enumerate("abc"))
-    assert api.neighbours(b.id) == (a.id, c.id)
-    assert api.neighbours(a.id) == (None, b.id)
-    assert api.neighbours(c.id) == (b.id, None)
+    a, b, c = (
+        api.journal().entries.add(t, entry_at=base + timedelta(days=i)) for i, t in enumerate("abc")
+    )
+    assert api.journal().entries.neighbours(b.id) == (a.id, c.id)
+    assert api.journal().entries.neighbours(a.id) == (None, b.id)
+    assert api.journal().entries.neighbours(c.id) == (b.id, None)
 
 
-def test_journals_create_rename_and_keep_entries_apart(api: CharlieAPI) -> None:
-    api.add_entry("in the default")
-    api.create_journal("Work notes")
-    work = api.add_entry("in work", journal="work notes")
-    assert api.count_entries() == 1
-    assert api.count_entries(journal="Work notes") == 1
+def test_journals_create_rename_and_keep_entries_apart(api: Charlie) -> None:
+    api.journal().entries.add("in the default")
+    api.journals.create("Work notes")
+    work = api.journal("work notes").entries.add("in work")
+    assert api.journal().entries.count() == 1
+    assert api.journal("Work notes").entries.count() == 1
     with pytest.raises(ValidationError, match="already exists"):
-        api.create_journal("WORK NOTES")
-    api.rename_journal("Work notes", "Office")
-    assert [j.name for j in api.list_journals()] == ["Journal", "Office"]
-    assert api.get_entry(work.id, journal="Office").body == "in work"
+        api.journals.create("WORK NOTES")
+    api.journals.rename("Work notes", "Office")
+    assert [j.name for j in api.journals.list()] == ["Journal", "Office"]
+    assert api.journal("Office").entries.get(work.id).body == "in work"
     with pytest.raises(NotFoundError):
-        api.rename_journal("Work notes", "Again")
+        api.journals.rename("Work notes", "Again")
     with pytest.raises(ValidationError, match="already exists"):
-        api.rename_journal("Office", "journal")
+        api.journals.rename("Office", "journal")
 
 
-def test_short_id_prefixes_resolve(api: CharlieAPI) -> None:
-    saved = api.add_entry("find me")
-    assert api.resolve_entry_id(saved.id[:16]) == saved.id
+def test_short_id_prefixes_resolve(api: Charlie) -> None:
+    saved = api.journal().entries.add("find me")
+    assert api.journal().entries.resolve_id(saved.id[:16]) == saved.id
     with pytest.raises(ValidationError, match="not an entry id"):
-        api.resolve_entry_id("zz")
+        api.journal().entries.resolve_id("zz")
     with pytest.raises(NotFoundError):
-        api.resolve_entry_id("ffff")
+        api.journal().entries.resolve_id("ffff")
 
 
-def test_renamed_default_journal_stays_the_default(api: CharlieAPI) -> None:
-    kept = api.add_entry("in the default")
-    api.rename_journal("Journal", "Diary")
-    assert api.journal().name == "Diary"
-    assert api.get_entry(kept.id).body == "in the default"
-    assert [j.name for j in api.list_journals()] == ["Diary"]
+def test_renamed_default_journal_stays_the_default(api: Charlie) -> None:
+    kept = api.journal().entries.add("in the default")
+    api.journals.rename("Journal", "Diary")
+    assert api.journals.get().name == "Diary"
+    assert api.journal().entries.get(kept.id).body == "in the default"
+    assert [j.name for j in api.journals.list()] == ["Diary"]
 
 
-def test_a_dead_server_is_started_again_by_its_owner_on_the_next_call(api: CharlieAPI) -> None:
+@pytest.mark.slow
+def test_a_dead_server_is_started_again_by_its_owner_on_the_next_call(api: Charlie) -> None:
     from tests.helpers.procs import kill_server
 
-    entry = api.add_entry("Written before the server died.")
+    entry = api.journal().entries.add("Written before the server died.")
     kill_server(api.settings.data_dir)
-    assert [e.id for e in api.list_entries().entries] == [entry.id]
-    assert api.broker.server_alive()
+    assert [e.id for e in api.journal().entries.list().entries] == [entry.id]
+    assert api.backend.broker.server_alive()
 
 
-def test_lost_database_is_a_readable_error(api: CharlieAPI) -> None:
+@pytest.mark.slow
+def test_lost_database_is_a_readable_error(api: Charlie) -> None:
     import subprocess
 
     from backend.errors import BrokerError
@@ -201,6 +208,6 @@ def test_lost_database_is_a_readable_error(api: CharlieAPI) -> None:
     try:
         kill_server(api.settings.data_dir)  # And it cannot be started again.
         with pytest.raises(BrokerError, match="Lost contact with the Charlie database"):
-            api.list_entries()
+            api.journal().entries.list()
     finally:
         subprocess.run(["umount", "-l", str(db)], check=True)

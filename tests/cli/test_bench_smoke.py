@@ -6,7 +6,9 @@ Only that a benchmark runs, and which figures it prints, is checked: never their
 
 The child gets a clean environment: none of the ``CHARLIE_*`` variables conftest sets
 here (``CHARLIE_EXTRACTOR=scripted`` would hide a benchmark that forgets to choose the
-extractor it needs), only ``CHARLIE_CONFIG_FILE`` and ``CHARLIE_DATA_DIR`` pointed into
+extractor it needs), nor the test-only ``scripted`` extractor conftest registers (a
+benchmark that steers the worker with it registers it itself, as a run from the command
+line must), only ``CHARLIE_CONFIG_FILE`` and ``CHARLIE_DATA_DIR`` pointed into
 tmp_path, so a benchmark that fell back to the configured settings would write there,
 never into the user's data, and the test sees it. ``bench/gold_sample.py`` is left out:
 it rewrites ``bench/gold_sample.json`` in the repository; the README's benchmark that
@@ -23,7 +25,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT
+from tests.helpers.scripted import without_test_plugins
+
+pytestmark = pytest.mark.slow
+
 
 # Labels each benchmark prints next to its figures (one or more per part).
 FIGURES = {
@@ -128,6 +134,7 @@ FIGURES = {
 
 def run_child(args: list[str], tmp_path: Path, timeout: float) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHARLIE_")}
+    env = without_test_plugins(env)
     env["CHARLIE_CONFIG_FILE"] = str(tmp_path / "config.toml")
     env["CHARLIE_DATA_DIR"] = str(tmp_path / "data")
     try:

@@ -12,22 +12,10 @@ import pytest
 
 from backend.settings import Settings
 from charlie import main
-from tests.helpers.procs import OwnerProc, servers_for
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.procs import OwnerProc, charlie, servers_for
 
 
-def charlie(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "charlie.py", *args],
-        cwd=ROOT,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
+@pytest.mark.slow
 def test_new_list_show_delete_without_a_running_app(settings: Settings) -> None:
     made = charlie("new", "--title", "Walk", "--date", "2024-03-05 07:30", "Went for a walk.")
     assert made.returncode == 0, made.stderr
@@ -53,6 +41,7 @@ def test_new_list_show_delete_without_a_running_app(settings: Settings) -> None:
     assert servers_for(settings.data_dir) == []
 
 
+@pytest.mark.slow
 def test_commands_attach_to_a_running_owner(settings: Settings) -> None:
     owner = OwnerProc()
     try:
@@ -68,6 +57,7 @@ def test_commands_attach_to_a_running_owner(settings: Settings) -> None:
             owner.kill()
 
 
+@pytest.mark.slow
 def test_errors_are_one_readable_line_and_exit_1(settings: Settings) -> None:
     empty = charlie("new", "   ")
     assert empty.returncode == 1
@@ -80,6 +70,7 @@ def test_errors_are_one_readable_line_and_exit_1(settings: Settings) -> None:
     assert json.loads(charlie("list", "--json").stdout) == []
 
 
+@pytest.mark.slow
 def test_bad_config_is_reported_before_anything_starts(settings: Settings) -> None:
     settings.config_file.write_text("max_entry_chars = -3\n")
     result = charlie("list")
@@ -89,11 +80,13 @@ def test_bad_config_is_reported_before_anything_starts(settings: Settings) -> No
 
 
 def test_graph_commands(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    from backend.api import CharlieAPI
-    from tests.backend.test_entities import enrich_all
+    from backend.root import Charlie
+    from tests.helpers.graph import enrich_all
 
-    with CharlieAPI.open(settings) as api:
-        api.add_entry("walked with [[Person:Sarah -VISITED-> Place:Lisbon]] by the river.")
+    with Charlie.open(settings) as api:
+        api.journal().entries.add(
+            "walked with [[Person:Sarah -VISITED-> Place:Lisbon]] by the river."
+        )
         enrich_all(api)
     assert main(["entities", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
@@ -107,6 +100,7 @@ def test_graph_commands(settings: Settings, capsys: pytest.CaptureFixture[str]) 
     assert "No entity is called 'nobody'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_text_that_is_not_utf8_is_a_one_line_error(tmp_path: Path) -> None:
     # Issue 10 D13: from a pipe and from argv, no traceback and nothing stored.
     root = Path(__file__).resolve().parents[2]
@@ -124,6 +118,7 @@ def test_text_that_is_not_utf8_is_a_one_line_error(tmp_path: Path) -> None:
         assert line.startswith("charlie: The entry is not valid UTF-8 text"), line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folder", ["db", "db/appendonly"])
 def test_a_read_only_database_folder_is_a_one_line_error(settings: Settings, folder: str) -> None:
     # Issue 10 D13: a database folder that cannot be written (a read-only mount here, since

@@ -22,9 +22,10 @@ from typing import Any
 import pytest
 
 from backend import doctor
-from backend.api import CharlieAPI
-from backend.broker.connection import Paths, read_handoff
+from backend.broker.handoff import read_handoff
+from backend.broker.paths import Paths
 from backend.jobs.supervisor import CRASH_LOOP_DEATHS, Supervisor
+from backend.root import Charlie
 from backend.settings import Settings
 from backend.transfer import backup
 from charlie import main
@@ -53,23 +54,24 @@ def failed(report: dict[str, Any]) -> list[str]:
     return [check["name"] for check in report["checks"] if not check["ok"]]
 
 
-def healthy_data_dir(settings: Settings, api: CharlieAPI) -> None:
+def healthy_data_dir(settings: Settings, api: Charlie) -> None:
     """What a careful user's data directory has: a backup, and no access for others."""
-    backup.snapshot(api, "manual")
+    backup.snapshot(api.backend, "manual")
     os.chmod(settings.data_dir, 0o700)
 
 
-def worker_reporting(api: CharlieAPI) -> bool:
-    status = api.supervisor() or {}
-    pids = {w.get("pid") for w in api.workers()}
+def worker_reporting(api: Charlie) -> bool:
+    status = api.queue.supervisor() or {}
+    pids = {w.get("pid") for w in api.queue.workers()}
     return bool(status.get("worker_alive")) and status.get("worker_pid") in pids
 
 
 # -- healthy -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_healthy_running_setup_passes_every_check(
-    owner: tuple[CharlieAPI, Supervisor], settings: Settings, capsys: pytest.CaptureFixture[str]
+    owner: tuple[Charlie, Supervisor], settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     api, _supervisor = owner
     healthy_data_dir(settings, api)
@@ -91,7 +93,7 @@ def test_a_healthy_running_setup_passes_every_check(
 def test_doctor_when_charlie_is_not_running_passes_and_leaves_nothing_behind(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with CharlieAPI.open(settings) as api:
+    with Charlie.open(settings) as api:
         healthy_data_dir(settings, api)
 
     code, report = run_json(capsys)
@@ -118,6 +120,7 @@ def test_doctor_when_charlie_is_not_running_passes_and_leaves_nothing_behind(
 # -- problems ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_stale_handoff_from_a_killed_owner_is_reported_with_its_fix(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -148,18 +151,19 @@ def test_a_stale_handoff_from_a_killed_owner_is_reported_with_its_fix(
     assert by_name(report)["lock and handoff"]["ok"] is True
 
 
+@pytest.mark.slow
 def test_a_worker_stopped_by_a_crash_loop_is_reported_with_its_fix(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Every worker this supervisor starts dies at once (its settings cannot be read),
     # so after five deaths in a minute the supervisor gives up: an owner runs, no worker.
-    api = CharlieAPI.open(settings)
+    api = Charlie.open(settings)
     supervisor = Supervisor(
-        settings, api.broker, extra_env={"CHARLIE_JOB_MAX_ATTEMPTS": "many"}
+        settings, api.backend.broker, extra_env={"CHARLIE_JOB_MAX_ATTEMPTS": "many"}
     ).start()
     try:
         wait_until(
-            lambda: bool((api.supervisor() or {}).get("gave_up")),
+            lambda: bool((api.queue.supervisor() or {}).get("gave_up")),
             timeout=60,
             what="the supervisor to give up on its crash-looping worker",
         )
@@ -177,8 +181,9 @@ def test_a_worker_stopped_by_a_crash_loop_is_reported_with_its_fix(
     assert "start Charlie again" in worker["fix"]
 
 
+@pytest.mark.slow
 def test_a_frozen_worker_is_reported_with_its_fix(
-    owner: tuple[CharlieAPI, Supervisor], settings: Settings, capsys: pytest.CaptureFixture[str]
+    owner: tuple[Charlie, Supervisor], settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     api, supervisor = owner
     wait_until(lambda: worker_reporting(api), timeout=30, what="the worker to report")
@@ -186,7 +191,7 @@ def test_a_frozen_worker_is_reported_with_its_fix(
     pid = supervisor.process.pid
 
     def silent() -> bool:
-        mine = [w for w in api.workers() if w.get("pid") == pid]
+        mine = [w for w in api.queue.workers() if w.get("pid") == pid]
         return not mine or time.time() - mine[0]["at"] > doctor.HEARTBEAT_STALE_SECONDS
 
     os.kill(pid, signal.SIGSTOP)  # Alive to the supervisor, but it no longer heartbeats.
@@ -228,7 +233,7 @@ def test_an_extractor_that_crashes_its_process_is_reported_with_its_fix(
 def test_a_data_dir_readable_by_others_is_reported_with_its_fix(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with CharlieAPI.open(settings) as api:
+    with Charlie.open(settings) as api:
         healthy_data_dir(settings, api)
     os.chmod(settings.data_dir, 0o755)
 
@@ -281,7 +286,7 @@ def test_the_llama_build_is_read_in_a_child_process() -> None:
 # -- the app -----------------------------------------------------------------------------
 
 
-async def test_the_queue_screen_opens_the_doctor_report(api: CharlieAPI) -> None:
+async def test_the_queue_screen_opens_the_doctor_report(api: Charlie) -> None:
     from tests.helpers.ui import SIZE, make_app, settle, wait_for
     from ui.screens.doctor import DoctorScreen
     from ui.screens.queue import QueueScreen

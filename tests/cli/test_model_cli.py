@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-import charlie
 from backend.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT
+from tests.helpers.cli import run_model
 
 
 @pytest.fixture(autouse=True)
@@ -33,12 +32,6 @@ def _settings_from_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = charlie.main(["model", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def config(settings: Settings) -> dict[str, object]:
     if not settings.config_file.exists():
         return {}
@@ -46,7 +39,7 @@ def config(settings: Settings) -> dict[str, object]:
 
 
 def listed(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
-    code, out, _ = run(capsys, "list", "--json")
+    code, out, _ = run_model(capsys, "list", "--json")
     assert code == 0
     return json.loads(out)  # type: ignore[no-any-return]
 
@@ -54,7 +47,7 @@ def listed(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
 def test_list_shows_known_models_and_none_in_use(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "list")
+    code, out, _ = run_model(capsys, "list")
     assert code == 0
     assert out.splitlines()[0] == "extractor: rules"
     for name in ("gemma3-270m", "llama3.2-1b", "qwen2.5-3b", "llama3.2-3b"):
@@ -66,13 +59,13 @@ def test_list_shows_known_models_and_none_in_use(
     models = data["models"]
     assert isinstance(models, list)
     assert not any(m["present"] or m["active"] for m in models)
-    assert run(capsys)[1] == out  # `charlie model` alone lists too.
+    assert run_model(capsys)[1] == out  # `charlie model` alone lists too.
 
 
 def test_use_the_shipped_model_then_test_it_then_go_back_to_rules(
     settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, out, err = run(capsys, "use", "gemma3-270m")
+    code, out, err = run_model(capsys, "use", "gemma3-270m")
     assert code == 0, err
     assert "gemma3-270m" in out
     assert config(settings) == {"extractor": "llama_cpp", "model": "gemma3-270m"}
@@ -81,7 +74,7 @@ def test_use_the_shipped_model_then_test_it_then_go_back_to_rules(
     assert Path(gemma["path"]).read_bytes()[:4] == b"GGUF"
 
     monkeypatch.setenv("CHARLIE_MAX_ENTITIES", "2")
-    code, out, err = run(capsys, "test", "--json", "Tea with Nadia in Cairo.")
+    code, out, err = run_model(capsys, "test", "--json", "Tea with Nadia in Cairo.")
     assert code == 0, err
     result = json.loads(out)
     assert result["extractor"] == "llama_cpp" and result["model"] == "gemma3-270m"
@@ -89,7 +82,7 @@ def test_use_the_shipped_model_then_test_it_then_go_back_to_rules(
     assert len(result["entities"]) <= 2
     assert {e["type"] for e in result["entities"]} <= {"Person", "Place", "Group", "Activity"}
 
-    code, out, _ = run(capsys, "use", "rules")
+    code, out, _ = run_model(capsys, "use", "rules")
     assert code == 0 and "rules" in out
     assert config(settings)["extractor"] == "rules"
 
@@ -103,7 +96,7 @@ def test_use_a_gguf_path(
     mine = tmp_path / "my-model.gguf"
     mine.write_bytes(b"GGUF\x03\x00\x00\x00")
     monkeypatch.chdir(tmp_path)  # A relative path is saved as an absolute one.
-    code, out, err = run(capsys, "use", "my-model.gguf")
+    code, out, err = run_model(capsys, "use", "my-model.gguf")
     assert code == 0, err
     assert config(settings) == {"extractor": "llama_cpp", "model": str(mine)}
     rows = listed(capsys)["models"]
@@ -114,18 +107,19 @@ def test_use_a_gguf_path(
 def test_bad_names_are_refused_and_nothing_is_saved(
     settings: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, _, err = run(capsys, "use", "gpt-9")
+    code, _, err = run_model(capsys, "use", "gpt-9")
     assert code == 1 and "neither a model Charlie knows" in err
-    code, _, err = run(capsys, "use", str(tmp_path / "gone.gguf"))
+    code, _, err = run_model(capsys, "use", str(tmp_path / "gone.gguf"))
     assert code == 1 and "There is no model file" in err
-    code, _, err = run(capsys, "pull", "gpt-9")
+    code, _, err = run_model(capsys, "pull", "gpt-9")
     assert code == 1 and "No model called 'gpt-9'" in err
     # A hub model cannot be pulled offline; `use` pulls first, so it saves nothing either.
-    code, _, err = run(capsys, "use", "qwen2.5-3b")
+    code, _, err = run_model(capsys, "use", "qwen2.5-3b")
     assert code == 1 and "HF_HUB_OFFLINE" in err
     assert config(settings) == {}
 
 
+@pytest.mark.slow
 def test_pull_offline_from_a_real_process_says_what_to_do(settings: Settings) -> None:
     done = subprocess.run(
         [sys.executable, "charlie.py", "model", "pull", "llama3.2-1b"],
@@ -144,11 +138,11 @@ def test_pull_offline_from_a_real_process_says_what_to_do(settings: Settings) ->
 def test_test_runs_the_configured_extractor(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "test", "Went hiking with Sarah at Mount Tam.")
+    code, out, err = run_model(capsys, "test", "Went hiking with Sarah at Mount Tam.")
     assert code == 0, err
     assert out.splitlines()[0] == "extractor: rules"
     assert "Person    Sarah" in out and "Place     Mount Tam" in out
-    code, out, _ = run(capsys, "test", "--json")
+    code, out, _ = run_model(capsys, "test", "--json")
     assert code == 0 and json.loads(out)["entities"]  # The sample entry.
 
 
@@ -156,11 +150,12 @@ def test_test_explains_an_extractor_that_cannot_work(
     settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CHARLIE_EXTRACTOR", "llama_cpp")
-    code, out, err = run(capsys, "test", "Anything.")
+    code, out, err = run_model(capsys, "test", "Anything.")
     assert code == 1 and out == ""
     assert err.startswith("charlie: The llama_cpp extractor cannot work: No model is set")
 
 
+@pytest.mark.slow
 def test_test_reports_a_crashing_extractor_in_one_line(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

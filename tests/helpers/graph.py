@@ -1,27 +1,21 @@
-"""Helpers for the knowledge-graph UI tests (this module holds no tests of its own).
+"""Helpers for the knowledge-graph tests, backend and UI alike.
 
 Entities get into a test journal without a model by running the queued jobs through
-the worker's own Runner in this process (``enrich_all``, shared with test_entities).
-Behaviour tests use the steerable ``scripted`` extractor; snapshots use ``Lexicon``,
-which finds exactly the names it is given, so their entries read as plain prose
-instead of carrying ``[[Type:Name]]`` markup on screen.
+the worker's own Runner in this process (``enrich_all``). Behaviour tests use the
+steerable ``scripted`` extractor; snapshots use ``Lexicon``, which finds exactly the
+names it is given, so their entries read as plain prose instead of carrying
+``[[Type:Name]]`` markup on screen.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from textual.widgets import Static
-
-from backend.api import CharlieAPI
 from backend.graph.extractor import Entity, Extraction, Extractor, Relationship
+from backend.jobs.worker import Runner
 from backend.models import EntityRef
-from tests.backend.test_entities import enrich_all
-from ui.app import CharlieApp
-from ui.widgets.entity_list import EntityList
-
-__all__ = ["Lexicon", "enrich_all", "entity", "list_texts", "row_targets", "text_of"]
+from backend.root import Charlie
+from tests.helpers.scripted import ScriptedExtractor
 
 
 class Lexicon(Extractor):
@@ -57,24 +51,48 @@ class Lexicon(Extractor):
         return Extraction(entities=entities, relationships=relationships)
 
 
-def entity(api: CharlieAPI, name: str, type: str | None = None) -> EntityRef:
+def enrich_all(api: Charlie, *, extractor: Extractor | None = None) -> None:
+    """Run every queued job through the worker's own Runner in this process (the scripted
+    extractor unless another is given) and check that none is left queued."""
+    runner = Runner(
+        jobs=api.backend.jobs,
+        client=api.backend.broker.client,
+        extractor=extractor or ScriptedExtractor(),
+        worker_id="test",
+        lease_ms=30_000,
+    )
+    runner.drain()
+    assert api.queue.job_counts()["queued"] == 0
+
+
+def again(api: Charlie, *entry_ids: str) -> None:
+    """Enrich these entries again, as `r` in the reader does."""
+    for entry_id in entry_ids:
+        api.journal().entries.reenrich(entry_id)
+    enrich_all(api)
+
+
+def entity(api: Charlie, name: str, type: str | None = None) -> EntityRef:
     """The entity called ``name`` (failing the test if there is none)."""
-    found = api.find_entity(name, type=type)
+    found = api.journal().graph.find_entity(name, type=type)
     assert found is not None, f"no entity {name!r}"
     return found
 
 
-def text_of(app: CharlieApp, selector: str) -> str:
-    """The text a Static on the screen on top shows."""
-    return str(app.screen.query_one(selector, Static).render())
+def names(api: Charlie, entry_id: str) -> set[tuple[str, str]]:
+    """(name, type) of every entity the entry mentions."""
+    return {
+        (ref.name, ref.type) for ref, _ in api.journal().graph.entry_entities(entry_id).mentions
+    }
 
 
-def list_texts(app: CharlieApp, selector: str) -> list[str]:
-    """The rows of an EntityList on the screen on top, as plain text."""
-    rows = app.screen.query_one(selector, EntityList).rows
-    return [str(row.prompt) for row in rows]
-
-
-def row_targets(app: CharlieApp, selector: str) -> list[Any]:
-    """What each row of an EntityList on the screen on top opens (None for headings)."""
-    return [row.target for row in app.screen.query_one(selector, EntityList).rows]
+def graph_is_clean(api: Charlie) -> None:
+    """No entity without a mention, no relationship to an entity nobody mentions."""
+    graph = api.backend.store.graph(api.journals.get())
+    orphans = graph.read("MATCH (n:Entity) WHERE NOT ()-[:MENTIONS]->(n) RETURN n.name")
+    assert orphans == []
+    dangling = graph.read(
+        "MATCH (a)-[r:RELATES]->(b) OPTIONAL MATCH (e:Episode {id: r.episode}) "
+        "WITH r, e WHERE e IS NULL RETURN r.kind"
+    )
+    assert dangling == []

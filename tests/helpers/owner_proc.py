@@ -9,22 +9,24 @@ from __future__ import annotations
 import json
 import sys
 
-from backend.api import CharlieAPI
 from backend.errors import CharlieError
+from backend.root import Charlie
 from backend.settings import load_settings
 
 
 def main() -> int:
-    api = CharlieAPI.open(load_settings())
-    print(json.dumps({"ready": True, "role": api.broker.role}), flush=True)
+    api = Charlie.open(load_settings())
+    print(json.dumps({"ready": True, "role": api.backend.broker.role}), flush=True)
     for line in sys.stdin:
         cmd = json.loads(line)
         try:
             if cmd["op"] == "add":
-                entry = api.add_entry(cmd["body"], title=cmd.get("title", ""), source="test")
+                entry = api.journal().entries.add(
+                    cmd["body"], title=cmd.get("title", ""), source="test"
+                )
                 reply: dict[str, object] = {"id": entry.id}
             elif cmd["op"] == "count":
-                reply = {"count": api.count_entries()}
+                reply = {"count": api.journal().entries.count()}
             elif cmd["op"] == "quit":
                 break
             else:

@@ -7,13 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from backend.broker.connection import Paths, find_servers, process_start_ticks, read_handoff
-
-ROOT = Path(__file__).resolve().parents[2]
+from backend.broker.handoff import read_handoff
+from backend.broker.paths import Paths
+from backend.broker.processes import find_servers, process_start_ticks
+from tests.helpers import ROOT
 
 
 class OwnerProc:
@@ -73,6 +75,27 @@ def wait_until(predicate: Any, *, timeout: float, what: str) -> None:
 def servers_for(data_dir: Path) -> list[int]:
     """Live redis-server pids started on this data directory."""
     return find_servers(Paths(data_dir).conf)
+
+
+def watch_servers(data_dir: Path, stop: threading.Event, most: list[int]) -> None:
+    """Sample the data directory's live servers every few ms; keep the most seen."""
+    while not stop.is_set():
+        most[0] = max(most[0], len(servers_for(data_dir)))
+        stop.wait(0.003)
+
+
+def charlie(
+    *args: str, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run this checkout's ``charlie.py ARGS`` in a child, as a user would, and wait."""
+    return subprocess.run(
+        [sys.executable, "charlie.py", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def kill_server(data_dir: Path) -> int:

@@ -19,9 +19,8 @@ import sys
 import termios
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT
 
 # Runs in the child: take the pty (stdin) as the controlling terminal, then become the
 # app. ``start_new_session`` made the child a session leader, which this needs.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,11 +13,16 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerFailed
 
 import backend.jobs.records
-from backend.api import CharlieAPI
-from backend.jobs.records import Claim, RetryPolicy
-from backend.jobs.state import publish_supervisor, publish_worker
-from backend.models import Entry
+from backend.jobs.health import publish_supervisor, publish_worker
+from backend.jobs.records import Claim
+from backend.jobs.retry import RetryPolicy
+from backend.models import EntityRef, Entry
+from backend.root import Charlie
 from ui.app import EVENTS_GROUP, CharlieApp
+from ui.screens.editor import EditorScreen
+from ui.screens.entity import EntityScreen
+from ui.screens.reader import ReaderScreen
+from ui.widgets.entity_list import EntityList
 from ui.widgets.entry_list import EntryList
 from ui.widgets.work_indicator import WorkIndicator
 
@@ -40,7 +45,8 @@ class Notes:
         app.notify = record  # type: ignore[method-assign]
 
 
-def make_app(api: CharlieAPI, **kwargs: Any) -> CharlieApp:
+def make_app(api: Charlie, **kwargs: Any) -> CharlieApp:
+    # The app gets a root object on the same backend as the API the tests seed with.
     app = CharlieApp(api, clock=lambda: NOW, **kwargs)
     app.animation_level = "none"
     return app
@@ -75,11 +81,23 @@ async def settle(pilot: Pilot[Any]) -> None:
     raise AssertionError("workers kept running")
 
 
+def keys(*presses: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """A ``run_before`` for snapshots: settle, then press each key and settle again."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in presses:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run
+
+
 def seed(
-    api: CharlieAPI, *items: tuple[datetime, str, str], journal: str | None = None
+    api: Charlie, *items: tuple[datetime, str, str], journal: str | None = None
 ) -> list[Entry]:
     return [
-        api.add_entry(body, title=title, entry_at=when, journal=journal)
+        api.journal(journal).entries.add(body, title=title, entry_at=when)
         for when, title, body in items
     ]
 
@@ -125,44 +143,44 @@ class FixedDelay(RetryPolicy):
         return int(self.seconds * 1000)
 
 
-def job_id(api: CharlieAPI, entry: Entry) -> str:
+def job_id(api: Charlie, entry: Entry) -> str:
     """The id of an entry's enrichment job."""
-    return f"enrich:{api.journal(entry.journal).id}:{entry.id}"
+    return f"enrich:{api.journals.get(entry.journal).id}:{entry.id}"
 
 
-def claim(api: CharlieAPI, entry: Entry, worker: str = "worker-1", **kwargs: Any) -> Claim:
+def claim(api: Charlie, entry: Entry, worker: str = "worker-1", **kwargs: Any) -> Claim:
     """Claim jobs as a worker would until ``entry``'s job is the one held (the others
     claimed on the way are released, uncharged)."""
     passed: list[Claim] = []
     try:
         while True:
-            got = api.jobs.claim(worker, lease_ms=600_000, **kwargs)
+            got = api.backend.jobs.claim(worker, lease_ms=600_000, **kwargs)
             assert got is not None, f"the job of {entry.title!r} is not queued"
             if got.entry_id == entry.id:
                 return got
             passed.append(got)
     finally:
         for other in passed:
-            api.jobs.release(other, "test: not this one")
+            api.backend.jobs.release(other, "test: not this one")
 
 
 def kill_job(
-    api: CharlieAPI, entry: Entry, error: str, traceback: str = "", kind: str = "error"
+    api: Charlie, entry: Entry, error: str, traceback: str = "", kind: str = "error"
 ) -> None:
     """Fail ``entry``'s job, attempt after attempt, until it is dead."""
     while True:
-        record = api.jobs.get(job_id(api, entry))
+        record = api.backend.jobs.get(job_id(api, entry))
         assert record is not None
         # A job waiting to retry is claimed as soon as it is due; each attempt "runs"
         # for two seconds.
         at = record.run_after or backend.jobs.records.now_ms()
         held = claim(api, entry, now=at)
-        if api.jobs.fail(held, error, traceback, kind=kind, now=at + 2000) == "dead":
+        if api.backend.jobs.fail(held, error, traceback, kind=kind, now=at + 2000) == "dead":
             return
 
 
 def publish_health(
-    api: CharlieAPI,
+    api: Charlie,
     *,
     worker: dict[str, Any] | None = None,
     supervisor: dict[str, Any] | None = None,
@@ -180,7 +198,7 @@ def publish_health(
             "at": NOW.timestamp(),
             **worker,
         }
-        publish_worker(api.broker.client, record["id"], record)
+        publish_worker(api.backend.broker.client, record["id"], record)
     if supervisor is not None:
         status = {
             "worker_pid": 1,
@@ -192,7 +210,7 @@ def publish_health(
             "time_limit_seconds": 300.0,
             **supervisor,
         }
-        publish_supervisor(api.broker.client, status)
+        publish_supervisor(api.backend.broker.client, status)
 
 
 async def wait_for(
@@ -215,3 +233,42 @@ def indicator_text(app: CharlieApp) -> str:
 def static_text(app: CharlieApp, selector: str) -> str:
     """The text of a Static on the screen on top."""
     return str(app.screen.query_one(selector, Static).render())
+
+
+def list_texts(app: CharlieApp, selector: str) -> list[str]:
+    """The rows of an EntityList on the screen on top, as plain text."""
+    rows = app.screen.query_one(selector, EntityList).rows
+    return [str(row.prompt) for row in rows]
+
+
+def row_targets(app: CharlieApp, selector: str) -> list[Any]:
+    """What each row of an EntityList on the screen on top opens (None for headings)."""
+    return [row.target for row in app.screen.query_one(selector, EntityList).rows]
+
+
+def editor(app: object) -> EditorScreen:
+    """The editor, which must be the screen on top."""
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, EditorScreen), screen
+    return screen
+
+
+async def open_reader(pilot: Pilot[Any], index: int = 0) -> ReaderScreen:
+    """Read the entry at ``index`` of the home list (newest first)."""
+    await settle(pilot)
+    for _ in range(index):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await settle(pilot)
+    reader = pilot.app.screen
+    assert isinstance(reader, ReaderScreen)
+    return reader
+
+
+async def open_entity(pilot: Pilot[Any], ref: EntityRef) -> EntityScreen:
+    """Push an entity's page (as the lists do) and wait for it to load."""
+    page = EntityScreen(ref.id)
+    await pilot.app.push_screen(page)
+    await settle(pilot)
+    assert pilot.app.screen is page and page.page is not None
+    return page

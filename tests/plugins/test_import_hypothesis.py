@@ -21,9 +21,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from backend.api import CharlieAPI
 from backend.jobs.records import BACKLOG
-from backend.transfer.importing import ImportSourceError, ImportSummary, run_import
+from backend.root import Charlie
+from backend.transfer.importer_source import ImportSummary, run_import
+from backend.transfer.importing import ImportSourceError
 
 # Hypothesis keeps caches in a directory of its own; keep it out of the source tree.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "charlie-hypothesis")
@@ -57,8 +58,11 @@ dates = st.one_of(
 junk = st.one_of(st.none(), st.integers(), st.floats(), st.lists(st.integers(), max_size=2))
 
 
-def ids(api: CharlieAPI) -> set[str]:
-    return {row[0] for row in api.store.graph(api.journal()).read("MATCH (e:Episode) RETURN e.id")}
+def ids(api: Charlie) -> set[str]:
+    return {
+        row[0]
+        for row in api.backend.store.graph(api.journals.get()).read("MATCH (e:Episode) RETURN e.id")
+    }
 
 
 def corrupt(data: st.DataObject, raw: bytes) -> bytes:
@@ -73,17 +77,17 @@ def corrupt(data: st.DataObject, raw: bytes) -> bytes:
     return raw
 
 
-def import_checked(api: CharlieAPI, name: str, source: Path, **kwargs: Any) -> ImportSummary | None:
+def import_checked(api: Charlie, name: str, source: Path, **kwargs: Any) -> ImportSummary | None:
     """Import and check the invariants; None when the source was refused as a whole."""
     before = ids(api)
-    queued_before = api.job_counts()["queued"]
+    queued_before = api.queue.job_counts()["queued"]
     try:
-        summary = run_import(api, name, source, **kwargs)
+        summary = run_import(api.backend, name, source, **kwargs)
     except ImportSourceError as exc:
         event(f"{name}: source refused")
         assert str(exc).strip()
         assert ids(api) == before, "a refused source must write nothing"
-        assert api.job_counts()["queued"] == queued_before
+        assert api.queue.job_counts()["queued"] == queued_before
         return None
     event(f"{name}: {'added some' if summary.added else 'added none'}")
     event(f"{name}: {'rejected some' if summary.rejected else 'rejected none'}")
@@ -95,10 +99,10 @@ def import_checked(api: CharlieAPI, name: str, source: Path, **kwargs: Any) -> I
         assert after == before
     else:
         assert before <= after and after - before == set(summary.added_ids)
-        assert api.job_counts()["queued"] == queued_before + summary.added
-        journal_id = api.journal().id
+        assert api.queue.job_counts()["queued"] == queued_before + summary.added
+        journal_id = api.journals.get().id
         for entry_id in summary.added_ids:
-            record = api.jobs.get(f"enrich:{journal_id}:{entry_id}")
+            record = api.backend.jobs.get(f"enrich:{journal_id}:{entry_id}")
             assert record is not None and record.priority == BACKLOG
     for rejected in summary.rejected:
         assert rejected.where.strip() and rejected.reason.strip()
@@ -131,7 +135,7 @@ dayone_entries = st.one_of(
 @EXAMPLES
 @given(data=st.data(), entries=st.lists(dayone_entries, max_size=8), ascii_only=st.booleans())
 def test_dayone_json_never_crashes_or_half_imports(
-    api: CharlieAPI, data: st.DataObject, entries: list[Any], ascii_only: bool
+    api: Charlie, data: st.DataObject, entries: list[Any], ascii_only: bool
 ) -> None:
     doc = {"metadata": {"version": "1.0"}, "entries": entries}
     raw = json.dumps(doc, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
@@ -173,7 +177,7 @@ member_names = st.one_of(
     ),
 )
 def test_dayone_zip_never_crashes_or_half_imports(
-    api: CharlieAPI, data: st.DataObject, members: list[tuple[str, list[Any], bool]]
+    api: Charlie, data: st.DataObject, members: list[tuple[str, list[Any], bool]]
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "Export.zip"
@@ -218,7 +222,7 @@ jrnl_entries = st.one_of(
 @EXAMPLES
 @given(data=st.data(), entries=st.lists(jrnl_entries, max_size=8), wrap=st.booleans())
 def test_jrnl_never_crashes_or_half_imports(
-    api: CharlieAPI, data: st.DataObject, entries: list[Any], wrap: bool
+    api: Charlie, data: st.DataObject, entries: list[Any], wrap: bool
 ) -> None:
     doc: Any = {"tags": {}, "entries": entries} if wrap else entries
     raw = json.dumps(doc).encode()
@@ -272,7 +276,7 @@ file_names = st.tuples(
     recursive=st.booleans(),
 )
 def test_files_never_crash_or_half_import_and_dry_run_predicts(
-    api: CharlieAPI, files: dict[str, tuple[bytes, int]], recursive: bool
+    api: Charlie, files: dict[str, tuple[bytes, int]], recursive: bool
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "notes"
@@ -302,7 +306,7 @@ def test_files_never_crash_or_half_import_and_dry_run_predicts(
 
 @EXAMPLES
 @given(raw=st.binary(max_size=3000), suffix=st.sampled_from([".json", ".zip", ".md", ".txt"]))
-def test_random_bytes_never_crash_any_importer(api: CharlieAPI, raw: bytes, suffix: str) -> None:
+def test_random_bytes_never_crash_any_importer(api: Charlie, raw: bytes, suffix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / f"source{suffix}"
         source.write_bytes(raw)

@@ -23,11 +23,13 @@ from typing import Any
 
 import pytest
 
+import backend.transfer.importer_source as importer_source
 import backend.transfer.importing as importing
-from backend.api import CharlieAPI
+import backend.transfer.pipeline as pipeline
 from backend.errors import ValidationError
+from backend.root import Charlie
 from backend.settings import Settings
-from backend.transfer.export import export_json, import_json_export
+from backend.transfer.importer_source import run_import
 from backend.transfer.importing import (
     ImportOptions,
     ImportSourceError,
@@ -37,8 +39,9 @@ from backend.transfer.importing import (
     json_value_limit,
     read_limited,
     read_text,
-    run_import,
 )
+from backend.transfer.json_export import export_json
+from backend.transfer.json_import import import_json_export
 from backend.transfer.json_stream import (
     MAX_DEPTH,
     JsonReader,
@@ -47,7 +50,7 @@ from backend.transfer.json_stream import (
     ValueTooBig,
     ValueTooCostly,
 )
-from tests.plugins.test_importers import all_entries, queued_jobs
+from tests.helpers.importing import all_entries, queued_jobs
 
 MB = 1024 * 1024
 
@@ -67,13 +70,13 @@ def small_limits(monkeypatch: pytest.MonkeyPatch) -> ImportOptions:
 def readings(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The sources an import read a second time to write them (its texts did not fit)."""
     calls: list[Path] = []
-    reread = importing._reread
+    reread = importer_source._reread
 
     def counted(importer: Any, path: Path, *args: Any) -> Any:
         calls.append(path)
         return reread(importer, path, *args)
 
-    monkeypatch.setattr(importing, "_reread", counted)
+    monkeypatch.setattr(importer_source, "_reread", counted)
     return calls
 
 
@@ -160,8 +163,8 @@ def sparse(path: Path, size: int) -> Path:
     return path
 
 
-def nothing_written(api: CharlieAPI) -> None:
-    assert api.count_entries() == 0 and queued_jobs(api) == 0
+def nothing_written(api: Charlie) -> None:
+    assert api.journal().entries.count() == 0 and queued_jobs(api) == 0
 
 
 # -- the bounded reads, unit by unit ----------------------------------------------------
@@ -304,7 +307,7 @@ def test_json_reader_reads_utf16_when_asked() -> None:
 
 
 def test_a_day_one_zip_of_huge_members_rejects_them_and_imports_the_rest(
-    api: CharlieAPI, tmp_path: Path, small_limits: ImportOptions
+    api: Charlie, tmp_path: Path, small_limits: ImportOptions
 ) -> None:
     """The issue's zip, scaled to the small limits: a zip bomb, a member holding one text
     past the JSON value limit, one whose text is far over max_entry_chars but under that
@@ -325,7 +328,7 @@ def test_a_day_one_zip_of_huge_members_rejects_them_and_imports_the_rest(
             out.write(head)
             giant_entry(lambda b: out.write(b.removeprefix(b'{"entries": [')), 2 * limit, seed=3)
 
-    summary = run_import(api, "dayone", source)
+    summary = run_import(api.backend, "dayone", source)
 
     reasons = {r.where.removeprefix("Export.zip: "): r.reason for r in summary.rejected}
     assert set(reasons) == {
@@ -349,7 +352,7 @@ def test_a_day_one_zip_of_huge_members_rejects_them_and_imports_the_rest(
 
 
 def test_a_zip_past_the_unpack_budget_stops_and_writes_nothing(
-    api: CharlieAPI, tmp_path: Path, small_limits: ImportOptions
+    api: Charlie, tmp_path: Path, small_limits: ImportOptions
 ) -> None:
     """Members that each pass the ratio check, more than an import unpacks together."""
     source = tmp_path / "Export.zip"
@@ -361,35 +364,35 @@ def test_a_zip_past_the_unpack_budget_stops_and_writes_nothing(
                 giant_entry(out.write, 400_000, seed=n)
 
     with pytest.raises(ImportSourceError) as caught:
-        run_import(api, "dayone", source)
+        run_import(api.backend, "dayone", source)
 
     message = str(caught.value)
     assert "too big to import at once" in message
     assert f"{small_limits.max_unpacked_bytes:,} bytes to unpack" in message
     assert "Nothing was imported" in message and "in parts" in message
     nothing_written(api)
-    assert [j.name for j in api.list_journals()] == ["Journal"]
+    assert [j.name for j in api.journals.list()] == ["Journal"]
 
 
 @pytest.mark.parametrize(("importer", "name"), [("jrnl", "jrnl.json"), ("dayone", "Journal.json")])
 def test_a_huge_file_of_zero_bytes_is_refused_after_its_first_bytes(
-    api: CharlieAPI, tmp_path: Path, importer: str, name: str
+    api: Charlie, tmp_path: Path, importer: str, name: str
 ) -> None:
     source = sparse(tmp_path / name, 300 * MB)
     with pytest.raises(ImportSourceError, match="is not UTF-8 text, so it is not a"):
-        run_import(api, importer, source)
+        run_import(api.backend, importer, source)
     nothing_written(api)
 
 
-def test_a_huge_export_of_zero_bytes_is_refused(api: CharlieAPI, tmp_path: Path) -> None:
+def test_a_huge_export_of_zero_bytes_is_refused(api: Charlie, tmp_path: Path) -> None:
     source = sparse(tmp_path / "export.json", 300 * MB)
     with pytest.raises(ValidationError, match="is not a readable JSON file"):
-        import_json_export(api, source)
+        import_json_export(api.backend, source)
     nothing_written(api)
 
 
 def test_millions_of_tiny_json_values_are_refused_with_what_they_are(
-    api: CharlieAPI, tmp_path: Path
+    api: Charlie, tmp_path: Path
 ) -> None:
     """Tiny values cost 20-40 times their size as Python objects; read a value at a time
     they cost nothing, but each would be an item rejected with a reason to hold."""
@@ -398,7 +401,7 @@ def test_millions_of_tiny_json_values_are_refused_with_what_they_are(
     source.write_bytes(b'{"entries": [' + b"{}," * (count - 1) + b"{}]}")
 
     with pytest.raises(ImportSourceError) as caught:
-        run_import(api, "jrnl", source)
+        run_import(api.backend, "jrnl", source)
 
     message = str(caught.value)
     assert f"more than {importing.MAX_REJECTED:,} of its items cannot be imported" in message
@@ -406,7 +409,7 @@ def test_millions_of_tiny_json_values_are_refused_with_what_they_are(
     nothing_written(api)
 
 
-def test_an_export_entry_too_costly_to_hold_is_refused(api: CharlieAPI, tmp_path: Path) -> None:
+def test_an_export_entry_too_costly_to_hold_is_refused(api: Charlie, tmp_path: Path) -> None:
     entry = {
         "id": "0000000000000001",
         "title": "",
@@ -424,13 +427,11 @@ def test_an_export_entry_too_costly_to_hold_is_refused(api: CharlieAPI, tmp_path
     source.write_text(json.dumps({"format": "charlie-export", "version": 1, "journals": [journal]}))
 
     with pytest.raises(ValidationError, match=r"entry 1: it takes more than [\d,]+ bytes"):
-        import_json_export(api, source)
+        import_json_export(api.backend, source)
     nothing_written(api)
 
 
-def test_a_giant_jrnl_entry_is_rejected_and_the_others_import(
-    api: CharlieAPI, tmp_path: Path
-) -> None:
+def test_a_giant_jrnl_entry_is_rejected_and_the_others_import(api: Charlie, tmp_path: Path) -> None:
     ordinary = {"date": "2024-05-01", "time": "09:00", "title": "Fine.", "body": "A day."}
     source = tmp_path / "jrnl.json"
     with source.open("wb") as out:
@@ -441,7 +442,7 @@ def test_a_giant_jrnl_entry_is_rejected_and_the_others_import(
         out.write(head + "🌱 ".encode() + b"".join(packable(600_000, 1)) + tail + b", ")
         out.write(json.dumps({**ordinary, "date": "2024-05-03"}).encode() + b"]}")
 
-    summary = run_import(api, "jrnl", source)
+    summary = run_import(api.backend, "jrnl", source)
 
     assert summary.added == 2
     [rejected] = summary.rejected
@@ -452,7 +453,7 @@ def test_a_giant_jrnl_entry_is_rejected_and_the_others_import(
 
 @pytest.mark.parametrize("importer", ["dayone", "jrnl"])
 def test_a_json_file_with_a_value_past_the_limit_is_refused_whole(
-    api: CharlieAPI, tmp_path: Path, small_limits: ImportOptions, importer: str
+    api: Charlie, tmp_path: Path, small_limits: ImportOptions, importer: str
 ) -> None:
     """Nothing after such a value can be read, so the entries before it are not
     imported either: the file is refused, with the entry it stopped at."""
@@ -466,7 +467,7 @@ def test_a_json_file_with_a_value_past_the_limit_is_refused_whole(
             out.write(b"".join(packable(2 * MB, 1)) + b'"}]}')
 
     with pytest.raises(ImportSourceError) as caught:
-        run_import(api, importer, source)
+        run_import(api.backend, importer, source)
 
     limit = small_limits.max_value_bytes
     assert f"holds a single value of more than {limit:,} bytes (in entry" in str(caught.value)
@@ -474,9 +475,7 @@ def test_a_json_file_with_a_value_past_the_limit_is_refused_whole(
     nothing_written(api)
 
 
-def test_a_folder_of_overlong_files_is_rejected_file_by_file(
-    api: CharlieAPI, tmp_path: Path
-) -> None:
+def test_a_folder_of_overlong_files_is_rejected_file_by_file(api: Charlie, tmp_path: Path) -> None:
     folder = tmp_path / "notes"
     folder.mkdir()
     (folder / "2024-05-01 ordinary.md").write_text("An ordinary file 🌱.\n")
@@ -484,7 +483,7 @@ def test_a_folder_of_overlong_files_is_rejected_file_by_file(
     for n in range(10):
         (folder / f"2024-05-02 long{n:02}.txt").write_bytes(b"".join(packable(400_000, n)))
 
-    summary = run_import(api, "files", folder)
+    summary = run_import(api.backend, "files", folder)
 
     assert summary.added == 1
     assert len(summary.rejected) == 10
@@ -496,7 +495,7 @@ def test_a_folder_of_overlong_files_is_rejected_file_by_file(
 
 
 def test_a_folder_whose_texts_do_not_fit_is_read_again_and_imported_completely(
-    api: CharlieAPI, tmp_path: Path, small_limits: ImportOptions, readings: list[Path]
+    api: Charlie, tmp_path: Path, small_limits: ImportOptions, readings: list[Path]
 ) -> None:
     """Every entry is valid; together their texts are more than an import holds, so it
     lets them go and reads the folder again to write them."""
@@ -508,19 +507,19 @@ def test_a_folder_whose_texts_do_not_fit_is_read_again_and_imported_completely(
         texts[n] = text
         (folder / f"2024-05-02 note{n:05}.txt").write_text(text)
 
-    preview = run_import(api, "files", folder, dry_run=True)
-    summary = run_import(api, "files", folder)
+    preview = run_import(api.backend, "files", folder, dry_run=True)
+    summary = run_import(api.backend, "files", folder)
 
     assert preview.added == summary.added == 40 and not summary.rejected
     assert readings == [folder]
     assert sorted(e.body for e in all_entries(api)) == sorted(texts.values())
     assert queued_jobs(api) == 40
-    assert run_import(api, "files", folder).skipped == 40
+    assert run_import(api.backend, "files", folder).skipped == 40
 
 
 @pytest.mark.parametrize("fits", [True, False], ids=["held", "read-again"])
 def test_a_large_day_one_journal_imports_completely(
-    api: CharlieAPI,
+    api: Charlie,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     readings: list[Path],
@@ -539,18 +538,18 @@ def test_a_large_day_one_journal_imports_completely(
         archive.writestr("photos/x.jpeg", b"\xff\xd8" + bytes(1000))
     assert sum(i.file_size for i in zipfile.ZipFile(source).infolist()) > 3 * MB
 
-    summary = run_import(api, "dayone", source)
+    summary = run_import(api.backend, "dayone", source)
 
     assert (summary.added, summary.total, summary.rejected) == (1500, 1500, [])
     assert readings == ([] if fits else [source])
     stored = all_entries(api)
     assert len(stored) == 1500 == queued_jobs(api)
     assert {e.body.split(".")[0] for e in stored} == {f"Day {n}" for n in range(1500)}
-    assert run_import(api, "dayone", source).skipped == 1500
+    assert run_import(api.backend, "dayone", source).skipped == 1500
 
 
 def test_a_large_jrnl_export_imports_completely(
-    api: CharlieAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, readings: list[Path]
+    api: Charlie, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, readings: list[Path]
 ) -> None:
     monkeypatch.setattr(importing, "MIN_KEEP_BYTES", MB)  # Read again to be written.
     monkeypatch.setattr(importing, "KEEP_MULTIPLE", 0)
@@ -570,7 +569,7 @@ def test_a_large_jrnl_export_imports_completely(
     source.write_text(json.dumps({"tags": {}, "entries": entries}, ensure_ascii=False))
     assert source.stat().st_size > 2 * MB
 
-    summary = run_import(api, "jrnl", source)
+    summary = run_import(api.backend, "jrnl", source)
 
     assert (summary.added, summary.rejected) == (2000, [])
     assert readings == [source]
@@ -578,16 +577,16 @@ def test_a_large_jrnl_export_imports_completely(
 
 
 def test_a_large_charlie_export_round_trips(
-    api: CharlieAPI, settings: Settings, tmp_path: Path
+    api: Charlie, settings: Settings, tmp_path: Path
 ) -> None:
     """Our own export of a journal of a few MB, with its graph, read a value at a time,
     in the order Charlie writes it and with its lists in another order."""
     source = tmp_path / "Export.zip"
     with zipfile.ZipFile(source, "w") as archive:
         archive.writestr("Journal.json", dayone_file(dayone_entries(2000)))
-    run_import(api, "dayone", source)
-    journal = api.journal()
-    graph = api.store.graph(journal)
+    run_import(api.backend, "dayone", source)
+    journal = api.journals.get()
+    graph = api.backend.store.graph(journal)
     graph.query(
         "UNWIND range(0, 99) AS n CREATE (:Entity:Person {id: 'p' + toString(n), "
         "name: 'Person ' + toString(n), key: 'person ' + toString(n), type: 'Person'})"
@@ -597,7 +596,7 @@ def test_a_large_charlie_export_round_trips(
         "size(e.body) % 40 CREATE (e)-[:MENTIONS {quote: n.name}]->(n)"
     )
     exported = tmp_path / "export.json"
-    export_json(api, exported)
+    export_json(api.backend, exported)
     assert exported.stat().st_size > 3 * MB
     doc = json.loads(exported.read_text(encoding="utf-8"))
     mentions = len(doc["journals"][0]["mentions"])
@@ -608,13 +607,13 @@ def test_a_large_charlie_export_round_trips(
     del doc
 
     for n, path in enumerate((exported, reordered)):
-        with CharlieAPI.open(settings.with_changes(data_dir=tmp_path / f"other{n}")) as other:
-            preview = import_json_export(other, path, dry_run=True)
-            summary = import_json_export(other, path)
+        with Charlie.open(settings.with_changes(data_dir=tmp_path / f"other{n}")) as other:
+            preview = import_json_export(other.backend, path, dry_run=True)
+            summary = import_json_export(other.backend, path)
             [result] = summary.journals
             assert preview.added == summary.added == 2000
             assert (result.mentions, result.entities, result.dangling) == (mentions, 100, 0)
-            again = import_json_export(other, path)
+            again = import_json_export(other.backend, path)
             assert (again.added, again.skipped) == (0, 2000)
             assert sorted(e.body for e in all_entries(other)) == sorted(
                 e.body for e in all_entries(api)
@@ -625,7 +624,7 @@ def test_a_large_charlie_export_round_trips(
 
 
 def test_an_entry_that_changes_before_it_is_written_is_rejected_saying_so(
-    api: CharlieAPI, tmp_path: Path, small_limits: ImportOptions, readings: list[Path]
+    api: Charlie, tmp_path: Path, small_limits: ImportOptions, readings: list[Path]
 ) -> None:
     folder = tmp_path / "notes"
     folder.mkdir()
@@ -637,26 +636,26 @@ def test_an_entry_that_changes_before_it_is_written_is_rejected_saying_so(
         if stage == "writing" and done == 0:  # Between the two readings.
             (folder / "2024-05-02 note007.txt").write_text("Rewritten meanwhile.")
 
-    summary = run_import(api, "files", folder, progress=progress)
+    summary = run_import(api.backend, "files", folder, progress=progress)
 
     assert summary.added == 29 and readings == [folder]
     [rejected] = summary.rejected
     assert "changed, or was gone, when the source was read again" in rejected.reason
     assert summary.added + summary.skipped + len(summary.rejected) == summary.total
-    again = run_import(api, "files", folder)
+    again = run_import(api.backend, "files", folder)
     assert (again.added, again.skipped) == (1, 29)
     assert "Rewritten meanwhile." in {e.body for e in all_entries(api)}
 
 
 def test_a_source_that_breaks_while_it_is_written_says_what_was_written(
-    api: CharlieAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, readings: list[Path]
+    api: Charlie, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, readings: list[Path]
 ) -> None:
     """Read again to be written, the source is cut short after the first batch: the
     batches written stay (each whole, with its jobs), the error says how many and where
     the backup is, and running the import again finishes it."""
     monkeypatch.setattr(importing, "MIN_KEEP_BYTES", MB)  # Read again to be written.
     monkeypatch.setattr(importing, "KEEP_MULTIPLE", 0)
-    monkeypatch.setattr(importing, "BATCH_ENTRIES", 50)
+    monkeypatch.setattr(pipeline, "BATCH_ITEMS", 50)
     whole = dayone_file(dayone_entries(1000))
     source = tmp_path / "Journal.json"
     source.write_bytes(whole)
@@ -666,45 +665,45 @@ def test_a_source_that_breaks_while_it_is_written_says_what_was_written(
             source.write_bytes(whole[: len(whole) // 2])  # Truncated under the reader.
 
     with pytest.raises(ImportSourceError) as caught:
-        run_import(api, "dayone", source, progress=progress)
+        run_import(api.backend, "dayone", source, progress=progress)
 
     message = str(caught.value)
     assert readings == [source]
-    written = api.count_entries()
+    written = api.journal().entries.count()
     assert written >= 50 and written % 50 == 0 and queued_jobs(api) == written
     assert f"{written:,} of its 1,000 new entries were written" in message
     assert "a backup was taken first" in message and "Run the same import again" in message
     source.write_bytes(whole)
-    again = run_import(api, "dayone", source)
+    again = run_import(api.backend, "dayone", source)
     assert (again.added, again.skipped) == (1000 - written, written)
-    assert api.count_entries() == 1000 == queued_jobs(api)
+    assert api.journal().entries.count() == 1000 == queued_jobs(api)
 
 
 def test_an_export_that_changes_after_it_was_checked_is_not_written(
-    api: CharlieAPI, other_api: CharlieAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, other_api: Charlie, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import backend.transfer.export as export
+    import backend.transfer.json_import as json_import
 
     run_import_source = tmp_path / "Journal.json"
     run_import_source.write_bytes(dayone_file(dayone_entries(20)))
-    run_import(api, "dayone", run_import_source)
+    run_import(api.backend, "dayone", run_import_source)
     path = tmp_path / "export.json"
-    export_json(api, path)
-    checked = export.read_export
+    export_json(api.backend, path)
+    checked = json_import.read_export
 
     def read_then_touch(source: Path, **kwargs: Any) -> Any:
         plan = checked(source, **kwargs)
         source.write_bytes(source.read_bytes() + b"\n")
         return plan
 
-    monkeypatch.setattr(export, "read_export", read_then_touch)
+    monkeypatch.setattr(json_import, "read_export", read_then_touch)
     with pytest.raises(ValidationError, match="changed while it was being checked"):
-        import_json_export(other_api, path)
-    assert other_api.store.list_journals() == []
+        import_json_export(other_api.backend, path)
+    assert other_api.backend.store.list_journals() == []
     assert not (other_api.settings.data_dir / "backups").exists()
 
 
 @pytest.fixture
-def other_api(settings: Settings, tmp_path: Path) -> Iterator[CharlieAPI]:
-    with CharlieAPI.open(settings.with_changes(data_dir=tmp_path / "other")) as instance:
+def other_api(settings: Settings, tmp_path: Path) -> Iterator[Charlie]:
+    with Charlie.open(settings.with_changes(data_dir=tmp_path / "other")) as instance:
         yield instance

@@ -23,19 +23,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.api import CharlieAPI
 from backend.jobs.records import BACKLOG, INTERACTIVE
 from backend.models import Entry
+from backend.root import Charlie
 from backend.settings import Settings
+from backend.transfer.importer_source import run_import
 from backend.transfer.importing import (
     ImportSourceError,
     UnknownImporterError,
     installed_importers,
-    run_import,
 )
-from tests.helpers.procs import servers_for, wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT
+from tests.helpers.importing import all_entries, queued_jobs
+from tests.helpers.procs import charlie, servers_for, wait_until
 
 # -- fixtures as the other apps write them ----------------------------------------------
 
@@ -182,41 +182,32 @@ def jrnl_doc() -> dict[str, Any]:
 # -- helpers ------------------------------------------------------------------------------
 
 
-def all_entries(api: CharlieAPI, journal: str | None = None) -> list[Entry]:
-    ids = [e.id for e in api.list_entries(journal=journal, limit=100_000).entries]
-    return [api.get_entry(i, journal=journal) for i in ids]
-
-
 def by_title(entries: list[Entry]) -> dict[str, Entry]:
     return {e.display_title: e for e in entries}
-
-
-def queued_jobs(api: CharlieAPI) -> int:
-    return api.job_counts()["queued"]
 
 
 # -- the plugin contract ------------------------------------------------------------------
 
 
-def test_importers_are_found_by_name_and_unknown_names_list_them(api: CharlieAPI) -> None:
+def test_importers_are_found_by_name_and_unknown_names_list_them(api: Charlie) -> None:
     assert {"dayone", "files", "jrnl"} <= set(installed_importers())
     with pytest.raises(UnknownImporterError, match="Installed: dayone, files, jrnl"):
-        run_import(api, "evernote", ROOT)
+        run_import(api.backend, "evernote", ROOT)
 
 
-def test_missing_source_is_a_clear_error(api: CharlieAPI, tmp_path: Path) -> None:
+def test_missing_source_is_a_clear_error(api: Charlie, tmp_path: Path) -> None:
     with pytest.raises(ImportSourceError, match="does not exist"):
-        run_import(api, "files", tmp_path / "nowhere")
+        run_import(api.backend, "files", tmp_path / "nowhere")
 
 
 # -- Day One --------------------------------------------------------------------------------
 
 
 def test_dayone_json_unescapes_drops_media_and_keeps_each_time_zone(
-    api: CharlieAPI, tmp_path: Path
+    api: Charlie, tmp_path: Path
 ) -> None:
     source = write(tmp_path / "Journal.json", json.dumps(dayone_doc()))
-    summary = run_import(api, "dayone", source)
+    summary = run_import(api.backend, "dayone", source)
 
     assert (summary.total, summary.added, summary.skipped) == (4, 2, 0)
     reasons = {r.where: r.reason for r in summary.rejected}
@@ -244,11 +235,11 @@ def test_dayone_json_unescapes_drops_media_and_keeps_each_time_zone(
 
 
 def test_dayone_zip_reads_every_journal_in_memory_and_imports_once(
-    api: CharlieAPI, tmp_path: Path
+    api: Charlie, tmp_path: Path
 ) -> None:
     source = dayone_zip(tmp_path / "Export.zip")
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
-    first = run_import(api, "dayone", source)
+    first = run_import(api.backend, "dayone", source)
     assert (first.added, len(first.rejected)) == (3, 2)
     leap = by_title(all_entries(api))["Leap day stand-up with Priya."]
     assert leap.entry_at.isoformat() == "2024-02-29T18:00:00+09:00"
@@ -256,35 +247,37 @@ def test_dayone_zip_reads_every_journal_in_memory_and_imports_once(
     after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if "data" not in p.parts)
     assert after == [p for p in before if "data" not in p.parts]
 
-    again = run_import(api, "dayone", source)
+    again = run_import(api.backend, "dayone", source)
     assert (again.added, again.skipped) == (0, 3)
     # The same entries from the bare JSON are the same entries (Day One's own uuid).
-    bare = run_import(api, "dayone", write(tmp_path / "Journal.json", json.dumps(dayone_doc())))
+    bare = run_import(
+        api.backend, "dayone", write(tmp_path / "Journal.json", json.dumps(dayone_doc()))
+    )
     assert (bare.added, bare.skipped) == (0, 2)
-    assert api.count_entries() == 3
+    assert api.journal().entries.count() == 3
 
 
-def test_malformed_dayone_json_writes_nothing(api: CharlieAPI, tmp_path: Path) -> None:
+def test_malformed_dayone_json_writes_nothing(api: Charlie, tmp_path: Path) -> None:
     text = json.dumps(dayone_doc())
     source = write(tmp_path / "Journal.json", text[: len(text) // 2])
     with pytest.raises(
         ImportSourceError, match=r"is not valid JSON \(parse error: premature EOF, within its first"
     ):
-        run_import(api, "dayone", source, journal="Imported")
+        run_import(api.backend, "dayone", source, journal="Imported")
     not_dayone = write(tmp_path / "other.json", '{"notes": []}')
     with pytest.raises(ImportSourceError, match='no "entries" list'):
-        run_import(api, "dayone", not_dayone)
-    assert api.count_entries() == 0
-    assert [j.name for j in api.list_journals()] == ["Journal"]
+        run_import(api.backend, "dayone", not_dayone)
+    assert api.journal().entries.count() == 0
+    assert [j.name for j in api.journals.list()] == ["Journal"]
     assert queued_jobs(api) == 0
 
 
 # -- a folder of files ---------------------------------------------------------------------
 
 
-def test_folder_dates_titles_encodings_and_refusals(api: CharlieAPI, tmp_path: Path) -> None:
+def test_folder_dates_titles_encodings_and_refusals(api: Charlie, tmp_path: Path) -> None:
     folder = notes_folder(tmp_path / "notes")
-    summary = run_import(api, "files", folder)
+    summary = run_import(api.backend, "files", folder)
 
     reasons = {r.where: r.reason for r in summary.rejected}
     assert set(reasons) == {"latin1.txt", "nul.md", "huge.md", "empty.md", "bad-date.md"}
@@ -324,75 +317,77 @@ def test_folder_dates_titles_encodings_and_refusals(api: CharlieAPI, tmp_path: P
 
 
 def test_recursive_reaches_sub_folders_but_never_through_symlinks(
-    api: CharlieAPI, tmp_path: Path
+    api: Charlie, tmp_path: Path
 ) -> None:
     folder = notes_folder(tmp_path / "notes")
-    flat = run_import(api, "files", folder, dry_run=True)
-    deep = run_import(api, "files", folder, recursive=True)
+    flat = run_import(api.backend, "files", folder, dry_run=True)
+    deep = run_import(api.backend, "files", folder, recursive=True)
     assert deep.added == flat.added + 1
     titles = {e.display_title for e in all_entries(api)}
     assert "New year, new notes." in titles
     assert not {"A hidden note.", "Git internals."} & titles
-    assert api.count_entries() == deep.added  # sub/ once: linkdir was not followed
+    assert api.journal().entries.count() == deep.added  # sub/ once: linkdir was not followed
 
 
 def test_importing_twice_or_after_moving_the_folder_adds_nothing(
-    api: CharlieAPI, tmp_path: Path
+    api: Charlie, tmp_path: Path
 ) -> None:
     folder = notes_folder(tmp_path / "notes")
-    first = run_import(api, "files", folder, recursive=True)
+    first = run_import(api.backend, "files", folder, recursive=True)
     assert first.added == 7
-    again = run_import(api, "files", folder, recursive=True)
+    again = run_import(api.backend, "files", folder, recursive=True)
     assert (again.added, again.skipped, len(again.rejected)) == (0, 7, 5)
 
     moved = tmp_path / "elsewhere" / "My Journal"
     moved.parent.mkdir()
     shutil.move(folder, moved)
-    after_move = run_import(api, "files", moved, recursive=True)
+    after_move = run_import(api.backend, "files", moved, recursive=True)
     assert (after_move.added, after_move.skipped) == (0, 7)
-    assert api.count_entries() == 7
+    assert api.journal().entries.count() == 7
     assert queued_jobs(api) == 7
 
 
-def test_dry_run_writes_nothing_and_makes_no_journal(api: CharlieAPI, tmp_path: Path) -> None:
+def test_dry_run_writes_nothing_and_makes_no_journal(api: Charlie, tmp_path: Path) -> None:
     folder = notes_folder(tmp_path / "notes")
-    preview = run_import(api, "files", folder, journal="Old notes", dry_run=True)
+    preview = run_import(api.backend, "files", folder, journal="Old notes", dry_run=True)
     assert preview.dry_run and preview.added == 6 and len(preview.rejected) == 5
-    assert [j.name for j in api.list_journals()] == ["Journal"]
-    assert api.count_entries() == 0 and queued_jobs(api) == 0
+    assert [j.name for j in api.journals.list()] == ["Journal"]
+    assert api.journal().entries.count() == 0 and queued_jobs(api) == 0
     assert not (api.settings.data_dir / "backups").exists()
 
-    real = run_import(api, "files", folder, journal="Old notes")
+    real = run_import(api.backend, "files", folder, journal="Old notes")
     assert real.added == preview.added
-    assert api.count_entries(journal="Old notes") == 6
+    assert api.journal("Old notes").entries.count() == 6
     # A dry run against a journal that has them says they would all be skipped.
-    assert run_import(api, "files", folder, journal="Old notes", dry_run=True).skipped == 6
+    assert run_import(api.backend, "files", folder, journal="Old notes", dry_run=True).skipped == 6
 
 
-def test_a_real_import_takes_a_backup_first(api: CharlieAPI, tmp_path: Path) -> None:
+def test_a_real_import_takes_a_backup_first(api: Charlie, tmp_path: Path) -> None:
     folder = notes_folder(tmp_path / "notes")
-    summary = run_import(api, "files", folder)
+    summary = run_import(api.backend, "files", folder)
     assert summary.backup, "backend.transfer.backup.snapshot was not called"
     assert Path(summary.backup).is_file()
     assert "import" in Path(summary.backup).name
     # Nothing to add: no new backup pushing older ones out of the rotation.
-    assert run_import(api, "files", folder).backup == ""
+    assert run_import(api.backend, "files", folder).backup == ""
 
 
-def test_charlie_markdown_export_comes_back_the_same(api: CharlieAPI, tmp_path: Path) -> None:
-    from backend.transfer.export import export_markdown
+def test_charlie_markdown_export_comes_back_the_same(api: Charlie, tmp_path: Path) -> None:
+    from backend.transfer.markdown_export import export_markdown
 
     tokyo = datetime(2024, 4, 1, 7, 5, tzinfo=UTC).astimezone(ZoneInfo("Asia/Tokyo"))
-    api.add_entry(
+    api.journal().entries.add(
         'Cherry blossoms.\n\nWith "quotes" and a \\ backslash\n', title="Hanami", entry_at=tokyo
     )
-    api.add_entry("Second line\r\nkept as\u2028written  \n", entry_at=tokyo + timedelta(days=1))
-    export_markdown(api, tmp_path / "export")
+    api.journal().entries.add(
+        "Second line\r\nkept as\u2028written  \n", entry_at=tokyo + timedelta(days=1)
+    )
+    export_markdown(api.backend, tmp_path / "export")
 
     # Into the journal it came from: already present, even with other ids.
-    home = run_import(api, "files", tmp_path / "export")
+    home = run_import(api.backend, "files", tmp_path / "export")
     assert (home.added, home.skipped) == (0, 2)
-    copy = run_import(api, "files", tmp_path / "export", journal="Copy")
+    copy = run_import(api.backend, "files", tmp_path / "export", journal="Copy")
     assert copy.added == 2
     originals = sorted((e.title, e.body, e.entry_at.isoformat()) for e in all_entries(api))
     copies = sorted(
@@ -405,12 +400,12 @@ def test_charlie_markdown_export_comes_back_the_same(api: CharlieAPI, tmp_path: 
 
 
 def test_jrnl_export_in_the_local_time_zone(
-    api: CharlieAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TZ", "America/New_York")
     time.tzset()
     source = write(tmp_path / "journal.json", json.dumps(jrnl_doc()))
-    summary = run_import(api, "jrnl", source)
+    summary = run_import(api.backend, "jrnl", source)
     assert (summary.total, summary.added) == (4, 2)
     assert [r.where for r in summary.rejected] == [
         "journal.json, entry 3 (2021-13-45)",
@@ -423,37 +418,35 @@ def test_jrnl_export_in_the_local_time_zone(
     assert standup.entry_at.isoformat() == "2021-06-01T09:30:00-04:00"
     quiet = entries["Quiet day."]
     assert (quiet.title, quiet.body) == ("", "Quiet day.")
-    assert run_import(api, "jrnl", source).added == 0
+    assert run_import(api.backend, "jrnl", source).added == 0
 
 
-def test_malformed_jrnl_writes_nothing(api: CharlieAPI, tmp_path: Path) -> None:
+def test_malformed_jrnl_writes_nothing(api: Charlie, tmp_path: Path) -> None:
     source = write(tmp_path / "journal.json", json.dumps(jrnl_doc())[:-3])
     with pytest.raises(ImportSourceError, match="not valid JSON"):
-        run_import(api, "jrnl", source)
-    assert api.count_entries() == 0
+        run_import(api.backend, "jrnl", source)
+    assert api.journal().entries.count() == 0
 
 
 # -- the queue ----------------------------------------------------------------------------------
 
 
-def test_imported_entries_queue_behind_what_the_user_writes(
-    api: CharlieAPI, tmp_path: Path
-) -> None:
+def test_imported_entries_queue_behind_what_the_user_writes(api: Charlie, tmp_path: Path) -> None:
     for n in range(450):
         write(tmp_path / "bulk" / f"note-{n:04}.md", f"Bulk note number {n}.")
-    summary = run_import(api, "files", tmp_path / "bulk")
+    summary = run_import(api.backend, "files", tmp_path / "bulk")
     assert summary.added == 450  # three batches
-    journal_id = api.journal().id
-    record = api.jobs.get(f"enrich:{journal_id}:{summary.added_ids[0]}")
+    journal_id = api.journals.get().id
+    record = api.backend.jobs.get(f"enrich:{journal_id}:{summary.added_ids[0]}")
     assert record is not None and (record.state, record.priority) == ("queued", BACKLOG)
 
-    mine = api.add_entry("Written by hand after the import.")
-    queued = api.list_jobs("queued", limit=1000)
+    mine = api.journal().entries.add("Written by hand after the import.")
+    queued = api.queue.list_jobs("queued", limit=1000)
     assert len(queued) == 451
     assert (queued[0].entry_id, queued[0].priority) == (mine.id, INTERACTIVE)
-    claim = api.jobs.claim("test-worker", lease_ms=60_000)
+    claim = api.backend.jobs.claim("test-worker", lease_ms=60_000)
     assert claim is not None and claim.entry_id == mine.id
-    following = api.jobs.claim("test-worker", lease_ms=60_000)
+    following = api.backend.jobs.claim("test-worker", lease_ms=60_000)
     assert following is not None and following.entry_id in set(summary.added_ids)
 
 
@@ -461,12 +454,12 @@ def test_imported_entries_queue_behind_what_the_user_writes(
 
 DRIVER = r"""
 import sys
-from backend.api import CharlieAPI
-from backend.transfer.importing import run_import
+from backend.root import Charlie
+from backend.transfer.importer_source import run_import
 from backend.settings import load_settings
 
 hold = sys.argv[2] == "hold"
-api = CharlieAPI.open(load_settings())  # Nobody else runs: this process is the owner.
+api = Charlie.open(load_settings())  # Nobody else runs: this process is the owner.
 
 def progress(stage, done, total):
     if stage == "writing" and done > 0:
@@ -474,11 +467,12 @@ def progress(stage, done, total):
         if hold:
             sys.stdin.readline()  # Mid-import, until the test kills this process.
 
-run_import(api, "files", sys.argv[1], progress=progress)
+run_import(api.backend, "files", sys.argv[1], progress=progress)
 print("finished", flush=True)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("when", ["hold", "run"])
 def test_an_import_killed_half_way_finishes_when_run_again(
     settings: Settings, tmp_path: Path, when: str
@@ -509,14 +503,14 @@ def test_an_import_killed_half_way_finishes_when_run_again(
         what="the killed owner's redis-server to stop",
     )
 
-    with CharlieAPI.open(settings) as api:
-        survived = api.count_entries()
+    with Charlie.open(settings) as api:
+        survived = api.journal().entries.count()
         assert survived >= 200, "the first committed batch must survive the kill"
         if when == "hold":
             assert survived == 200
         # Every entry that survived has its job: a batch commits whole or not at all.
         assert queued_jobs(api) == survived
-        rerun = run_import(api, "files", folder)
+        rerun = run_import(api.backend, "files", folder)
         assert (rerun.added, rerun.skipped) == (1000 - survived, survived)
         entries = all_entries(api)
         assert len(entries) == 1000 == len({e.id for e in entries})
@@ -524,22 +518,13 @@ def test_an_import_killed_half_way_finishes_when_run_again(
             f"Note {n}: " + "x" * (n % 300 + 1) for n in range(1000)
         )
         assert queued_jobs(api) == 1000
-        assert run_import(api, "files", folder).added == 0
+        assert run_import(api.backend, "files", folder).added == 0
 
 
 # -- the command line ---------------------------------------------------------------------------
 
 
-def charlie(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "charlie.py", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
+@pytest.mark.slow
 def test_cli_import_prints_a_summary_and_one_line_errors(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -561,25 +546,26 @@ def test_cli_import_prints_a_summary_and_one_line_errors(
     unknown = charlie("import", "evernote", str(folder))
     assert unknown.returncode == 1 and "Installed: dayone, files, jrnl" in unknown.stderr
 
-    with CharlieAPI.open(settings) as api:
-        assert api.count_entries(journal="Notes") == 7
-        assert api.count_entries() == 0
+    with Charlie.open(settings) as api:
+        assert api.journal("Notes").entries.count() == 7
+        assert api.journal().entries.count() == 0
 
 
+@pytest.mark.slow
 def test_an_import_whose_server_dies_while_writing_writes_everything_once(
-    api: CharlieAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Found by the mixed-rounds ownership test under load: the import rode through the
     # owner change and ran again, but its first attempt had used up what it read, so the
     # second wrote nothing and the command still said it succeeded.
-    import backend.transfer.importing as importing
+    import backend.transfer.importer_source as importer_source
     from tests.helpers.procs import kill_server
 
     notes = tmp_path / "notes"
     notes.mkdir()
     for n in range(3):
         (notes / f"note{n}.md").write_text(f"Note {n}, written before the server died.\n")
-    real_write = importing._write
+    real_write = importer_source._write
     kills = []
 
     def write_after_a_kill(*args: Any, **kwargs: Any) -> None:
@@ -587,8 +573,10 @@ def test_an_import_whose_server_dies_while_writing_writes_everything_once(
             kills.append(kill_server(api.settings.data_dir))
         real_write(*args, **kwargs)
 
-    monkeypatch.setattr(importing, "_write", write_after_a_kill)
-    summary = run_import(api, "files", notes)
+    monkeypatch.setattr(importer_source, "_write", write_after_a_kill)
+    summary = run_import(api.backend, "files", notes)
     assert kills and summary.added == 3
-    bodies = sorted(api.get_entry(e.id).body.strip() for e in api.list_entries().entries)
+    bodies = sorted(
+        api.journal().entries.get(e.id).body.strip() for e in api.journal().entries.list().entries
+    )
     assert bodies == [f"Note {n}, written before the server died." for n in range(3)]

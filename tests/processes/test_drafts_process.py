@@ -3,7 +3,7 @@
 Each test runs `python charlie.py` in a pseudo-terminal (tests/helpers/pty_app.py), types and
 pastes into a new entry, then ends the app the way a user loses it: the terminal window
 closes (a real hangup), SIGHUP, SIGTERM, or SIGKILL (no chance to save anything). A
-CharlieAPI client polls the database to see the draft land; the restarted app must offer
+Charlie client polls the database to see the draft land; the restarted app must offer
 it, restore it, and save exactly those characters (emoji, RTL, tabs and all).
 """
 
@@ -18,11 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from backend.api import CharlieAPI
 from backend.drafts import Draft
+from backend.root import Charlie
 from backend.settings import load_settings
 from tests.helpers.procs import servers_for, wait_until
 from tests.helpers.pty_app import PtyApp
+
+pytestmark = pytest.mark.slow
 
 WORDS = ["rain", "lake", "Ana", "coffee", "walked", "remember", "Lisbon", "why", "tomorrow"]
 ODD = ["🌧", "👩‍👩‍👧", "שלום עולם", "مرحبا بك", "e\u0301", "漢字", "—", "\t", "\t\t", "ß"]
@@ -72,17 +74,17 @@ def runs(env: dict[str, str], tmp_path: Path) -> Iterator[Runs]:
 
 
 def drafts_now() -> list[Draft]:
-    with CharlieAPI.open(load_settings()) as client:
-        return client.list_drafts()
+    with Charlie.open(load_settings()) as client:
+        return client.drafts.list()
 
 
 def wait_for_draft(body: str, timeout: float = 10.0) -> Draft:
     """Poll the database (bounded) until the only draft holds exactly ``body``."""
     found: list[Draft] = []
-    with CharlieAPI.open(load_settings()) as client:
+    with Charlie.open(load_settings()) as client:
 
         def landed() -> bool:
-            found[:] = client.list_drafts()
+            found[:] = client.drafts.list()
             return [d.body for d in found] == [body]
 
         wait_until(landed, timeout=timeout, what=f"the draft {body!r} (have {found})")
@@ -105,10 +107,13 @@ def restore_and_save(app: PtyApp, body: str) -> None:
     app.clear()
     app.write("\x13")  # Ctrl+S
     app.wait_for_text("Entry saved")
-    with CharlieAPI.open(load_settings()) as client:
-        bodies = [client.get_entry(e.id).body for e in client.list_entries(limit=100).entries]
+    with Charlie.open(load_settings()) as client:
+        bodies = [
+            client.journal().entries.get(e.id).body
+            for e in client.journal().entries.list(limit=100).entries
+        ]
         assert body in bodies
-        assert client.list_drafts() == []
+        assert client.drafts.list() == []
 
 
 def end(app: PtyApp, how: str) -> None:
@@ -166,7 +171,6 @@ def random_text(rng: random.Random) -> tuple[str, list[str]]:
     return rng.choice(WORDS) + " ", lines
 
 
-@pytest.mark.slow
 def test_twenty_random_drafts_survive_every_way_out(tmp_path: Path, runs: Runs) -> None:
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
@@ -192,5 +196,5 @@ def test_twenty_random_drafts_survive_every_way_out(tmp_path: Path, runs: Runs) 
         app = runs.start()
         restore_and_save(app, body)
     end(app, "SIGTERM")
-    with CharlieAPI.open(load_settings()) as client:
-        assert client.count_entries() == 20
+    with Charlie.open(load_settings()) as client:
+        assert client.journal().entries.count() == 20

@@ -12,30 +12,32 @@ from pathlib import Path
 import pytest
 
 import charlie
-from backend.api import CharlieAPI
 from backend.jobs.wakeups import Wakeups
+from backend.root import Charlie
+
+pytestmark = pytest.mark.slow
 
 
-def test_a_save_whose_wake_up_fails_is_reported_saved(api: CharlieAPI, tmp_path: Path) -> None:
+def test_a_save_whose_wake_up_fails_is_reported_saved(api: Charlie, tmp_path: Path) -> None:
     # The owner left between the commit and the wake-up: its socket is gone.
     gone = types.SimpleNamespace(url=f"unix://{tmp_path / 'gone.sock'}")
-    api.wakeups = Wakeups(gone)  # type: ignore[arg-type]
-    entry = api.add_entry("Saved, whatever happens to the wake-up.")
-    assert api.get_entry(entry.id).body == "Saved, whatever happens to the wake-up."
-    assert api.job_counts()["queued"] == 1  # The sweeper wakes a worker for it.
-    edited = api.edit_entry(entry.id, body="Edited too.")
+    api.backend.wakeups = Wakeups(gone)  # type: ignore[arg-type]
+    entry = api.journal().entries.add("Saved, whatever happens to the wake-up.")
+    assert api.journal().entries.get(entry.id).body == "Saved, whatever happens to the wake-up."
+    assert api.queue.job_counts()["queued"] == 1  # The sweeper wakes a worker for it.
+    edited = api.journal().entries.edit(entry.id, body="Edited too.")
     assert edited.revision == 2
-    assert not api.wakeups.send()
+    assert not api.backend.wakeups.send()
 
 
 def test_new_with_an_id_key_adds_the_entry_once(
-    api: CharlieAPI, capsys: pytest.CaptureFixture[str]
+    api: Charlie, capsys: pytest.CaptureFixture[str]
 ) -> None:
     first = charlie.main(["new", "--id-key", "cron-2024-03-05", "Daily note."])
     first_id = capsys.readouterr().out.strip()
     again = charlie.main(["new", "--id-key", "cron-2024-03-05", "Daily note."])
     assert (first, again) == (0, 0)
     assert capsys.readouterr().out.strip() == first_id
-    assert api.count_entries() == 1
-    other = api.add_entry("Another day.", id_key="cron-2024-03-06")
-    assert other.id != first_id and api.count_entries() == 2
+    assert api.journal().entries.count() == 1
+    other = api.journal().entries.add("Another day.", id_key="cron-2024-03-06")
+    assert other.id != first_id and api.journal().entries.count() == 2

@@ -16,16 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from backend.api import CharlieAPI
+from backend.root import Charlie
 from backend.settings import Settings
-from tests.helpers.procs import ROOT, OwnerProc, servers_for, wait_until
+from tests.helpers import ROOT
+from tests.helpers.procs import OwnerProc, servers_for, wait_until, watch_servers
 
-
-def watch_servers(data_dir: Path, stop: threading.Event, most: list[int]) -> None:
-    """Sample the data directory's live servers every few ms; keep the most seen."""
-    while not stop.is_set():
-        most[0] = max(most[0], len(servers_for(data_dir)))
-        stop.wait(0.003)
+pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("how", ["quit", "kill"])
@@ -33,20 +29,20 @@ def test_a_client_rides_through_its_owner_leaving(settings: Settings, how: str) 
     owner = OwnerProc()
     owner.wait_ready()
     first = owner.call(op="add", body="Written while the owner lived.")["id"]
-    client = CharlieAPI.open(settings)
-    assert client.broker.role == "client"
+    client = Charlie.open(settings)
+    assert client.backend.broker.role == "client"
     (owner.quit if how == "quit" else owner.kill)()
     # A killed owner's server gets SIGTERM from the kernel and flushes on its way out.
     wait_until(
         lambda: servers_for(settings.data_dir) == [], timeout=30, what="the old server to stop"
     )
 
-    entry = client.add_entry("Written after the owner left.")
+    entry = client.journal().entries.add("Written after the owner left.")
     try:
-        assert client.broker.is_owner
-        assert client.get_entry(first).body == "Written while the owner lived."
-        assert client.get_entry(entry.id).body == "Written after the owner left."
-        assert client.count_entries() == 2
+        assert client.backend.broker.is_owner
+        assert client.journal().entries.get(first).body == "Written while the owner lived."
+        assert client.journal().entries.get(entry.id).body == "Written after the owner left."
+        assert client.journal().entries.count() == 2
         assert len(servers_for(settings.data_dir)) == 1
     finally:
         client.close()
@@ -100,9 +96,9 @@ def test_parallel_mixed_short_owners_all_succeed_with_one_server_at_a_time(
         stop.set()
         watcher.join()
     assert most[0] == 1, f"{most[0]} servers at once"
-    with CharlieAPI.open(settings) as api:
-        entries = api.list_entries(limit=1000).entries
-        bodies = [api.get_entry(e.id).body.strip() for e in entries]
+    with Charlie.open(settings) as api:
+        entries = api.journal().entries.list(limit=1000).entries
+        bodies = [api.journal().entries.get(e.id).body.strip() for e in entries]
     expected = [f"Round {r} writer {n}." for r in range(ROUNDS) for n in range(4)]
     expected += [f"Round {r} imported note." for r in range(ROUNDS)]
     assert sorted(bodies) == sorted(expected)  # Every one, none twice.
@@ -139,11 +135,13 @@ def test_serve_waits_for_a_short_owner_and_takes_over(settings: Settings) -> Non
         assert read_line(serve).startswith("charlie: waiting for the Charlie that owns it")
         owner.quit()
         assert read_line(serve).startswith("charlie serving")
-        with CharlieAPI.open(settings) as api:
-            assert api.broker.role == "client"  # serve owns it now.
-            entry = api.add_entry("Enriched by serve's worker, Kai.")
+        with Charlie.open(settings) as api:
+            assert api.backend.broker.role == "client"  # serve owns it now.
+            entry = api.journal().entries.add("Enriched by serve's worker, Kai.")
             wait_until(
-                lambda: api.get_job(f"enrich:{api.journal().id}:{entry.id}").state == "done",
+                lambda: (
+                    api.queue.get_job(f"enrich:{api.journals.get().id}:{entry.id}").state == "done"
+                ),
                 timeout=60,
                 what="serve's worker to enrich the entry",
             )
@@ -153,16 +151,16 @@ def test_serve_waits_for_a_short_owner_and_takes_over(settings: Settings) -> Non
 
 
 def test_serve_with_a_broker_url_runs_a_worker_for_that_server(
-    api: CharlieAPI, tmp_path: Path
+    api: Charlie, tmp_path: Path
 ) -> None:
     serve = start_serve(
-        {"CHARLIE_BROKER_URL": api.broker.url, "CHARLIE_DATA_DIR": str(tmp_path / "remote")}
+        {"CHARLIE_BROKER_URL": api.backend.broker.url, "CHARLIE_DATA_DIR": str(tmp_path / "remote")}
     )
     try:
         assert read_line(serve).startswith("charlie serving")
-        entry = api.add_entry("Enriched through the external URL, Ada.")
+        entry = api.journal().entries.add("Enriched through the external URL, Ada.")
         wait_until(
-            lambda: api.get_job(f"enrich:{api.journal().id}:{entry.id}").state == "done",
+            lambda: api.queue.get_job(f"enrich:{api.journals.get().id}:{entry.id}").state == "done",
             timeout=60,
             what="the external worker to enrich the entry",
         )

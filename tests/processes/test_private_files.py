@@ -13,13 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from backend.api import CharlieAPI
 from backend.errors import BrokerError
 from backend.jobs.supervisor import Supervisor
+from backend.root import Charlie
 from backend.settings import Settings, save_settings
 from backend.transfer.backup import note_problem, snapshot
-from backend.transfer.export import export_json, export_markdown
-from tests.conftest import wait_state
+from backend.transfer.json_export import export_json
+from backend.transfer.markdown_export import export_markdown
+from tests.helpers.jobs import wait_state
+
+pytestmark = pytest.mark.slow
 
 
 def open_to_others(root: Path) -> list[str]:
@@ -44,14 +47,14 @@ def _lax_umask() -> object:
 
 
 def test_a_whole_session_leaves_nothing_readable_by_others(settings: Settings) -> None:
-    api = CharlieAPI.open(settings)
-    supervisor = Supervisor(api.settings, api.broker).start()
+    api = Charlie.open(settings)
+    supervisor = Supervisor(api.settings, api.backend.broker).start()
     try:
-        entry = api.add_entry("Dear diary, lunch with Maria in Lisbon.")
+        entry = api.journal().entries.add("Dear diary, lunch with Maria in Lisbon.")
         wait_state(api, entry.id, "done")
-        export_json(api, settings.data_dir / "export.json")
-        export_markdown(api, settings.data_dir / "markdown")
-        snapshot(api, "manual")
+        export_json(api.backend, settings.data_dir / "export.json")
+        export_markdown(api.backend, settings.data_dir / "markdown")
+        snapshot(api.backend, "manual")
         note_problem(settings, "a test note")
     finally:
         supervisor.stop()
@@ -63,8 +66,8 @@ def test_a_whole_session_leaves_nothing_readable_by_others(settings: Settings) -
 
 
 def test_an_older_looser_data_dir_is_tightened_when_an_owner_starts(settings: Settings) -> None:
-    with CharlieAPI.open(settings) as api:
-        api.add_entry("Written before the fix.")
+    with Charlie.open(settings) as api:
+        api.journal().entries.add("Written before the fix.")
     for folder, dirs, files in os.walk(settings.data_dir):
         for name in dirs:
             os.chmod(Path(folder, name), 0o755)
@@ -72,8 +75,8 @@ def test_an_older_looser_data_dir_is_tightened_when_an_owner_starts(settings: Se
             os.chmod(Path(folder, name), 0o644)
     os.chmod(settings.data_dir, 0o755)
     assert open_to_others(settings.data_dir)
-    with CharlieAPI.open(settings) as api:
-        assert api.count_entries() == 1
+    with Charlie.open(settings) as api:
+        assert api.journal().entries.count() == 1
     assert open_to_others(settings.data_dir) == []
 
 
@@ -82,7 +85,7 @@ def test_a_data_dir_of_another_user_is_refused(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True)
     os.chown(settings.data_dir, 65534, 65534)
     with pytest.raises(BrokerError, match="belongs to another user"):
-        CharlieAPI.open(settings)
+        Charlie.open(settings)
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="needs root to give the folder to another user")
@@ -91,7 +94,8 @@ def test_a_run_dir_taken_by_another_user_is_not_used(
 ) -> None:
     """Issue 10 D12: with a data path too long for a unix socket, the run directory is
     outside it under a predictable name another user could create first."""
-    from backend.broker.connection import Paths, read_handoff
+    from backend.broker.handoff import read_handoff
+    from backend.broker.paths import Paths
     from backend.settings import load_settings
 
     runtime = tmp_path / "xdg"
@@ -103,11 +107,11 @@ def test_a_run_dir_taken_by_another_user_is_not_used(
     assert usual.parent == runtime
     usual.mkdir(mode=0o777)
     os.chown(usual, 65534, 65534)
-    with CharlieAPI.open(settings) as api:
+    with Charlie.open(settings) as api:
         handoff = read_handoff(Paths(settings.data_dir).handoff)
         assert handoff is not None
         socket_dir = Path(handoff.socket_path).parent
         assert socket_dir != usual and socket_dir.stat().st_uid == os.getuid()
         assert stat.S_IMODE(socket_dir.stat().st_mode) == 0o700
-        api.add_entry("Works anyway.")
-        assert api.count_entries() == 1
+        api.journal().entries.add("Works anyway.")
+        assert api.journal().entries.count() == 1

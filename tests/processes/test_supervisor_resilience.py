@@ -15,15 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from backend.api import CharlieAPI
 from backend.jobs.supervisor import Supervisor
+from backend.root import Charlie
 from backend.settings import Settings
-from tests.conftest import events, wait_state
+from tests.helpers.jobs import wait_state
 from tests.helpers.procs import wait_until
+from tests.helpers.scripted import events
+
+pytestmark = pytest.mark.slow
 
 
 def test_a_full_disk_in_a_tick_is_shown_and_survived(
-    owner: tuple[CharlieAPI, Supervisor],
+    owner: tuple[Charlie, Supervisor],
 ) -> None:
     api, supervisor = owner
     wait_until(lambda: supervisor.status.worker_alive, timeout=30, what="the worker to start")
@@ -44,7 +47,7 @@ def test_a_full_disk_in_a_tick_is_shown_and_survived(
         what="the supervisor to show the error",
     )
     wait_until(lambda: failures["left"] == 0, timeout=30, what="three failed ticks")
-    entry = api.add_entry("Written after the disk filled, Kai.")
+    entry = api.journal().entries.add("Written after the disk filled, Kai.")
     wait_state(api, entry.id, "done")
     assert supervisor._thread is not None and supervisor._thread.is_alive()
     assert supervisor.status.worker_pid == worker and supervisor.status.worker_alive
@@ -56,16 +59,16 @@ def test_a_wall_clock_step_kills_no_healthy_worker_and_fails_no_job(
     settings: Settings, log: Path, monkeypatch: pytest.MonkeyPatch, step_seconds: float
 ) -> None:
     """Issue 10 D6: the owner's wall clock jumps (suspend/resume, NTP) mid-job."""
-    api = CharlieAPI.open(settings.with_changes(job_lease_seconds=1.0, job_time_limit_seconds=30))
-    supervisor = Supervisor(api.settings, api.broker).start()
+    api = Charlie.open(settings.with_changes(job_lease_seconds=1.0, job_time_limit_seconds=30))
+    supervisor = Supervisor(api.settings, api.backend.broker).start()
     try:
-        entry = api.add_entry("Slow and healthy, Uma #sleep=3")
+        entry = api.journal().entries.add("Slow and healthy, Uma #sleep=3")
         wait_until(lambda: events(log, "start"), timeout=30, what="the job to start")
         worker = supervisor.status.worker_pid
         real = time.time
         monkeypatch.setattr(time, "time", lambda: real() + step_seconds)
         wait_state(api, entry.id, "done")
-        record = api.get_job(f"enrich:{api.journal().id}:{entry.id}")
+        record = api.queue.get_job(f"enrich:{api.journals.get().id}:{entry.id}")
         assert record.attempts == 1 and not record.last_error, record.history
         assert supervisor.status.worker_pid == worker and supervisor.status.restarts == 0
     finally:
@@ -74,21 +77,21 @@ def test_a_wall_clock_step_kills_no_healthy_worker_and_fails_no_job(
 
 
 def test_a_server_killed_just_before_the_supervisor_starts_is_restarted_then_reaped(
-    api: CharlieAPI, settings: Settings
+    api: Charlie, settings: Settings
 ) -> None:
     # Found by bench/chaos.py: an owner whose server died between taking over and
     # starting its supervisor exited with a ConnectionError traceback from the start-up
     # reap. Now the first tick restarts the server, reaps, and only then starts a worker.
-    entry = api.add_entry("Left running by a worker that died.")
-    claim = api.jobs.claim("dead-worker", lease_ms=600_000)
+    entry = api.journal().entries.add("Left running by a worker that died.")
+    claim = api.backend.jobs.claim("dead-worker", lease_ms=600_000)
     assert claim is not None and claim.entry_id == entry.id
-    server = api.broker.handoff.redis_pid if api.broker.handoff else None
+    server = api.backend.broker.handoff.redis_pid if api.backend.broker.handoff else None
     assert server is not None
     os.kill(server, signal.SIGKILL)
-    wait_until(lambda: not api.broker.server_alive(), timeout=10, what="the server to die")
-    supervisor = Supervisor(api.settings, api.broker).start()  # Must not raise.
+    wait_until(lambda: not api.backend.broker.server_alive(), timeout=10, what="the server to die")
+    supervisor = Supervisor(api.settings, api.backend.broker).start()  # Must not raise.
     try:
         wait_state(api, entry.id, "done", timeout=60)
     finally:
         supervisor.stop()
-    assert api.broker.server_alive()
+    assert api.backend.broker.server_alive()

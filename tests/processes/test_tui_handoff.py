@@ -18,12 +18,16 @@ import signal
 import threading
 from pathlib import Path
 
-from backend.api import CharlieAPI
-from backend.broker.connection import Paths, read_handoff
+import pytest
+
+from backend.broker.handoff import read_handoff
+from backend.broker.paths import Paths
+from backend.root import Charlie
 from backend.settings import load_settings
-from tests.helpers.procs import OwnerProc, servers_for, wait_until
+from tests.helpers.procs import OwnerProc, servers_for, wait_until, watch_servers
 from tests.helpers.pty_app import PtyApp
-from tests.processes.test_ownership import watch_servers
+
+pytestmark = pytest.mark.slow
 
 
 def owner_pid(data_dir: Path) -> int | None:
@@ -78,9 +82,12 @@ def test_the_app_rides_through_three_cli_owners_and_saves_afterwards(tmp_path: P
         app.write("\x13")  # Ctrl+S
         app.wait_for_text("Entry saved")
         assert "Lost contact" not in app.text()
-        with CharlieAPI.open(load_settings()) as client:
-            assert client.broker.role == "client"
-            bodies = [client.get_entry(e.id).body for e in client.list_entries().entries]
+        with Charlie.open(load_settings()) as client:
+            assert client.backend.broker.role == "client"
+            bodies = [
+                client.journal().entries.get(e.id).body
+                for e in client.journal().entries.list().entries
+            ]
         assert bodies == ["Typed while three owners came and went END"]
         app.send(signal.SIGTERM)
         assert app.wait() == 0, app.tail()

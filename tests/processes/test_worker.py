@@ -10,54 +10,60 @@ from pathlib import Path
 
 import pytest
 
-from backend.api import CharlieAPI
-from backend.broker.connection import Paths, process_start_ticks, read_handoff
+from backend.broker.handoff import read_handoff
+from backend.broker.paths import Paths
+from backend.broker.processes import process_start_ticks
 from backend.graph.enrich import mentioned_names
 from backend.jobs.supervisor import Supervisor
+from backend.root import Charlie
 from backend.settings import Settings
-from tests.conftest import ROOT, events, wait_state
+from tests.helpers import ROOT
+from tests.helpers.jobs import wait_state
 from tests.helpers.procs import servers_for, wait_until
+from tests.helpers.scripted import events
+
+pytestmark = pytest.mark.slow
 
 
-def test_saved_entry_is_enriched_by_the_worker(owner: tuple[CharlieAPI, Supervisor]) -> None:
+def test_saved_entry_is_enriched_by_the_worker(owner: tuple[Charlie, Supervisor]) -> None:
     api, _ = owner
-    entry = api.add_entry("Sam and Ann walked.")
+    entry = api.journal().entries.add("Sam and Ann walked.")
     wait_state(api, entry.id, "done")
-    assert mentioned_names(api.store.graph(api.journal()), entry.id) == ["Ann", "Sam"]
+    assert mentioned_names(api.backend.store.graph(api.journals.get()), entry.id) == ["Ann", "Sam"]
 
 
 def test_worker_sigkilled_mid_job_completes_exactly_once(
-    owner: tuple[CharlieAPI, Supervisor], log: Path
+    owner: tuple[Charlie, Supervisor], log: Path
 ) -> None:
     api, supervisor = owner
-    entry = api.add_entry("Kim waits here #sleep=2")
+    entry = api.journal().entries.add("Kim waits here #sleep=2")
     wait_until(lambda: events(log, "start"), timeout=30, what="the extractor to start")
     first_worker = supervisor.status.worker_pid
     assert first_worker is not None and first_worker > 0
     os.kill(first_worker, signal.SIGKILL)
     wait_state(api, entry.id, "done")
     assert len(events(log, "finish")) == 1
-    record = api.jobs.get(f"enrich:{api.journal().id}:{entry.id}")
+    record = api.backend.jobs.get(f"enrich:{api.journals.get().id}:{entry.id}")
     assert record is not None
     assert "crashed" in [h["event"] for h in record.history]
     assert supervisor.status.worker_pid != first_worker
-    assert mentioned_names(api.store.graph(api.journal()), entry.id) == ["Kim"]
+    assert mentioned_names(api.backend.store.graph(api.journals.get()), entry.id) == ["Kim"]
 
 
 def test_hung_job_is_killed_at_its_limit_retried_later_and_dies_as_timeout(
     settings: Settings,
 ) -> None:
-    api = CharlieAPI.open(
+    api = Charlie.open(
         settings.with_changes(job_time_limit_seconds=2.0, job_max_attempts=2, retry_base_seconds=1)
     )
-    supervisor = Supervisor(api.settings, api.broker).start()
+    supervisor = Supervisor(api.settings, api.backend.broker).start()
     try:
-        hung = api.add_entry("Stuck #hang")
+        hung = api.journal().entries.add("Stuck #hang")
         wait_state(api, hung.id, "retry_wait", timeout=30)
-        other = api.add_entry("Lee is fine")
+        other = api.journal().entries.add("Lee is fine")
         wait_state(api, other.id, "done")  # Other work flows while the hung job waits.
         wait_state(api, hung.id, "dead", timeout=60)
-        record = api.get_job(f"enrich:{api.journal().id}:{hung.id}")
+        record = api.queue.get_job(f"enrich:{api.journals.get().id}:{hung.id}")
         assert record.last_failure == "timeout"
         assert "Timed out after 2 s" in record.last_error
         timeouts = [h for h in record.history if h["event"] == "timeout"]
@@ -76,13 +82,13 @@ def test_failing_job_backs_off_dies_with_traceback_and_retry_completes_it(
     switch = tmp_path / "fail"
     switch.touch()
     monkeypatch.setenv("CHARLIE_SCRIPTED_FAIL", str(switch))
-    api = CharlieAPI.open(settings.with_changes(job_max_attempts=3, retry_base_seconds=0.4))
-    supervisor = Supervisor(api.settings, api.broker).start()
+    api = Charlie.open(settings.with_changes(job_max_attempts=3, retry_base_seconds=0.4))
+    supervisor = Supervisor(api.settings, api.backend.broker).start()
     try:
-        entry = api.add_entry("Broken for now, Quinn")
-        job_id = f"enrich:{api.journal().id}:{entry.id}"
+        entry = api.journal().entries.add("Broken for now, Quinn")
+        job_id = f"enrich:{api.journals.get().id}:{entry.id}"
         wait_state(api, entry.id, "dead", timeout=60)
-        record = api.get_job(job_id)
+        record = api.queue.get_job(job_id)
         assert "failed on purpose" in record.last_error
         assert record.last_traceback.startswith("Traceback (most recent call last)")
         fails = [h["at"] for h in record.history if h["event"] == "error"]
@@ -92,16 +98,19 @@ def test_failing_job_backs_off_dies_with_traceback_and_retry_completes_it(
         # Backoff with jitter: attempt n waits between half and all of base * 2**(n-1).
         assert waits[0] >= 200 and waits[1] >= 400
         switch.unlink()
-        api.retry_job(job_id)
+        api.queue.retry_job(job_id)
         wait_state(api, entry.id, "done")
-        assert mentioned_names(api.store.graph(api.journal()), entry.id) == ["Broken", "Quinn"]
+        assert mentioned_names(api.backend.store.graph(api.journals.get()), entry.id) == [
+            "Broken",
+            "Quinn",
+        ]
     finally:
         supervisor.stop()
         api.close()
 
 
 def test_unavailable_extractor_charges_nothing_and_pauses(
-    owner: tuple[CharlieAPI, Supervisor], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    owner: tuple[Charlie, Supervisor], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api, supervisor = owner
     switch = tmp_path / "model-missing"
@@ -116,41 +125,46 @@ def test_unavailable_extractor_charges_nothing_and_pauses(
         timeout=30,
         what="the worker to restart",
     )
-    entry = api.add_entry("Nobody can read this yet")
-    wait_until(lambda: "breaker" in api.jobs.paused(), timeout=30, what="the breaker to open")
-    record = api.jobs.get(f"enrich:{api.journal().id}:{entry.id}")
+    entry = api.journal().entries.add("Nobody can read this yet")
+    wait_until(
+        lambda: "breaker" in api.backend.jobs.paused(), timeout=30, what="the breaker to open"
+    )
+    record = api.backend.jobs.get(f"enrich:{api.journals.get().id}:{entry.id}")
     assert record is not None and record.attempts == 0
     switch.unlink()
     wait_state(api, entry.id, "done")
-    assert "breaker" not in api.jobs.paused()
+    assert "breaker" not in api.backend.jobs.paused()
 
 
 def test_delete_during_a_running_job_leaves_nothing(
-    owner: tuple[CharlieAPI, Supervisor], log: Path
+    owner: tuple[Charlie, Supervisor], log: Path
 ) -> None:
     api, _ = owner
-    keep = api.add_entry("Ann stays")
+    keep = api.journal().entries.add("Ann stays")
     wait_state(api, keep.id, "done")
-    doomed = api.add_entry("Ann and Bob #sleep=1.5")
+    doomed = api.journal().entries.add("Ann and Bob #sleep=1.5")
     wait_until(lambda: "Ann and Bob #sleep=1.5" in events(log, "start"), timeout=30, what="start")
-    api.delete_entry(doomed.id)
+    api.journal().entries.delete(doomed.id)
     wait_until(lambda: "Ann and Bob #sleep=1.5" in events(log, "finish"), timeout=30, what="finish")
-    graph = api.store.graph(api.journal())
+    graph = api.backend.store.graph(api.journals.get())
     names = [r[0] for r in graph.read("MATCH (n:Person) RETURN n.name ORDER BY n.name")]
     assert names == ["Ann"]
-    assert not [k for k in api.broker.client.keys("*") if doomed.id.encode() in k]
+    assert not [k for k in api.backend.broker.client.keys("*") if doomed.id.encode() in k]
 
 
 def test_edit_during_a_running_job_discards_the_stale_result(
-    owner: tuple[CharlieAPI, Supervisor], log: Path
+    owner: tuple[Charlie, Supervisor], log: Path
 ) -> None:
     api, _ = owner
-    entry = api.add_entry("Old Name #sleep=1.5")
+    entry = api.journal().entries.add("Old Name #sleep=1.5")
     wait_until(lambda: events(log, "start"), timeout=30, what="the first run to start")
-    api.edit_entry(entry.id, body="New Person")
+    api.journal().entries.edit(entry.id, body="New Person")
     wait_until(lambda: "New Person" in events(log, "finish"), timeout=30, what="the rerun")
     wait_state(api, entry.id, "done")
-    assert mentioned_names(api.store.graph(api.journal()), entry.id) == ["New", "Person"]
+    assert mentioned_names(api.backend.store.graph(api.journals.get()), entry.id) == [
+        "New",
+        "Person",
+    ]
 
 
 def test_owner_sigkill_mid_job_leaves_no_orphans_and_the_job_completes(
@@ -175,7 +189,8 @@ def test_owner_sigkill_mid_job_leaves_no_orphans_and_the_job_completes(
     )
     entry_id = made.stdout.strip()
     wait_until(lambda: events(log, "start"), timeout=30, what="the job to start")
-    pgrep = subprocess.run(["pgrep", "-f", "charlie.py worker"], capture_output=True, text=True)
+    worker = "-m backend.jobs.worker"  # How the supervisor starts one.
+    pgrep = subprocess.run(["pgrep", "-f", "--", worker], capture_output=True, text=True)
     worker_pids = [int(p) for p in pgrep.stdout.split()]
     serve.kill()
     serve.wait()
@@ -186,8 +201,8 @@ def test_owner_sigkill_mid_job_leaves_no_orphans_and_the_job_completes(
             what=f"process {pid} to exit with its owner",
         )
     assert servers_for(settings.data_dir) == []
-    api = CharlieAPI.open(settings)
-    supervisor = Supervisor(api.settings, api.broker).start()
+    api = Charlie.open(settings)
+    supervisor = Supervisor(api.settings, api.backend.broker).start()
     try:
         wait_state(api, entry_id, "done")
         assert len(events(log, "finish")) == 1
@@ -196,30 +211,30 @@ def test_owner_sigkill_mid_job_leaves_no_orphans_and_the_job_completes(
         api.close()
 
 
-def test_a_lost_wakeup_is_resent_by_the_sweeper(owner: tuple[CharlieAPI, Supervisor]) -> None:
+def test_a_lost_wakeup_is_resent_by_the_sweeper(owner: tuple[Charlie, Supervisor]) -> None:
     api, _ = owner
-    entry = api.add_entry("Sent normally, Yan")
+    entry = api.journal().entries.add("Sent normally, Yan")
     wait_state(api, entry.id, "done")
     # A slow machine may have had the sweeper send a spare wake-up; let it be consumed.
-    wait_until(lambda: api.wakeups.pending() == 0, timeout=10, what="no wake-up pending")
+    wait_until(lambda: api.backend.wakeups.pending() == 0, timeout=10, what="no wake-up pending")
     # Queue work with no Huey message at all, as if the message had been lost.
-    journal = api.journal()
-    api.jobs.enqueue(journal.id, entry.id, api.get_entry(entry.id).content_hash)
+    journal = api.journals.get()
+    api.backend.jobs.enqueue(journal.id, entry.id, api.journal().entries.get(entry.id).content_hash)
     wait_state(api, entry.id, "done")
-    record = api.get_job(f"enrich:{journal.id}:{entry.id}")
+    record = api.queue.get_job(f"enrich:{journal.id}:{entry.id}")
     assert [h["event"] for h in record.history].count("done") == 2
 
 
 def test_stopping_the_worker_returns_its_job_without_charging_an_attempt(
     settings: Settings, log: Path
 ) -> None:
-    api = CharlieAPI.open(settings)
-    supervisor = Supervisor(api.settings, api.broker).start()
+    api = Charlie.open(settings)
+    supervisor = Supervisor(api.settings, api.backend.broker).start()
     try:
-        entry = api.add_entry("Interrupted, Ava #sleep=30")
+        entry = api.journal().entries.add("Interrupted, Ava #sleep=30")
         wait_until(lambda: events(log, "start"), timeout=30, what="the job to start")
         supervisor.stop()  # SIGTERM, as when the app quits.
-        record = api.get_job(f"enrich:{api.journal().id}:{entry.id}")
+        record = api.queue.get_job(f"enrich:{api.journals.get().id}:{entry.id}")
         assert (record.state, record.attempts) == ("queued", 0)
         assert record.history[-1]["event"] == "released"
         assert "crashed" not in [h["event"] for h in record.history]

@@ -10,16 +10,18 @@ import pytest
 import redis
 
 import backend.jobs.worker
-from backend.api import CharlieAPI
 from backend.jobs.records import enrich_job_id
 from backend.jobs.worker import Runner
-from plugins.scripted import ScriptedExtractor
+from backend.root import Charlie
+from tests.helpers.scripted import ScriptedExtractor
+
+pytestmark = pytest.mark.slow
 
 
-def runner(api: CharlieAPI) -> Runner:
+def runner(api: Charlie) -> Runner:
     return Runner(
-        jobs=api.jobs,
-        client=api.broker.client,
+        jobs=api.backend.jobs,
+        client=api.backend.broker.client,
         extractor=ScriptedExtractor(api.settings),
         worker_id="test:1",
         lease_ms=30_000,
@@ -27,32 +29,32 @@ def runner(api: CharlieAPI) -> Runner:
 
 
 def test_a_bug_after_the_extractor_fails_the_attempt_with_its_traceback(
-    api: CharlieAPI, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    entry = api.add_entry("Tea with Ida.")
+    entry = api.journal().entries.add("Tea with Ida.")
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("a bug in planning")
 
     monkeypatch.setattr(backend.jobs.worker, "plan_enrichment", broken)
     runner(api).drain()
-    record = api.get_job(enrich_job_id(api.journal().id, entry.id))
+    record = api.queue.get_job(enrich_job_id(api.journals.get().id, entry.id))
     assert record.state == "retry_wait" and record.attempts == 1
     assert record.last_error == "ValueError: a bug in planning"
     assert "plan_enrichment" in record.last_traceback or "broken" in record.last_traceback
 
 
 def test_a_database_error_in_the_job_gives_it_back_uncharged(
-    api: CharlieAPI, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    entry = api.add_entry("Walk with Bo.")
+    entry = api.journal().entries.add("Walk with Bo.")
 
     def loading(*args: object, **kwargs: object) -> None:
         raise redis.BusyLoadingError("Redis is loading the dataset in memory")
 
     monkeypatch.setattr(backend.jobs.worker, "plan_enrichment", loading)
     runner(api).drain()
-    record = api.get_job(enrich_job_id(api.journal().id, entry.id))
+    record = api.queue.get_job(enrich_job_id(api.journals.get().id, entry.id))
     assert (record.state, record.attempts) == ("queued", 0)
     assert record.history[-1]["event"] == "released"
     assert "database error" in record.history[-1]["reason"]

@@ -14,14 +14,23 @@ from typing import Any
 
 import pytest
 
-from backend.api import CharlieAPI
 from backend.models import AuthorPage, EntityRef
+from backend.root import Charlie
 from backend.settings import Settings
 from charlie import main
-from tests.helpers.graph import enrich_all, entity, list_texts, text_of
-from tests.helpers.ui import NOW, SIZE, make_app, seed, settle
-from tests.ui.test_ui_graph import open_entity
-from tests.ui.test_ui_snapshots_graph import keys, seed_graph
+from tests.helpers.graph import enrich_all, entity
+from tests.helpers.seeds import seed_graph
+from tests.helpers.ui import (
+    NOW,
+    SIZE,
+    keys,
+    list_texts,
+    make_app,
+    open_entity,
+    seed,
+    settle,
+    static_text,
+)
 from ui.dialogs.help import HelpScreen
 from ui.screens.author import AuthorScreen
 from ui.screens.entity import EntityScreen
@@ -58,7 +67,7 @@ def counted(refs: list[EntityRef]) -> list[tuple[str, int]]:
     return [(ref.name, ref.count) for ref in refs]
 
 
-def seeded(api: CharlieAPI) -> None:
+def seeded(api: Charlie) -> None:
     seed(api, *ENTRIES)
     enrich_all(api)
 
@@ -66,9 +75,9 @@ def seeded(api: CharlieAPI) -> None:
 # -- the backend -------------------------------------------------------------------------
 
 
-def test_counts_order_and_the_author_left_out(api: CharlieAPI) -> None:
+def test_counts_order_and_the_author_left_out(api: Charlie) -> None:
     seeded(api)
-    page = api.author(now=NOW)
+    page = api.journal().graph.author(now=NOW)
     assert isinstance(page, AuthorPage)
     assert page.entry_count == 5
     # Dates in the offset they were written in.
@@ -100,25 +109,25 @@ def test_counts_order_and_the_author_left_out(api: CharlieAPI) -> None:
     every += page.this_month + page.this_year
     assert "self" not in {ref.id for ref in every}
     # The counts are those the entity lists and pages give.
-    listed = {ref.id: ref.count for ref in api.entities()}
+    listed = {ref.id: ref.count for ref in api.journal().graph.entities()}
     assert all(listed[ref.id] == ref.count for refs in page.most_mentioned.values() for ref in refs)
 
-    top = api.author(now=NOW, limit=1)
+    top = api.journal().graph.author(now=NOW, limit=1)
     assert {t: counted(refs) for t, refs in top.most_mentioned.items()}["Person"] == [("Sarah", 3)]
     assert len(top.this_month) == len(top.this_year) == 1
 
 
-def test_without_an_i_and_in_an_empty_journal(api: CharlieAPI) -> None:
+def test_without_an_i_and_in_an_empty_journal(api: Charlie) -> None:
     # The rules extractor never emits "I": the page stands without it.
     seed(api, (NOW - timedelta(days=400), "", "[[Person:Sarah]] at [[Place:Lisbon]]."))
     enrich_all(api)
-    page = api.author(now=NOW)
+    page = api.journal().graph.author(now=NOW)
     assert page.author is None and page.entry_count == 1
     assert counted(page.most_mentioned["Person"]) == [("Sarah", 1)]
     assert page.this_month == [] and page.this_year == []
 
-    api.create_journal("Empty")
-    empty = api.author(journal="Empty", now=NOW)
+    api.journals.create("Empty")
+    empty = api.journal("Empty").graph.author(now=NOW)
     assert (empty.entry_count, empty.first_entry, empty.last_entry, empty.author) == (
         0,
         None,
@@ -129,20 +138,20 @@ def test_without_an_i_and_in_an_empty_journal(api: CharlieAPI) -> None:
     assert list(empty.most_mentioned) == ["Person", "Place", "Group", "Activity"]
 
 
-def test_counts_follow_a_merge(api: CharlieAPI) -> None:
+def test_counts_follow_a_merge(api: Charlie) -> None:
     seeded(api)
-    api.merge_entities(entity(api, "Sarah").id, entity(api, "Tom").id)
-    page = api.author(now=NOW)
+    api.journal().curation.merge(entity(api, "Sarah").id, entity(api, "Tom").id)
+    page = api.journal().graph.author(now=NOW)
     # Tom's entries are Sarah's now, and each also named Sarah: an entry counts once.
     assert counted(page.most_mentioned["Person"]) == [("Sarah", 3), ("Ana", 2)]
-    assert api.entity(entity(api, "Sarah").id).mention_count == 3
+    assert api.journal().graph.entity(entity(api, "Sarah").id).mention_count == 3
     assert counted(page.this_month)[0] == ("Sarah", 2)
 
 
 # -- the screen --------------------------------------------------------------------------
 
 
-async def test_y_opens_the_page_enter_opens_an_entity_escape_comes_back(api: CharlieAPI) -> None:
+async def test_y_opens_the_page_enter_opens_an_entity_escape_comes_back(api: Charlie) -> None:
     seeded(api)
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -154,15 +163,15 @@ async def test_y_opens_the_page_enter_opens_an_entity_escape_comes_back(api: Cha
         await settle(pilot)
         page = app.screen
         assert isinstance(page, AuthorScreen)
-        assert text_of(app, "#author-name") == "You"
-        assert text_of(app, "#author-facts") == (
+        assert static_text(app, "#author-name") == "You"
+        assert static_text(app, "#author-facts") == (
             "5 entries · first Sun 1 Jun 2025, last Tue 10 Mar 2026 · “I” in 2 entries"
         )
         assert list_texts(app, "#author-person") == ["Sarah  3", "Ana  2", "Tom  2"]
         assert list_texts(app, "#author-place") == ["Lisbon  2", "Luigi  1"]
         assert list_texts(app, "#author-group") == ["Book Club  1"]
         assert list_texts(app, "#author-activity") == ["Climbing  1"]
-        assert text_of(app, "#author-month-heading") == "This month · March 2026"
+        assert static_text(app, "#author-month-heading") == "This month · March 2026"
         assert list_texts(app, "#author-month") == [
             "Sarah  Person · 2 entries",
             "Climbing  Activity · 1 entry",
@@ -187,7 +196,7 @@ async def test_y_opens_the_page_enter_opens_an_entity_escape_comes_back(api: Cha
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_the_page_without_an_i_and_the_key_in_the_help(api: CharlieAPI) -> None:
+async def test_the_page_without_an_i_and_the_key_in_the_help(api: Charlie) -> None:
     seed(api, (NOW, "", "[[Person:Sarah]] at [[Place:Lisbon]]."))
     enrich_all(api)
     app = make_app(api)
@@ -200,11 +209,11 @@ async def test_the_page_without_an_i_and_the_key_in_the_help(api: CharlieAPI) ->
         await pilot.press("escape", "y")
         await settle(pilot)
         assert isinstance(app.screen, AuthorScreen)
-        assert text_of(app, "#author-facts") == "1 entry · first Wed 18 Mar 2026"
+        assert static_text(app, "#author-facts") == "1 entry · first Wed 18 Mar 2026"
         assert list_texts(app, "#author-group") == ["None"]
 
 
-async def test_the_author_s_own_entity_page_leads_to_the_you_page(api: CharlieAPI) -> None:
+async def test_the_author_s_own_entity_page_leads_to_the_you_page(api: Charlie) -> None:
     seeded(api)
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -213,7 +222,7 @@ async def test_the_author_s_own_entity_page_leads_to_the_you_page(api: CharlieAP
         assert "y" not in sarah.active_bindings  # Only on "I".
         me = await open_entity(pilot, entity(api, "I"))
         assert me.active_bindings["y"].enabled
-        assert text_of(app, "#entity-facts").endswith("this is you: y opens your page")
+        assert static_text(app, "#entity-facts").endswith("this is you: y opens your page")
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
@@ -232,10 +241,12 @@ async def test_the_author_s_own_entity_page_leads_to_the_you_page(api: CharlieAP
 
 
 def test_charlie_me_json(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    with CharlieAPI.open(settings) as api:
+    with Charlie.open(settings) as api:
         # Dated now, so that they fall in this month whenever the test runs.
-        api.add_entry("[[Person:I]] walked with [[Person:Sarah]] by [[Place:Lake Merritt]].")
-        api.add_entry("[[Person:Sarah]] again.")
+        api.journal().entries.add(
+            "[[Person:I]] walked with [[Person:Sarah]] by [[Place:Lake Merritt]]."
+        )
+        api.journal().entries.add("[[Person:Sarah]] again.")
         enrich_all(api)
     assert main(["me", "--json"]) == 0
     page = json.loads(capsys.readouterr().out)
@@ -265,6 +276,6 @@ def test_charlie_me_json(settings: Settings, capsys: pytest.CaptureFixture[str])
 # -- snapshot ----------------------------------------------------------------------------
 
 
-def test_you_page(snap_compare: Any, api: CharlieAPI) -> None:
+def test_you_page(snap_compare: Any, api: Charlie) -> None:
     seed_graph(api)
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=keys("y"))

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from textual.widgets import Input, Markdown, OptionList, Static, TextArea
 
-from backend.api import CharlieAPI
+from backend.root import Charlie
+from backend.services.entries import Entries
 from tests.helpers.ui import (
     NOW,
     SIZE,
@@ -32,7 +33,7 @@ from ui.screens.home import HomeScreen
 from ui.screens.reader import ReaderScreen
 
 
-async def test_delete_asks_then_deletes(api: CharlieAPI) -> None:
+async def test_delete_asks_then_deletes(api: Charlie) -> None:
     first, second = seed(
         api, (NOW - timedelta(hours=1), "Keep me", "a"), (NOW - timedelta(days=2), "Drop me", "b")
     )
@@ -49,11 +50,11 @@ async def test_delete_asks_then_deletes(api: CharlieAPI) -> None:
         await settle(pilot)
 
         assert isinstance(app.screen, HomeScreen)
-        assert [e.id for e in api.list_entries().entries] == [first.id]
+        assert [e.id for e in api.journal().entries.list().entries] == [first.id]
         assert listed_ids(app) == [first.id]
 
 
-async def test_delete_cancel_keeps_entry(api: CharlieAPI) -> None:
+async def test_delete_cancel_keeps_entry(api: Charlie) -> None:
     (entry,) = seed(api, (NOW, "Stay", "body"))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -68,11 +69,11 @@ async def test_delete_cancel_keeps_entry(api: CharlieAPI) -> None:
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
-        assert api.count_entries() == 1
+        assert api.journal().entries.count() == 1
         assert listed_ids(app) == [entry.id]
 
 
-async def test_reader_steps_older_and_newer(api: CharlieAPI) -> None:
+async def test_reader_steps_older_and_newer(api: Charlie) -> None:
     newest, middle, oldest = seed(
         api,
         (NOW - timedelta(hours=1), "Newest", "# Heading\n\nThird entry."),
@@ -112,7 +113,7 @@ async def test_reader_steps_older_and_newer(api: CharlieAPI) -> None:
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_reader_edit_and_delete(api: CharlieAPI) -> None:
+async def test_reader_edit_and_delete(api: Charlie) -> None:
     (entry,) = seed(api, (NOW, "Read me", "Body"))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -134,13 +135,13 @@ async def test_reader_edit_and_delete(api: CharlieAPI) -> None:
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-        assert api.count_entries() == 0
+        assert api.journal().entries.count() == 0
         assert listed_ids(app) == []
         assert app.home.query_one("#home-empty", Static).display
         assert entry.id not in listed_ids(app)
 
 
-async def test_journal_create_switch_and_rename(api: CharlieAPI) -> None:
+async def test_journal_create_switch_and_rename(api: Charlie) -> None:
     seed(api, (NOW, "In the default journal", "body"))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -160,7 +161,7 @@ async def test_journal_create_switch_and_rename(api: CharlieAPI) -> None:
         assert (app.journal, app.sub_title) == ("Work", "Work")
         assert listed_ids(app) == []
         assert "“Work” has no entries yet." in str(app.home.query_one("#home-empty").render())
-        assert sorted(j.name for j in api.list_journals()) == ["Journal", "Work"]
+        assert sorted(j.name for j in api.journals.list()) == ["Journal", "Work"]
 
         # Rename the open journal: the app follows the new name.
         await pilot.press("j")
@@ -175,7 +176,7 @@ async def test_journal_create_switch_and_rename(api: CharlieAPI) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is switcher
-        assert sorted(j.name for j in api.list_journals()) == ["Journal", "Office"]
+        assert sorted(j.name for j in api.journals.list()) == ["Journal", "Office"]
         assert (app.journal, app.sub_title) == ("Office", "Office")
 
         # Switch back to the first journal and see its entry.
@@ -187,8 +188,8 @@ async def test_journal_create_switch_and_rename(api: CharlieAPI) -> None:
         assert len(listed_ids(app)) == 1
 
 
-async def test_duplicate_journal_name_shows_error_and_keeps_name(api: CharlieAPI) -> None:
-    api.create_journal("Work")
+async def test_duplicate_journal_name_shows_error_and_keeps_name(api: Charlie) -> None:
+    api.journals.create("Work")
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -208,7 +209,7 @@ async def test_duplicate_journal_name_shows_error_and_keeps_name(api: CharlieAPI
         assert app.journal == "Journal"
 
 
-async def test_help_lists_bindings_of_screen_and_app(api: CharlieAPI) -> None:
+async def test_help_lists_bindings_of_screen_and_app(api: Charlie) -> None:
     seed(api, (NOW, "", "An entry, so the list has the focus"))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -229,7 +230,7 @@ async def test_help_lists_bindings_of_screen_and_app(api: CharlieAPI) -> None:
 
 
 async def test_pages_load_as_the_cursor_nears_the_end(
-    api: CharlieAPI, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(HomeScreen, "PAGE_SIZE", 10)
     monkeypatch.setattr("ui.widgets.entry_list.NEAR_END", 3)
@@ -249,7 +250,7 @@ async def test_pages_load_as_the_cursor_nears_the_end(
         assert entries.highlighted_entry_id == listed_ids(app)[-1]
 
 
-async def test_missing_journal_shows_error_dialog(api: CharlieAPI) -> None:
+async def test_missing_journal_shows_error_dialog(api: Charlie) -> None:
     app = make_app(api, journal="Nope")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -268,7 +269,7 @@ async def test_startup_error_app_explains_and_quits() -> None:
 
 
 async def test_unexpected_worker_error_is_notified(
-    api: CharlieAPI, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed(api, (NOW, "Entry", "body"))
 
@@ -279,7 +280,7 @@ async def test_unexpected_worker_error_is_notified(
     async with app.run_test(size=SIZE) as pilot:
         notes = Notes(app)
         await settle(pilot)
-        monkeypatch.setattr(api, "get_entry", broken)
+        monkeypatch.setattr(Entries, "get", broken)  # Every journal handle's entries.
         await pilot.press("enter")
         await settle(pilot)
         assert "RuntimeError: socket closed" in notes.messages
@@ -288,7 +289,7 @@ async def test_unexpected_worker_error_is_notified(
         assert not reader.query_one("#reader-scroll").loading
 
 
-async def test_reader_without_title_heads_the_page_with_the_date(api: CharlieAPI) -> None:
+async def test_reader_without_title_heads_the_page_with_the_date(api: Charlie) -> None:
     seed(api, (NOW, "", "Just a body"))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:

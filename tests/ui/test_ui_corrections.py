@@ -17,13 +17,24 @@ from textual.pilot import Pilot
 from textual.widgets import Input, SelectionList
 from textual.widgets._markdown import MarkdownParagraph
 
-from backend.api import CharlieAPI
-from tests.backend.test_corrections import again
-from tests.backend.test_entities import names
-from tests.helpers.graph import enrich_all, entity, list_texts, row_targets, text_of
-from tests.helpers.ui import NOW, SIZE, Notes, make_app, seed, settle, type_text
-from tests.ui.test_ui_graph import open_entity, open_reader
-from tests.ui.test_ui_snapshots_graph import TO_SARAH, keys, seed_graph
+from backend.root import Charlie
+from tests.helpers.graph import again, enrich_all, entity, names
+from tests.helpers.seeds import TO_SARAH, seed_graph
+from tests.helpers.ui import (
+    NOW,
+    SIZE,
+    Notes,
+    keys,
+    list_texts,
+    make_app,
+    open_entity,
+    open_reader,
+    row_targets,
+    seed,
+    settle,
+    static_text,
+    type_text,
+)
 from ui.dialogs.confirm import ConfirmAction
 from ui.dialogs.help import HelpScreen
 from ui.dialogs.link_entity import LinkEntity, Suggestions
@@ -36,7 +47,7 @@ from ui.widgets.type_choice import TypeChoice
 # -- type --------------------------------------------------------------------------------
 
 
-async def test_t_changes_the_type_and_it_holds(api: CharlieAPI) -> None:
+async def test_t_changes_the_type_and_it_holds(api: Charlie) -> None:
     (entry,) = seed(api, (NOW, "", "a walk around [[Person:Lake Merritt]]."))
     enrich_all(api)
     lake = entity(api, "Lake Merritt")
@@ -60,16 +71,16 @@ async def test_t_changes_the_type_and_it_holds(api: CharlieAPI) -> None:
         await settle(pilot)
         assert app.screen is page
         assert "“Lake Merritt” is now a place" in notes.messages
-        assert text_of(app, "#entity-facts").startswith("Place · mentioned in 1 entry")
-        assert api.find_entity("Lake Merritt") is not None
-        assert api.entity(lake.id).entity.type == "Place"
+        assert static_text(app, "#entity-facts").startswith("Place · mentioned in 1 entry")
+        assert api.journal().graph.find_entity("Lake Merritt") is not None
+        assert api.journal().graph.entity(lake.id).entity.type == "Place"
         again(api, entry.id)
         assert names(api, entry.id) == {("Lake Merritt", "Place")}
-        assert [e.id for e in api.entities()] == [lake.id]
+        assert [e.id for e in api.journal().graph.entities()] == [lake.id]
 
 
 async def test_t_onto_a_name_of_that_type_says_merge_and_changes_nothing(
-    api: CharlieAPI,
+    api: Charlie,
 ) -> None:
     seed(
         api,
@@ -88,7 +99,7 @@ async def test_t_onto_a_name_of_that_type_says_merge_and_changes_nothing(
         await pilot.press("down", "enter")
         await settle(pilot)
         assert app.screen is dialog  # Still open, saying why.
-        assert text_of(app, "#retype-error") == (
+        assert static_text(app, "#retype-error") == (
             "There is already a Place called 'Jordan'; merge 'Jordan' into it instead."
         )
         await pilot.press("down")  # Moving on clears it.
@@ -96,11 +107,11 @@ async def test_t_onto_a_name_of_that_type_says_merge_and_changes_nothing(
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is page
-        assert api.entity(person.id).entity.type == "Person"
-        assert text_of(app, "#entity-facts").startswith("Person")
+        assert api.journal().graph.entity(person.id).entity.type == "Person"
+        assert static_text(app, "#entity-facts").startswith("Person")
 
 
-async def test_the_author_has_no_t(api: CharlieAPI) -> None:
+async def test_the_author_has_no_t(api: Charlie) -> None:
     seed(api, (NOW, "", "[[Person:I]] slept."))
     enrich_all(api)
     app = make_app(api)
@@ -115,7 +126,7 @@ async def test_the_author_has_no_t(api: CharlieAPI) -> None:
 # -- split -------------------------------------------------------------------------------
 
 
-async def test_s_splits_marked_entries_off_for_good(api: CharlieAPI) -> None:
+async def test_s_splits_marked_entries_off_for_good(api: Charlie) -> None:
     home, *work = seed(
         api,
         (NOW, "", "dinner at [[Person:Sam -KNOWS-> Person:Ida]]'s."),
@@ -143,13 +154,13 @@ async def test_s_splits_marked_entries_off_for_good(api: CharlieAPI) -> None:
         await pilot.press("tab")
         await pilot.press("enter")
         await settle(pilot)
-        assert text_of(app, "#split-error") == NOTHING_MARKED
+        assert static_text(app, "#split-error") == NOTHING_MARKED
 
         await pilot.press("shift+tab", "down", "space", "down", "space", "tab")
         assert entries.selected == [w.id for w in work]
         await type_text(pilot, "Sam Lee")
         await settle(pilot)
-        assert text_of(app, "#split-preview") == "2 entries move to “Sam Lee”, a new person."
+        assert static_text(app, "#split-preview") == "2 entries move to “Sam Lee”, a new person."
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is page
@@ -164,11 +175,11 @@ async def test_s_splits_marked_entries_off_for_good(api: CharlieAPI) -> None:
         assert names(api, w.id) == {("Sam Lee", "Person")}
     assert names(api, home.id) == {("Sam", "Person"), ("Ida", "Person")}
     assert entity(api, "Sam Lee").id == lee.id
-    assert [m.entry_id for m in api.entity(sam.id).mentions] == [home.id]
+    assert [m.entry_id for m in api.journal().graph.entity(sam.id).mentions] == [home.id]
 
 
 async def test_s_moving_every_entry_to_a_known_name_of_another_type_opens_it(
-    api: CharlieAPI,
+    api: Charlie,
 ) -> None:
     place_entry, person_entry = seed(
         api,
@@ -187,7 +198,7 @@ async def test_s_moving_every_entry_to_a_known_name_of_another_type_opens_it(
         await type_text(pilot, "jordan")
         await pilot.press("tab", "down")  # Person -> Place.
         await settle(pilot)
-        assert text_of(app, "#split-preview") == (
+        assert static_text(app, "#split-preview") == (
             "1 entry moves to “Jordan”, the place already in your journal."
         )
         await pilot.press("enter")
@@ -195,17 +206,17 @@ async def test_s_moving_every_entry_to_a_known_name_of_another_type_opens_it(
         # The person is gone (every entry moved), so the page shown is the place's.
         shown = app.screen
         assert isinstance(shown, EntityScreen) and shown.entity_id == place.id
-        assert text_of(app, "#entity-facts").startswith("Place · mentioned in 2 entries")
-    assert api.find_entity("Jordan", type="Person") is None
+        assert static_text(app, "#entity-facts").startswith("Place · mentioned in 2 entries")
+    assert api.journal().graph.find_entity("Jordan", type="Person") is None
     again(api, place_entry.id, person_entry.id)
     assert names(api, person_entry.id) == {("Jordan", "Place")}
-    assert api.find_entity("Jordan", type="Person") is None
+    assert api.journal().graph.find_entity("Jordan", type="Person") is None
 
 
 # -- merge across types ------------------------------------------------------------------
 
 
-async def test_m_lists_every_type_same_type_first_and_merges_across(api: CharlieAPI) -> None:
+async def test_m_lists_every_type_same_type_first_and_merges_across(api: Charlie) -> None:
     place_entry, person_entry, *_ = seed(
         api,
         (NOW, "", "[[Place:Jordan]] in spring."),
@@ -239,17 +250,17 @@ async def test_m_lists_every_type_same_type_first_and_merges_across(api: Charlie
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is page
-        assert "mentioned in 2 entries" in text_of(app, "#entity-facts")
+        assert "mentioned in 2 entries" in static_text(app, "#entity-facts")
     assert names(api, person_entry.id) == {("Jordan", "Place")}
     again(api, place_entry.id, person_entry.id)
     assert names(api, place_entry.id) == names(api, person_entry.id) == {("Jordan", "Place")}
-    assert api.find_entity("Jordan", type="Person") is None
+    assert api.journal().graph.find_entity("Jordan", type="Person") is None
 
 
 # -- link --------------------------------------------------------------------------------
 
 
-async def test_l_links_a_known_name_picked_from_the_suggestions(api: CharlieAPI) -> None:
+async def test_l_links_a_known_name_picked_from_the_suggestions(api: Charlie) -> None:
     entry, *_ = seed(
         api,
         (NOW, "", "coffee with noor at the market. [[Person:Sam]] came too."),
@@ -299,7 +310,7 @@ async def test_l_links_a_known_name_picked_from_the_suggestions(api: CharlieAPI)
         await pilot.press(*["down"] * (1 + [first.name, second.name].index("Noor")))
         assert suggestions.picked is not None and suggestions.picked.name == "Noor"
         assert dialog.query_one(TypeChoice).value == "Person"
-        assert text_of(app, "#link-preview") == (
+        assert static_text(app, "#link-preview") == (
             "Enter links “Noor”, the person already in your journal."
         )
         await pilot.press("enter")
@@ -313,7 +324,7 @@ async def test_l_links_a_known_name_picked_from_the_suggestions(api: CharlieAPI)
     assert names(api, entry.id) == {("Noor", "Person"), ("Sam", "Person")}
 
 
-async def test_l_starts_from_the_selected_text_and_links_a_new_place(api: CharlieAPI) -> None:
+async def test_l_starts_from_the_selected_text_and_links_a_new_place(api: Charlie) -> None:
     (entry,) = seed(api, (NOW, "", "swim at ocean beach with [[Person:Ana]]."))
     enrich_all(api)
     app = make_app(api)
@@ -331,9 +342,9 @@ async def test_l_starts_from_the_selected_text_and_links_a_new_place(api: Charli
         dialog = app.screen
         assert isinstance(dialog, LinkEntity)
         assert dialog.query_one(Input).value == "ocean beach"
-        assert text_of(app, "#link-preview") == "Enter links “ocean beach”, a new person."
+        assert static_text(app, "#link-preview") == "Enter links “ocean beach”, a new person."
         await pilot.press("tab", "down")  # Person -> Place.
-        assert text_of(app, "#link-preview") == "Enter links “ocean beach”, a new place."
+        assert static_text(app, "#link-preview") == "Enter links “ocean beach”, a new place."
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is reader
@@ -348,7 +359,7 @@ async def test_l_starts_from_the_selected_text_and_links_a_new_place(api: Charli
     assert names(api, entry.id) == {("Ana", "Person"), ("ocean beach", "Place")}
 
 
-async def test_l_shows_a_refusal_in_the_dialog(api: CharlieAPI) -> None:
+async def test_l_shows_a_refusal_in_the_dialog(api: Charlie) -> None:
     (entry,) = seed(api, (NOW, "", "coffee with [[Person:Noor]]."))
     enrich_all(api)
     app = make_app(api)
@@ -365,14 +376,14 @@ async def test_l_shows_a_refusal_in_the_dialog(api: CharlieAPI) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is dialog
-        assert text_of(app, "#link-error") == "This entry already mentions 'Noor'."
+        assert static_text(app, "#link-error") == "This entry already mentions 'Noor'."
     assert names(api, entry.id) == {("Noor", "Person")}
 
 
 # -- keys --------------------------------------------------------------------------------
 
 
-async def test_the_new_keys_are_in_the_footer_and_the_help_panel(api: CharlieAPI) -> None:
+async def test_the_new_keys_are_in_the_footer_and_the_help_panel(api: Charlie) -> None:
     seed(api, (NOW, "", "tea with [[Person:Sarah]]."))
     enrich_all(api)
     app = make_app(api)
@@ -400,12 +411,12 @@ async def test_the_new_keys_are_in_the_footer_and_the_help_panel(api: CharlieAPI
 # -- snapshots ---------------------------------------------------------------------------
 
 
-def test_retype_dialog(snap_compare: Any, api: CharlieAPI) -> None:
+def test_retype_dialog(snap_compare: Any, api: Charlie) -> None:
     seed_graph(api)
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=keys(*TO_SARAH, "t"))
 
 
-def test_split_dialog(snap_compare: Any, api: CharlieAPI) -> None:
+def test_split_dialog(snap_compare: Any, api: Charlie) -> None:
     seed_graph(api)
 
     async def split(pilot: Pilot[Any]) -> None:
@@ -416,7 +427,7 @@ def test_split_dialog(snap_compare: Any, api: CharlieAPI) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=split)
 
 
-def test_link_dialog(snap_compare: Any, api: CharlieAPI) -> None:
+def test_link_dialog(snap_compare: Any, api: Charlie) -> None:
     seed_graph(api)
 
     async def link(pilot: Pilot[Any]) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from backend.api import CharlieAPI
 from backend.errors import NotFoundError
-from backend.jobs.records import RetryPolicy
+from backend.jobs.retry import RetryPolicy
 from backend.models import Entry
+from backend.root import Charlie
 from tests.helpers.ui import (
     NOW,
     SIZE,
@@ -28,9 +28,9 @@ from ui.widgets.job_table import JobTable
 TRACEBACK = 'Traceback (most recent call last):\n  File "x.py", line 1\nRuntimeError: boom'
 
 
-def two_dead(api: CharlieAPI) -> tuple[Entry, Entry]:
+def two_dead(api: Charlie) -> tuple[Entry, Entry]:
     """Two entries whose jobs died after one attempt each (the newest died last)."""
-    api.jobs.policy = RetryPolicy(max_attempts=1)
+    api.backend.jobs.policy = RetryPolicy(max_attempts=1)
     first, second = seed(api, (NOW, "First", "#fail"), (NOW, "Second", "#hang"))
     kill_job(api, second, "Timed out after 300 s.", kind="timeout")
     kill_job(api, first, "RuntimeError: boom", TRACEBACK)
@@ -42,12 +42,12 @@ def titles(screen: DeadJobsScreen) -> list[str]:
     return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
 
 
-def state(api: CharlieAPI, entry: Entry) -> str:
-    record = api.jobs.get(job_id(api, entry))
+def state(api: Charlie, entry: Entry) -> str:
+    record = api.backend.jobs.get(job_id(api, entry))
     return record.state if record else "missing"
 
 
-async def test_dead_jobs_list_retry_and_discard(api: CharlieAPI) -> None:
+async def test_dead_jobs_list_retry_and_discard(api: Charlie) -> None:
     first, second = two_dead(api)
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -87,14 +87,14 @@ async def test_dead_jobs_list_retry_and_discard(api: CharlieAPI) -> None:
         await settle(pilot)
         assert app.screen is screen
         with pytest.raises(NotFoundError):
-            api.get_job(job_id(api, second))
-        assert api.get_entry(second.id).title == "Second"  # The entry itself stays.
+            api.queue.get_job(job_id(api, second))
+        assert api.journal().entries.get(second.id).title == "Second"  # The entry itself stays.
         assert notes.messages[-1] == "Job discarded"
         assert not screen.query_one(JobTable).display
         assert screen.query_one("#dead-empty").display
 
 
-async def test_retry_all_asks_first(api: CharlieAPI) -> None:
+async def test_retry_all_asks_first(api: Charlie) -> None:
     first, second = two_dead(api)
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -119,7 +119,7 @@ async def test_retry_all_asks_first(api: CharlieAPI) -> None:
         assert titles(app.screen) == []
 
 
-async def test_detail_shows_error_traceback_and_history_then_retries(api: CharlieAPI) -> None:
+async def test_detail_shows_error_traceback_and_history_then_retries(api: Charlie) -> None:
     first, _ = two_dead(api)
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -147,7 +147,7 @@ async def test_detail_shows_error_traceback_and_history_then_retries(api: Charli
         assert titles(app.screen) == ["Second"]
 
 
-async def test_detail_discards_after_asking(api: CharlieAPI) -> None:
+async def test_detail_discards_after_asking(api: Charlie) -> None:
     _, second = two_dead(api)
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -168,7 +168,7 @@ async def test_detail_discards_after_asking(api: CharlieAPI) -> None:
         assert titles(app.screen) == ["First"]
 
 
-async def test_detail_of_a_job_discarded_elsewhere_closes(api: CharlieAPI) -> None:
+async def test_detail_of_a_job_discarded_elsewhere_closes(api: Charlie) -> None:
     first, _ = two_dead(api)
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -178,7 +178,7 @@ async def test_detail_of_a_job_discarded_elsewhere_closes(api: CharlieAPI) -> No
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        api.discard_job(job_id(api, first))  # As `charlie discard` would.
+        api.queue.discard_job(job_id(api, first))  # As `charlie discard` would.
         app.refresh_queue()
         await settle(pilot)
         assert isinstance(app.screen, DeadJobsScreen)

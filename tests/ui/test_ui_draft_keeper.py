@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 
-from backend.api import CharlieAPI
 from backend.drafts import new_draft_id
+from backend.root import Charlie
 from ui import text_changes, timeline
 from ui.dialogs.edit_conflict import copy_title
 from ui.draft_keeper import DraftKeeper, Snapshot
@@ -15,10 +15,10 @@ from ui.draft_keeper import DraftKeeper, Snapshot
 NOW = datetime(2026, 3, 18, 10, 0, tzinfo=UTC)
 
 
-def keeper(api: CharlieAPI, **kwargs: object) -> DraftKeeper:
+def keeper(api: Charlie, **kwargs: object) -> DraftKeeper:
     return DraftKeeper(
         api,
-        api.journal().name,
+        api.journals.get().name,
         new_draft_id(),
         entry_id=None,
         base_revision=0,
@@ -26,32 +26,32 @@ def keeper(api: CharlieAPI, **kwargs: object) -> DraftKeeper:
     )
 
 
-def test_writes_only_what_changes_what_is_stored(api: CharlieAPI) -> None:
+def test_writes_only_what_changes_what_is_stored(api: Charlie) -> None:
     kept = keeper(api)
     text = Snapshot("", "2026-03-18 10:00", "Hello")
     assert not kept.needs_write(Snapshot("", "", ""), clean=True)  # Nothing to remove.
     assert kept.needs_write(text, clean=False)
     kept.offer(text, clean=False)
     assert kept.flush()
-    assert [d.body for d in api.list_drafts()] == ["Hello"]
+    assert [d.body for d in api.drafts.list()] == ["Hello"]
     assert not kept.needs_write(text, clean=False)
     kept.base_revision = 3  # What the text is based on changed: write again.
     assert kept.needs_write(text, clean=False)
     kept.offer(Snapshot("", "", ""), clean=True)
     kept.flush()
-    assert api.list_drafts() == [] and not kept.has_draft
+    assert api.drafts.list() == [] and not kept.has_draft
 
 
-def test_only_the_newest_offer_is_written(api: CharlieAPI) -> None:
+def test_only_the_newest_offer_is_written(api: Charlie) -> None:
     kept = keeper(api)
     kept.offer(Snapshot("", "", "first"), clean=False)
     kept.offer(Snapshot("", "", "second"), clean=False)
     kept.flush()
     kept.flush()  # Nothing left to write.
-    assert [d.body for d in api.list_drafts()] == ["second"]
+    assert [d.body for d in api.drafts.list()] == ["second"]
 
 
-def test_no_draft_write_lands_after_the_save(api: CharlieAPI) -> None:
+def test_no_draft_write_lands_after_the_save(api: Charlie) -> None:
     """A draft write that waits while the entry is saved must not bring the draft back."""
     kept = keeper(api)
     kept.offer(Snapshot("", "", "typed"), clean=False)
@@ -62,7 +62,7 @@ def test_no_draft_write_lands_after_the_save(api: CharlieAPI) -> None:
     def save() -> object:
         saving.set()
         release.wait(10)
-        return api.add_entry("typed", draft_id=kept.draft_id, journal=kept.journal)
+        return api.journal(kept.journal).entries.add("typed", draft_id=kept.draft_id)
 
     saver = threading.Thread(target=lambda: kept.finish(save))
     saver.start()
@@ -74,11 +74,11 @@ def test_no_draft_write_lands_after_the_save(api: CharlieAPI) -> None:
     saver.join(10)
     writer.join(10)
     assert kept.finished
-    assert api.list_drafts() == []
-    assert [e.preview for e in api.list_entries().entries] == ["typed"]
+    assert api.drafts.list() == []
+    assert [e.preview for e in api.journal().entries.list().entries] == ["typed"]
 
 
-def test_a_wait_that_runs_out_writes_nothing(api: CharlieAPI) -> None:
+def test_a_wait_that_runs_out_writes_nothing(api: Charlie) -> None:
     kept = keeper(api)
     saving, release = threading.Event(), threading.Event()
 
@@ -95,14 +95,14 @@ def test_a_wait_that_runs_out_writes_nothing(api: CharlieAPI) -> None:
     finally:
         release.set()
         holder.join(10)
-    assert api.list_drafts() == []
+    assert api.drafts.list() == []
 
 
-def test_a_restored_draft_counts_as_stored(api: CharlieAPI) -> None:
-    draft = api.save_draft(new_draft_id(), entry_id=None, title="T", body="B", when="w")
+def test_a_restored_draft_counts_as_stored(api: Charlie) -> None:
+    draft = api.journal().drafts.save(new_draft_id(), entry_id=None, title="T", body="B", when="w")
     kept = DraftKeeper(
         api,
-        api.journal().name,
+        api.journals.get().name,
         draft.id,
         entry_id=None,
         base_revision=0,
@@ -110,7 +110,7 @@ def test_a_restored_draft_counts_as_stored(api: CharlieAPI) -> None:
     )
     assert kept.has_draft and not kept.needs_write(Snapshot("T", "w", "B"), clean=False)
     kept.discard()
-    assert api.list_drafts() == [] and kept.finished
+    assert api.drafts.list() == [] and kept.finished
     assert not kept.needs_write(Snapshot("T", "w", "B more"), clean=False)
 
 

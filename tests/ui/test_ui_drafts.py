@@ -12,23 +12,22 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from textual.widgets import Input, Label, TextArea
 
-from backend.api import CharlieAPI
 from backend.drafts import Draft, new_draft_id
+from backend.root import Charlie
 from backend.settings import Settings
-from tests.helpers.ui import NOW, SIZE, Notes, make_app, seed, settle, type_text, wait_for
+from tests.helpers.ui import NOW, SIZE, Notes, editor, make_app, seed, settle, type_text, wait_for
 from ui.dialogs.compare_draft import CompareDraft
 from ui.dialogs.confirm import ConfirmAction
 from ui.dialogs.error import ErrorDialog
 from ui.dialogs.restore_draft import RestoreDraft
-from ui.screens.editor import EditorScreen
 from ui.screens.home import HomeScreen
 from ui.widgets.editor_status import count_text
 
 
 @pytest.fixture
-def quick(settings: Settings) -> Iterator[CharlieAPI]:
+def quick(settings: Settings) -> Iterator[Charlie]:
     """An API whose editor keeps a draft 0.2 s after the last keystroke."""
-    instance = CharlieAPI.open(settings.with_changes(draft_seconds=0.2))
+    instance = Charlie.open(settings.with_changes(draft_seconds=0.2))
     try:
         yield instance
     finally:
@@ -36,31 +35,25 @@ def quick(settings: Settings) -> Iterator[CharlieAPI]:
 
 
 @pytest.fixture
-def slow(settings: Settings) -> Iterator[CharlieAPI]:
+def slow(settings: Settings) -> Iterator[Charlie]:
     """An API whose editor waits a minute after the last keystroke: any draft seen in a
     test comes from another trigger (a focus change, a failed save, quitting)."""
-    instance = CharlieAPI.open(settings.with_changes(draft_seconds=60))
+    instance = Charlie.open(settings.with_changes(draft_seconds=60))
     try:
         yield instance
     finally:
         instance.close()
 
 
-def drafts(api: CharlieAPI) -> list[Draft]:
-    return api.list_drafts(journal=api.journal().name)
+def drafts(api: Charlie) -> list[Draft]:
+    return api.journal(api.journals.get().name).drafts.list()
 
 
-def bodies(api: CharlieAPI) -> list[str]:
+def bodies(api: Charlie) -> list[str]:
     return [d.body for d in drafts(api)]
 
 
-def editor(app: object) -> EditorScreen:
-    screen = app.screen  # type: ignore[attr-defined]
-    assert isinstance(screen, EditorScreen), screen
-    return screen
-
-
-async def test_typing_keeps_a_draft_that_the_save_removes(quick: CharlieAPI) -> None:
+async def test_typing_keeps_a_draft_that_the_save_removes(quick: Charlie) -> None:
     app = make_app(quick)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -83,11 +76,11 @@ async def test_typing_keeps_a_draft_that_the_save_removes(quick: CharlieAPI) -> 
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-        assert [e.preview for e in quick.list_entries().entries] == ["Words in flight"]
+        assert [e.preview for e in quick.journal().entries.list().entries] == ["Words in flight"]
         assert drafts(quick) == []
 
 
-async def test_each_change_rewrites_the_draft(quick: CharlieAPI) -> None:
+async def test_each_change_rewrites_the_draft(quick: Charlie) -> None:
     app = make_app(quick)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -100,7 +93,7 @@ async def test_each_change_rewrites_the_draft(quick: CharlieAPI) -> None:
         assert len(drafts(quick)) == 1  # One draft per editor, overwritten.
 
 
-async def test_moving_between_fields_keeps_a_draft(slow: CharlieAPI) -> None:
+async def test_moving_between_fields_keeps_a_draft(slow: Charlie) -> None:
     app = make_app(slow)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -111,7 +104,7 @@ async def test_moving_between_fields_keeps_a_draft(slow: CharlieAPI) -> None:
         await wait_for(pilot, lambda: bodies(slow) == ["Before tabbing"], "the draft")
 
 
-async def test_a_failed_save_keeps_a_draft(slow: CharlieAPI) -> None:
+async def test_a_failed_save_keeps_a_draft(slow: Charlie) -> None:
     app = make_app(slow)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -126,7 +119,7 @@ async def test_a_failed_save_keeps_a_draft(slow: CharlieAPI) -> None:
         assert drafts(slow)[0].when == "2024-13-45"
 
 
-async def test_quitting_keeps_the_text_as_a_draft(slow: CharlieAPI) -> None:
+async def test_quitting_keeps_the_text_as_a_draft(slow: Charlie) -> None:
     """What SIGHUP and SIGTERM call (charlie.py installs them; the real-process test in
     tests/processes/test_drafts_process.py sends the signals): the draft is written before exit."""
     app = make_app(slow)
@@ -138,10 +131,10 @@ async def test_quitting_keeps_the_text_as_a_draft(slow: CharlieAPI) -> None:
         app.keep_drafts_and_exit()  # Writes the draft before it returns.
     assert app.return_code == 0
     assert bodies(slow) == ["Closed the terminal"]
-    assert slow.count_entries() == 0
+    assert slow.journal().entries.count() == 0
 
 
-async def test_quitting_past_a_failed_save_keeps_a_draft(slow: CharlieAPI) -> None:
+async def test_quitting_past_a_failed_save_keeps_a_draft(slow: Charlie) -> None:
     app = make_app(slow)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -154,11 +147,11 @@ async def test_quitting_past_a_failed_save_keeps_a_draft(slow: CharlieAPI) -> No
         assert isinstance(app.screen, ErrorDialog) and app.screen.offer_quit
         await pilot.press("ctrl+q")
         await settle(pilot)
-    assert slow.count_entries() == 0
+    assert slow.journal().entries.count() == 0
     assert [(d.body, d.when) for d in drafts(slow)] == [("Unsaveable", "not a date")]
 
 
-async def test_an_emptied_new_entry_leaves_no_draft(quick: CharlieAPI) -> None:
+async def test_an_emptied_new_entry_leaves_no_draft(quick: Charlie) -> None:
     app = make_app(quick)
     async with app.run_test(size=SIZE) as pilot:
         notes = Notes(app)
@@ -178,7 +171,7 @@ async def test_an_emptied_new_entry_leaves_no_draft(quick: CharlieAPI) -> None:
         await wait_for(pilot, lambda: drafts(quick) == [], "the draft to be discarded")
 
 
-async def test_discard_on_purpose(quick: CharlieAPI) -> None:
+async def test_discard_on_purpose(quick: Charlie) -> None:
     (entry,) = seed(quick, (NOW, "Kept", "as it was"))
     app = make_app(quick)
     async with app.run_test(size=SIZE) as pilot:
@@ -199,10 +192,10 @@ async def test_discard_on_purpose(quick: CharlieAPI) -> None:
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         await wait_for(pilot, lambda: drafts(quick) == [], "the draft to be discarded")
-    assert quick.get_entry(entry.id).body == "as it was"
+    assert quick.journal().entries.get(entry.id).body == "as it was"
 
 
-async def test_an_unchanged_edit_writes_no_draft(quick: CharlieAPI) -> None:
+async def test_an_unchanged_edit_writes_no_draft(quick: Charlie) -> None:
     seed(quick, (NOW, "Same", "Same body"))
     app = make_app(quick)
     async with app.run_test(size=SIZE) as pilot:
@@ -216,7 +209,7 @@ async def test_an_unchanged_edit_writes_no_draft(quick: CharlieAPI) -> None:
 
 
 async def test_drafts_off(settings: Settings) -> None:
-    with CharlieAPI.open(settings.with_changes(draft_seconds=0)) as api:
+    with Charlie.open(settings.with_changes(draft_seconds=0)) as api:
         app = make_app(api)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -232,7 +225,7 @@ async def test_drafts_off(settings: Settings) -> None:
 
 
 def put_draft(
-    api: CharlieAPI,
+    api: Charlie,
     body: str,
     *,
     title: str = "",
@@ -240,7 +233,7 @@ def put_draft(
     entry_id: str | None = None,
     base_revision: int = 0,
 ) -> Draft:
-    return api.save_draft(
+    return api.journal().drafts.save(
         new_draft_id(),
         entry_id=entry_id,
         title=title,
@@ -250,7 +243,7 @@ def put_draft(
     )
 
 
-async def test_a_new_entry_draft_is_offered_on_start_and_restored(api: CharlieAPI) -> None:
+async def test_a_new_entry_draft_is_offered_on_start_and_restored(api: Charlie) -> None:
     draft = put_draft(api, "Lost\tto a closed 🌧 terminal — שלום", title="Rain")
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -267,14 +260,14 @@ async def test_a_new_entry_draft_is_offered_on_start_and_restored(api: CharlieAP
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-    (saved,) = api.list_entries().entries
-    entry = api.get_entry(saved.id)
+    (saved,) = api.journal().entries.list().entries
+    entry = api.journal().entries.get(saved.id)
     assert (entry.title, entry.body) == ("Rain", draft.body)
     assert entry.entry_at == datetime(2026, 3, 17, 9, 0, tzinfo=UTC)
     assert drafts(api) == []
 
 
-async def test_discard_and_later_on_start(api: CharlieAPI) -> None:
+async def test_discard_and_later_on_start(api: Charlie) -> None:
     older = put_draft(api, "Older draft")
     newer = put_draft(api, "Newer draft")
     app = make_app(api)
@@ -294,7 +287,7 @@ async def test_discard_and_later_on_start(api: CharlieAPI) -> None:
         await wait_for(pilot, lambda: bodies(api) == ["Older draft"], "the discard")
 
 
-async def test_an_edit_draft_restores_into_that_entry(api: CharlieAPI) -> None:
+async def test_an_edit_draft_restores_into_that_entry(api: Charlie) -> None:
     (entry,) = seed(api, (NOW - timedelta(days=1), "Walk", "We walked."))
     draft = put_draft(
         api,
@@ -322,12 +315,12 @@ async def test_an_edit_draft_restores_into_that_entry(api: CharlieAPI) -> None:
         assert restored.snapshot().body == "We walked to the lake."
         await pilot.press("ctrl+s")
         await settle(pilot)
-    assert api.get_entry(entry.id).body == "We walked to the lake."
-    assert api.get_entry(entry.id).entry_at == entry.entry_at
+    assert api.journal().entries.get(entry.id).body == "We walked to the lake."
+    assert api.journal().entries.get(entry.id).entry_at == entry.entry_at
     assert drafts(api) == []
 
 
-async def test_opening_an_entry_offers_its_draft(api: CharlieAPI) -> None:
+async def test_opening_an_entry_offers_its_draft(api: Charlie) -> None:
     (entry,) = seed(api, (NOW, "Walk", "We walked."))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -347,24 +340,24 @@ async def test_opening_an_entry_offers_its_draft(api: CharlieAPI) -> None:
         assert opened.snapshot().body == "We walked far."
         await pilot.press("escape")
         await settle(pilot)
-    assert api.get_entry(entry.id).body == "We walked far."
+    assert api.journal().entries.get(entry.id).body == "We walked far."
     assert drafts(api) == []
 
 
-async def test_a_draft_another_editor_is_writing_is_not_offered(api: CharlieAPI) -> None:
+async def test_a_draft_another_editor_is_writing_is_not_offered(api: Charlie) -> None:
     (entry,) = seed(api, (NOW, "Walk", "We walked."))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         draft = put_draft(api, "Still typing", entry_id=entry.id, base_revision=entry.revision)
-        api.mark_open(draft.id, "another-window")
+        api.journal().entries.mark_open(draft.id, "another-window")
         await pilot.press("e")
         await settle(pilot)
         assert editor(app).snapshot().body == "We walked."
     assert bodies(api) == ["Still typing"]
 
 
-async def test_an_edit_draft_of_a_deleted_entry_restores_as_new(api: CharlieAPI) -> None:
+async def test_an_edit_draft_of_a_deleted_entry_restores_as_new(api: Charlie) -> None:
     (entry,) = seed(api, (NOW - timedelta(days=3), "Gone", "Deleted later"))
     put_draft(
         api,
@@ -374,7 +367,7 @@ async def test_an_edit_draft_of_a_deleted_entry_restores_as_new(api: CharlieAPI)
         entry_id=entry.id,
         base_revision=entry.revision,
     )
-    api.delete_entry(entry.id)
+    api.journal().entries.delete(entry.id)
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -385,8 +378,8 @@ async def test_an_edit_draft_of_a_deleted_entry_restores_as_new(api: CharlieAPI)
         assert editor(app).is_new
         await pilot.press("ctrl+s")
         await settle(pilot)
-    (saved,) = api.list_entries().entries
-    assert api.get_entry(saved.id).body == "Deleted later, but I kept writing"
+    (saved,) = api.journal().entries.list().entries
+    assert api.journal().entries.get(saved.id).body == "Deleted later, but I kept writing"
     assert saved.entry_at == datetime(2026, 3, 15, 10, 0, tzinfo=UTC)
     assert drafts(api) == []
 
@@ -394,7 +387,7 @@ async def test_an_edit_draft_of_a_deleted_entry_restores_as_new(api: CharlieAPI)
 # -- editor niceties -------------------------------------------------------------------
 
 
-async def test_focusing_when_does_not_select_all(api: CharlieAPI) -> None:
+async def test_focusing_when_does_not_select_all(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -410,7 +403,7 @@ async def test_focusing_when_does_not_select_all(api: CharlieAPI) -> None:
         assert "5" in date.value
 
 
-async def test_word_and_character_count(api: CharlieAPI) -> None:
+async def test_word_and_character_count(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

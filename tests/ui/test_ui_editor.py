@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from textual import events
 from textual.widgets import Input, Static, TextArea
 
-from backend.api import CharlieAPI
+from backend.root import Charlie
 from tests.helpers.ui import (
     NOW,
     SIZE,
@@ -24,7 +24,7 @@ from ui.screens.editor import EditorScreen
 from ui.screens.home import HomeScreen
 
 
-async def test_write_new_entry_with_ctrl_s(api: CharlieAPI) -> None:
+async def test_write_new_entry_with_ctrl_s(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -40,14 +40,14 @@ async def test_write_new_entry_with_ctrl_s(api: CharlieAPI) -> None:
         await settle(pilot)
 
         assert isinstance(app.screen, HomeScreen)
-        page = api.list_entries()
+        page = api.journal().entries.list()
         assert [e.preview for e in page.entries] == ["Walked to the lake"]
         assert page.entries[0].entry_at == NOW
         assert listed_ids(app) == [page.entries[0].id]
         assert entry_list(app).display
 
 
-async def test_escape_saves(api: CharlieAPI) -> None:
+async def test_escape_saves(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -59,14 +59,14 @@ async def test_escape_saves(api: CharlieAPI) -> None:
         await pilot.press("escape")
         await settle(pilot)
 
-        entries = api.list_entries().entries
+        entries = api.journal().entries.list().entries
         assert len(entries) == 1
-        saved = api.get_entry(entries[0].id)
+        saved = api.journal().entries.get(entries[0].id)
         assert (saved.title, saved.body) == ("Tuesday", "Rain all day.\n\nRead a book.")
         assert listed_ids(app) == [saved.id]
 
 
-async def test_empty_new_entry_is_discarded(api: CharlieAPI) -> None:
+async def test_empty_new_entry_is_discarded(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         notes = Notes(app)
@@ -79,10 +79,10 @@ async def test_empty_new_entry_is_discarded(api: CharlieAPI) -> None:
 
         assert isinstance(app.screen, HomeScreen)
         assert "Empty entry discarded" in notes.messages
-        assert api.count_entries() == 0
+        assert api.journal().entries.count() == 0
 
 
-async def test_edit_changes_text_and_date(api: CharlieAPI) -> None:
+async def test_edit_changes_text_and_date(api: Charlie) -> None:
     (entry,) = seed(api, (NOW - timedelta(days=1), "Old title", "Old body"))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -102,14 +102,14 @@ async def test_edit_changes_text_and_date(api: CharlieAPI) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
 
-        saved = api.get_entry(entry.id)
+        saved = api.journal().entries.get(entry.id)
         assert (saved.title, saved.body) == ("New title", "New body")
         assert saved.entry_at == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
         assert isinstance(app.screen, HomeScreen)
         assert entry_list(app).highlighted_entry_id == entry.id
 
 
-async def test_unchanged_edit_keeps_exact_time(api: CharlieAPI) -> None:
+async def test_unchanged_edit_keeps_exact_time(api: Charlie) -> None:
     when = datetime(2026, 3, 17, 21, 15, 42, tzinfo=timezone(timedelta(hours=2)))
     (entry,) = seed(api, (when, "", "Seconds and offset matter"))
     app = make_app(api)
@@ -120,13 +120,13 @@ async def test_unchanged_edit_keeps_exact_time(api: CharlieAPI) -> None:
         app.screen.query_one("#editor-body", TextArea).text = "Changed body"
         await pilot.press("escape")
         await settle(pilot)
-        saved = api.get_entry(entry.id)
+        saved = api.journal().entries.get(entry.id)
         assert saved.body == "Changed body"
         assert saved.entry_at == when
         assert saved.entry_at.utcoffset() == timedelta(hours=2)
 
 
-async def test_bad_date_shows_error_and_keeps_text(api: CharlieAPI) -> None:
+async def test_bad_date_shows_error_and_keeps_text(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -147,10 +147,10 @@ async def test_bad_date_shows_error_and_keeps_text(api: CharlieAPI) -> None:
         assert app.screen is editor
         assert editor.query_one("#editor-body", TextArea).text == "Precious words"
         assert editor.query_one("#editor-date", Input).value == "2024-13-45"
-        assert api.count_entries() == 0
+        assert api.journal().entries.count() == 0
 
 
-async def test_backend_validation_error_keeps_editor_open(api: CharlieAPI) -> None:
+async def test_backend_validation_error_keeps_editor_open(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -169,10 +169,10 @@ async def test_backend_validation_error_keeps_editor_open(api: CharlieAPI) -> No
         assert app.screen is editor
         assert editor.query_one("#editor-title", Input).value == "Only a title"
         assert not editor.query_one("#editor-form").loading
-        assert api.count_entries() == 0
+        assert api.journal().entries.count() == 0
 
 
-async def test_quit_from_editor_saves_first(api: CharlieAPI) -> None:
+async def test_quit_from_editor_saves_first(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -181,10 +181,10 @@ async def test_quit_from_editor_saves_first(api: CharlieAPI) -> None:
         await type_text(pilot, "Do not lose me")
         await pilot.press("ctrl+q")
         await settle(pilot)
-    assert [e.preview for e in api.list_entries().entries] == ["Do not lose me"]
+    assert [e.preview for e in api.journal().entries.list().entries] == ["Do not lose me"]
 
 
-async def test_quit_when_the_save_fails_asks_again(api: CharlieAPI) -> None:
+async def test_quit_when_the_save_fails_asks_again(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -208,10 +208,10 @@ async def test_quit_when_the_save_fails_asks_again(api: CharlieAPI) -> None:
         await pilot.press("ctrl+q")
         await settle(pilot)
     assert app.return_code == 0
-    assert api.count_entries() == 0
+    assert api.journal().entries.count() == 0
 
 
-async def test_keys_typed_just_before_ctrl_s_or_ctrl_q_are_saved(api: CharlieAPI) -> None:
+async def test_keys_typed_just_before_ctrl_s_or_ctrl_q_are_saved(api: Charlie) -> None:
     """Ctrl+S and Ctrl+Q are priority keys: the app sees them before the text field has
     handled the keys typed just before. Send them all at once, like a fast typist."""
     app = make_app(api)
@@ -222,11 +222,11 @@ async def test_keys_typed_just_before_ctrl_s_or_ctrl_q_are_saved(api: CharlieAPI
         for key in ("a", "b", "c", "ctrl+s"):
             app.post_message(events.Key(key, key if len(key) == 1 else None))
         await settle(pilot)
-        assert [e.preview for e in api.list_entries().entries] == ["abc"]
+        assert [e.preview for e in api.journal().entries.list().entries] == ["abc"]
 
         await pilot.press("n")
         await settle(pilot)
         for key in ("x", "y", "z", "ctrl+q"):
             app.post_message(events.Key(key, key if len(key) == 1 else None))
         await settle(pilot)
-    assert sorted(e.preview for e in api.list_entries().entries) == ["abc", "xyz"]
+    assert sorted(e.preview for e in api.journal().entries.list().entries) == ["abc", "xyz"]

@@ -10,18 +10,31 @@ directly at the end.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from textual.pilot import Pilot
+import pytest
 from textual.widgets import Input
 from textual.widgets._markdown import MarkdownParagraph
 
-from backend.api import CharlieAPI
 from backend.jobs.supervisor import Supervisor
 from backend.models import EntityRef
-from tests.conftest import job_state
-from tests.helpers.graph import enrich_all, entity, list_texts, row_targets, text_of
-from tests.helpers.ui import NOW, SIZE, Notes, make_app, seed, settle, type_text, wait_for
+from backend.root import Charlie
+from tests.helpers.graph import enrich_all, entity
+from tests.helpers.jobs import job_state
+from tests.helpers.ui import (
+    NOW,
+    SIZE,
+    Notes,
+    list_texts,
+    make_app,
+    open_entity,
+    open_reader,
+    row_targets,
+    seed,
+    settle,
+    static_text,
+    type_text,
+    wait_for,
+)
 from ui.app import CharlieApp
 from ui.changes import enriched_entry
 from ui.dialogs.blocked import BlockedNames
@@ -43,27 +56,6 @@ from ui.widgets.entity_markdown import entity_href, link_entities
 LUNCH = "lunch with Sarah and Tom. [[Person:Sarah -VISITED-> Place:Lisbon]] was the plan."
 
 
-async def open_reader(pilot: Pilot[Any], index: int = 0) -> ReaderScreen:
-    """Read the entry at ``index`` of the home list (newest first)."""
-    await settle(pilot)
-    for _ in range(index):
-        await pilot.press("down")
-    await pilot.press("enter")
-    await settle(pilot)
-    reader = pilot.app.screen
-    assert isinstance(reader, ReaderScreen)
-    return reader
-
-
-async def open_entity(pilot: Pilot[Any], ref: EntityRef) -> EntityScreen:
-    """Push an entity's page (as the lists do) and wait for it to load."""
-    page = EntityScreen(ref.id)
-    await pilot.app.push_screen(page)
-    await settle(pilot)
-    assert pilot.app.screen is page and page.page is not None
-    return page
-
-
 def select(app: CharlieApp, selector: str, target: str) -> None:
     """Put an EntityList's cursor on the row that opens ``target``."""
     options = app.screen.query_one(selector, EntityList)
@@ -75,7 +67,7 @@ def select(app: CharlieApp, selector: str, target: str) -> None:
 # -- the reader ------------------------------------------------------------------------
 
 
-async def test_reader_shows_connections_and_opens_entity_pages(api: CharlieAPI) -> None:
+async def test_reader_shows_connections_and_opens_entity_pages(api: Charlie) -> None:
     (entry,) = seed(api, (NOW, "", LUNCH))
     enrich_all(api)
     sarah, tom, lisbon = entity(api, "Sarah"), entity(api, "Tom"), entity(api, "Lisbon")
@@ -104,7 +96,7 @@ async def test_reader_shows_connections_and_opens_entity_pages(api: CharlieAPI) 
         source = reader.query_one("#reader-body").source  # type: ignore[attr-defined]
         assert f"[Sarah]({entity_href(sarah.id)})" in source
         assert f"[Tom]({entity_href(tom.id)})" in source
-        assert api.get_entry(entry.id).body == LUNCH
+        assert api.journal().entries.get(entry.id).body == LUNCH
 
         # Keyboard: Tab into the sidebar, Enter on the first entity.
         await pilot.press("tab")
@@ -113,7 +105,7 @@ async def test_reader_shows_connections_and_opens_entity_pages(api: CharlieAPI) 
         await settle(pilot)
         page = app.screen
         assert isinstance(page, EntityScreen) and page.entity_id == sarah.id
-        assert text_of(app, "#entity-name") == "Sarah"
+        assert static_text(app, "#entity-name") == "Sarah"
 
         # Mouse: a click on "Tom" in the text.
         await pilot.press("escape")
@@ -124,7 +116,7 @@ async def test_reader_shows_connections_and_opens_entity_pages(api: CharlieAPI) 
         assert isinstance(app.screen, EntityScreen) and app.screen.entity_id == tom.id
 
 
-async def test_sidebar_toggles_and_says_when_nothing_is_linked(api: CharlieAPI) -> None:
+async def test_sidebar_toggles_and_says_when_nothing_is_linked(api: Charlie) -> None:
     seed(api, (NOW, "", "nothing to see here"))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -137,18 +129,19 @@ async def test_sidebar_toggles_and_says_when_nothing_is_linked(api: CharlieAPI) 
         assert side.display
 
 
+@pytest.mark.slow
 async def test_reader_updates_when_a_real_worker_finishes(
-    owner: tuple[CharlieAPI, Supervisor],
+    owner: tuple[Charlie, Supervisor],
 ) -> None:
     api, _ = owner
     # Paused, so the reader is open (and empty) before the worker reads the entry.
-    api.set_inference(False)
+    api.queue.set_inference(False)
     (entry,) = seed(api, (NOW, "", LUNCH))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await open_reader(pilot)
         assert list_texts(app, "#reader-connections") == [EMPTY_NOTE]
-        api.set_inference(True)
+        api.queue.set_inference(True)
         await wait_for(
             pilot,
             lambda: "Sarah" in list_texts(app, "#reader-connections"),
@@ -159,7 +152,7 @@ async def test_reader_updates_when_a_real_worker_finishes(
         assert "Sarah visited Lisbon" in list_texts(app, "#reader-connections")
 
 
-async def test_reader_reloads_when_its_entry_is_enriched(api: CharlieAPI) -> None:
+async def test_reader_reloads_when_its_entry_is_enriched(api: Charlie) -> None:
     first, second = seed(
         api, (NOW, "", "coffee with Ana."), (NOW - timedelta(days=1), "", "tea with Ben.")
     )
@@ -175,7 +168,7 @@ async def test_reader_reloads_when_its_entry_is_enriched(api: CharlieAPI) -> Non
         )
 
 
-async def test_remove_from_entry_asks_then_unlinks(api: CharlieAPI) -> None:
+async def test_remove_from_entry_asks_then_unlinks(api: Charlie) -> None:
     (entry,) = seed(api, (NOW, "", LUNCH))
     enrich_all(api)
     tom = entity(api, "Tom")
@@ -198,15 +191,19 @@ async def test_remove_from_entry_asks_then_unlinks(api: CharlieAPI) -> None:
         await settle(pilot)
         assert app.screen is reader
         assert "Tom" not in list_texts(app, "#reader-connections")
-        assert "Tom" not in {ref.name for ref, _ in api.entry_entities(entry.id).mentions}
-        assert api.find_entity("Tom") is None  # Nobody else mentioned him.
+        assert "Tom" not in {
+            ref.name for ref, _ in api.journal().graph.entry_entities(entry.id).mentions
+        }
+        assert api.journal().graph.find_entity("Tom") is None  # Nobody else mentioned him.
         # Reading the entry again respects the removal.
-        api.reenrich(entry.id)
+        api.journal().entries.reenrich(entry.id)
         enrich_all(api)
-        assert "Tom" not in {ref.name for ref, _ in api.entry_entities(entry.id).mentions}
+        assert "Tom" not in {
+            ref.name for ref, _ in api.journal().graph.entry_entities(entry.id).mentions
+        }
 
 
-async def test_x_only_works_on_a_mentioned_entity(api: CharlieAPI) -> None:
+async def test_x_only_works_on_a_mentioned_entity(api: Charlie) -> None:
     seed(api, (NOW, "", LUNCH))
     enrich_all(api)
     sarah = entity(api, "Sarah")
@@ -226,7 +223,7 @@ async def test_x_only_works_on_a_mentioned_entity(api: CharlieAPI) -> None:
 # -- entity pages and curation ---------------------------------------------------------
 
 
-async def test_entity_page_shows_quotes_company_and_relationships(api: CharlieAPI) -> None:
+async def test_entity_page_shows_quotes_company_and_relationships(api: Charlie) -> None:
     older, newer = seed(
         api,
         (
@@ -241,8 +238,8 @@ async def test_entity_page_shows_quotes_company_and_relationships(api: CharlieAP
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await open_entity(pilot, sarah)
-        assert text_of(app, "#entity-name") == "Sarah"
-        assert text_of(app, "#entity-facts") == (
+        assert static_text(app, "#entity-name") == "Sarah"
+        assert static_text(app, "#entity-facts") == (
             "Person · mentioned in 2 entries · first Mon 2 Mar 2026, last Tue 17 Mar 2026"
         )
         # Newest first, each with its date and the sentence that mentions Sarah.
@@ -271,10 +268,10 @@ async def test_entity_page_shows_quotes_company_and_relationships(api: CharlieAP
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, EntityScreen)
-        assert text_of(app, "#entity-name") == "Ana"
+        assert static_text(app, "#entity-name") == "Ana"
 
 
-async def test_rename_shows_refusals_inline_then_updates_every_view(api: CharlieAPI) -> None:
+async def test_rename_shows_refusals_inline_then_updates_every_view(api: Charlie) -> None:
     seed(api, (NOW, "", LUNCH))
     enrich_all(api)
     sarah = entity(api, "Sarah")
@@ -296,15 +293,15 @@ async def test_rename_shows_refusals_inline_then_updates_every_view(api: Charlie
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is dialog  # Still open, with the reason under the name.
-        assert text_of(app, "#rename-error") == "A name needs at least one letter or digit."
+        assert static_text(app, "#rename-error") == "A name needs at least one letter or digit."
 
         box.value = "Sarah Jones"
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is page
-        assert text_of(app, "#entity-name") == "Sarah Jones"
-        assert api.entity(sarah.id).entity.name == "Sarah Jones"
-        assert text_of(app, "#entity-aliases") == "Also written: Sarah"  # As it was written.
+        assert static_text(app, "#entity-name") == "Sarah Jones"
+        assert api.journal().graph.entity(sarah.id).entity.name == "Sarah Jones"
+        assert static_text(app, "#entity-aliases") == "Also written: Sarah"  # As it was written.
 
         # The reader underneath caught up too.
         await pilot.press("escape")
@@ -313,7 +310,7 @@ async def test_rename_shows_refusals_inline_then_updates_every_view(api: Charlie
         assert "Sarah Jones  as Sarah" in list_texts(app, "#reader-connections")
 
 
-async def test_merge_through_the_picker(api: CharlieAPI) -> None:
+async def test_merge_through_the_picker(api: Charlie) -> None:
     seed(
         api,
         (NOW, "", "coffee with Sarah."),
@@ -340,12 +337,12 @@ async def test_merge_through_the_picker(api: CharlieAPI) -> None:
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is page
-        assert api.entity(sarah.id).mention_count == 2
-        assert "mentioned in 2 entries" in text_of(app, "#entity-facts")
-        assert api.find_entity("Sara") == EntityRef(sarah.id, "Sarah", "Person")
+        assert api.journal().graph.entity(sarah.id).mention_count == 2
+        assert "mentioned in 2 entries" in static_text(app, "#entity-facts")
+        assert api.journal().graph.find_entity("Sara") == EntityRef(sarah.id, "Sarah", "Person")
 
 
-async def test_merge_picker_says_when_nothing_matches(api: CharlieAPI) -> None:
+async def test_merge_picker_says_when_nothing_matches(api: Charlie) -> None:
     seed(api, (NOW, "", "coffee with Sarah."))
     enrich_all(api)
     app = make_app(api)
@@ -362,7 +359,7 @@ async def test_merge_picker_says_when_nothing_matches(api: CharlieAPI) -> None:
         assert isinstance(app.screen, EntityScreen)
 
 
-async def test_delete_everywhere_leaves_the_page_and_updates_others(api: CharlieAPI) -> None:
+async def test_delete_everywhere_leaves_the_page_and_updates_others(api: Charlie) -> None:
     seed(api, (NOW, "", LUNCH), (NOW - timedelta(days=1), "", "tennis with Tom."))
     enrich_all(api)
     sarah, tom = entity(api, "Sarah"), entity(api, "Tom")
@@ -378,11 +375,11 @@ async def test_delete_everywhere_leaves_the_page_and_updates_others(api: Charlie
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is sarah_page
-        assert api.find_entity("Tom") is None
+        assert api.journal().graph.find_entity("Tom") is None
         assert tom.id not in row_targets(app, "#entity-with")
 
 
-async def test_page_of_an_entity_merged_away_says_it_is_gone(api: CharlieAPI) -> None:
+async def test_page_of_an_entity_merged_away_says_it_is_gone(api: Charlie) -> None:
     seed(api, (NOW, "", "coffee with Sarah."), (NOW, "", "a call from Sara."))
     enrich_all(api)
     sarah, sara = entity(api, "Sarah"), entity(api, "Sara")
@@ -390,7 +387,7 @@ async def test_page_of_an_entity_merged_away_says_it_is_gone(api: CharlieAPI) ->
     async with app.run_test(size=SIZE) as pilot:
         gone = await open_entity(pilot, sara)
         await open_entity(pilot, sarah)
-        api.merge_entities(sarah.id, sara.id)
+        api.journal().curation.merge(sarah.id, sara.id)
         app.post_message(GraphChanged())  # As the screen that merged would.
         await pilot.press("escape")
         await settle(pilot)
@@ -400,7 +397,7 @@ async def test_page_of_an_entity_merged_away_says_it_is_gone(api: CharlieAPI) ->
         assert gone.check_action("rename", ()) is None
 
 
-async def test_block_then_unblock_from_the_blocked_names_dialog(api: CharlieAPI) -> None:
+async def test_block_then_unblock_from_the_blocked_names_dialog(api: Charlie) -> None:
     (entry,) = seed(api, (NOW, "", LUNCH))
     enrich_all(api)
     app = make_app(api)
@@ -419,12 +416,12 @@ async def test_block_then_unblock_from_the_blocked_names_dialog(api: CharlieAPI)
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is reader
-        assert api.blocked_names() == ["Tom"]
+        assert api.journal().curation.blocked() == ["Tom"]
         assert "Tom" not in list_texts(app, "#reader-connections")
         # Blocked means not found again, even when the entry is read again.
-        api.reenrich(entry.id)
+        api.journal().entries.reenrich(entry.id)
         enrich_all(api)
-        assert api.find_entity("Tom") is None
+        assert api.journal().graph.find_entity("Tom") is None
 
         await pilot.press("f8")
         await settle(pilot)
@@ -433,7 +430,7 @@ async def test_block_then_unblock_from_the_blocked_names_dialog(api: CharlieAPI)
         assert dialog.names == ["Tom"]
         await pilot.press("u")
         await settle(pilot)
-        assert api.blocked_names() == []
+        assert api.journal().curation.blocked() == []
         assert dialog.names == []
         assert "“Tom” is no longer blocked; 1 entry will be read again." in notes.messages
         assert job_state(api, entry.id) == "queued"
@@ -447,7 +444,7 @@ async def test_block_then_unblock_from_the_blocked_names_dialog(api: CharlieAPI)
         )
 
 
-async def test_blocked_names_opens_from_the_entity_page(api: CharlieAPI) -> None:
+async def test_blocked_names_opens_from_the_entity_page(api: Charlie) -> None:
     seed(api, (NOW, "", LUNCH))
     enrich_all(api)
     app = make_app(api)
@@ -463,7 +460,7 @@ async def test_blocked_names_opens_from_the_entity_page(api: CharlieAPI) -> None
 # -- search ----------------------------------------------------------------------------
 
 
-async def test_search_shows_results_as_you_type_and_opens_them(api: CharlieAPI) -> None:
+async def test_search_shows_results_as_you_type_and_opens_them(api: Charlie) -> None:
     lunch, other = seed(api, (NOW, "", LUNCH), (NOW - timedelta(days=1), "", "a quiet day."))
     enrich_all(api)
     sarah = entity(api, "Sarah")
@@ -511,7 +508,7 @@ async def test_search_shows_results_as_you_type_and_opens_them(api: CharlieAPI) 
         await wait_for(pilot, lambda: search.results is None, "the results to clear")
 
 
-async def test_search_opens_with_f5_and_finds_nothing_politely(api: CharlieAPI) -> None:
+async def test_search_opens_with_f5_and_finds_nothing_politely(api: Charlie) -> None:
     seed(api, (NOW, "", "a quiet day."))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -522,7 +519,7 @@ async def test_search_opens_with_f5_and_finds_nothing_politely(api: CharlieAPI) 
         assert isinstance(search, SearchScreen)
         await type_text(pilot, "volcano")
         await wait_for(pilot, lambda: search.results is not None, "the search to answer")
-        assert text_of(app, "#search-status") == "Nothing matches."
+        assert static_text(app, "#search-status") == "Nothing matches."
         assert list_texts(app, "#search-entries") == ["No entry matches."]
         assert list_texts(app, "#search-entities") == ["No name matches."]
 
@@ -530,7 +527,7 @@ async def test_search_opens_with_f5_and_finds_nothing_politely(api: CharlieAPI) 
 # -- the month view --------------------------------------------------------------------
 
 
-async def test_period_view_steps_through_months(api: CharlieAPI) -> None:
+async def test_period_view_steps_through_months(api: Charlie) -> None:
     seed(
         api,
         (datetime(2026, 3, 2, 9, 0, tzinfo=UTC), "", "walk with Sarah and Tom."),
@@ -546,22 +543,22 @@ async def test_period_view_steps_through_months(api: CharlieAPI) -> None:
         period = app.screen
         assert isinstance(period, PeriodScreen)
         # The app's clock says March 2026.
-        assert text_of(app, "#period-title") == "March 2026"
-        assert text_of(app, "#period-count") == "2 entries this month"
+        assert static_text(app, "#period-title") == "March 2026"
+        assert static_text(app, "#period-count") == "2 entries this month"
         assert list_texts(app, "#period-person") == ["Sarah  2", "Tom  1"]
         assert list_texts(app, "#period-place") == ["Luigi  1"]
         assert list_texts(app, "#period-activity") == ["None"]
 
         await pilot.press("left_square_bracket")
         await settle(pilot)
-        assert text_of(app, "#period-title") == "February 2026"
+        assert static_text(app, "#period-title") == "February 2026"
         assert list_texts(app, "#period-person") == ["Ana  1"]
         assert list_texts(app, "#period-activity") == ["skating  1"]
 
         await pilot.press("right_square_bracket", "right_square_bracket")
         await settle(pilot)
-        assert text_of(app, "#period-title") == "April 2026"
-        assert text_of(app, "#period-count") == "No entries this month."
+        assert static_text(app, "#period-title") == "April 2026"
+        assert static_text(app, "#period-count") == "No entries this month."
 
         await pilot.press("left_square_bracket")
         await settle(pilot)
@@ -572,7 +569,7 @@ async def test_period_view_steps_through_months(api: CharlieAPI) -> None:
         assert app.screen.entity_id == entity(api, "Sarah").id
 
 
-async def test_f6_opens_the_month_view_anywhere(api: CharlieAPI) -> None:
+async def test_f6_opens_the_month_view_anywhere(api: Charlie) -> None:
     seed(api, (NOW, "", "a quiet day."))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -585,19 +582,20 @@ async def test_f6_opens_the_month_view_anywhere(api: CharlieAPI) -> None:
 # -- settings and help -----------------------------------------------------------------
 
 
-async def test_settings_show_the_model_in_use(api: CharlieAPI) -> None:
-    api.settings = api.settings.with_changes(extractor="llama_cpp", model="/models/tiny.gguf")
+async def test_settings_show_the_model_in_use(api: Charlie) -> None:
+    changed = api.settings.with_changes(extractor="llama_cpp", model="/models/tiny.gguf")
+    api.backend.settings = changed
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("comma")
         await settle(pilot)
         assert isinstance(app.screen, SettingsScreen)
-        assert text_of(app, "#settings-extractor") == "llama_cpp"
-        assert text_of(app, "#settings-model") == "/models/tiny.gguf"
+        assert static_text(app, "#settings-extractor") == "llama_cpp"
+        assert static_text(app, "#settings-model") == "/models/tiny.gguf"
 
 
-async def test_new_keys_are_in_the_help_panel(api: CharlieAPI) -> None:
+async def test_new_keys_are_in_the_help_panel(api: Charlie) -> None:
     seed(api, (NOW, "", LUNCH))
     enrich_all(api)
     app = make_app(api)

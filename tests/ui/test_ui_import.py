@@ -1,8 +1,8 @@
 """The Import screen with Pilot: real files in tmp_path, a real API on a real FalkorDB.
 
 Two tests hold the import thread at a chosen stage to press Escape there. They wrap
-the real ``api.import_entries`` so that the progress callback the screen hands it
-waits for the test at that stage; the import itself runs unchanged.
+the real ``run_import`` so that the progress callback the screen hands it waits for the
+test at that stage; the import itself runs unchanged.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, RadioButton
 
-from backend.api import CharlieAPI
+from backend.root import Charlie
+from backend.transfer import importer_source
 from tests.helpers.ui import SIZE, Notes, listed_ids, make_app, settle, static_text, wait_for
 from ui.app import CharlieApp
 from ui.dialogs.error import ErrorDialog
@@ -63,7 +64,7 @@ def rejected_rows(screen: ImportScreen) -> list[tuple[str, str]]:
     ]
 
 
-async def test_preview_import_and_import_again(api: CharlieAPI, notes: Path) -> None:
+async def test_preview_import_and_import_again(api: Charlie, notes: Path) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         said = Notes(app)
@@ -79,7 +80,7 @@ async def test_preview_import_and_import_again(api: CharlieAPI, notes: Path) -> 
         assert "nothing was written" in static_text(app, "#import-headline")
         ((where, reason),) = rejected_rows(screen)
         assert where == "scan.md" and "NUL" in reason
-        assert api.count_entries() == 0
+        assert api.journal().entries.count() == 0
 
         await pilot.press("ctrl+r")
         await settle(pilot)
@@ -89,8 +90,8 @@ async def test_preview_import_and_import_again(api: CharlieAPI, notes: Path) -> 
         assert "3 added" in static_text(app, "#import-figures")
         assert "Backup taken first" in static_text(app, "#import-afterword")
         assert said.messages[-1] == "Imported 3 entries into “Journal”."
-        assert sorted(e.title for e in api.list_entries().entries) == sorted(TITLES)
-        assert {api.get_entry(i).title for i in done.added_ids} == set(TITLES)
+        assert sorted(e.title for e in api.journal().entries.list().entries) == sorted(TITLES)
+        assert {api.journal().entries.get(i).title for i in done.added_ids} == set(TITLES)
 
         await pilot.press("ctrl+r")
         await settle(pilot)
@@ -100,7 +101,7 @@ async def test_preview_import_and_import_again(api: CharlieAPI, notes: Path) -> 
         assert "0 added" in static_text(app, "#import-figures")
         assert "3 already present" in static_text(app, "#import-figures")
         assert said.messages[-1] == "Nothing new was imported."
-        assert api.count_entries() == 3
+        assert api.journal().entries.count() == 3
 
         # Back home, the list has caught up with the import.
         await pilot.press("escape")
@@ -109,7 +110,7 @@ async def test_preview_import_and_import_again(api: CharlieAPI, notes: Path) -> 
         assert sorted(listed_ids(app)) == sorted(done.added_ids)
 
 
-async def test_a_missing_source_is_explained_inline(api: CharlieAPI, tmp_path: Path) -> None:
+async def test_a_missing_source_is_explained_inline(api: Charlie, tmp_path: Path) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_import(pilot)
@@ -131,7 +132,7 @@ async def test_a_missing_source_is_explained_inline(api: CharlieAPI, tmp_path: P
             static_text(app, "#import-source-note") == f"Nothing is at {missing}: check the path."
         )
         assert note.has_class("-error")
-        assert screen.summary is None and api.count_entries() == 0
+        assert screen.summary is None and api.journal().entries.count() == 0
 
         # Once the path exists the message goes, as soon as it is typed.
         missing.mkdir(parents=True)
@@ -142,7 +143,7 @@ async def test_a_missing_source_is_explained_inline(api: CharlieAPI, tmp_path: P
 
 
 async def test_an_unreadable_source_is_reported_and_nothing_written(
-    api: CharlieAPI, tmp_path: Path
+    api: Charlie, tmp_path: Path
 ) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -158,10 +159,10 @@ async def test_an_unreadable_source_is_reported_and_nothing_written(
         assert app.screen is screen
         assert static_text(app, "#import-status") == "The import failed: nothing was written."
         assert not screen.query_one("#import-form").disabled
-        assert api.count_entries() == 0
+        assert api.journal().entries.count() == 0
 
 
-async def test_import_into_a_new_journal_recursively(api: CharlieAPI, notes: Path) -> None:
+async def test_import_into_a_new_journal_recursively(api: Charlie, notes: Path) -> None:
     deeper = notes / "2025"
     deeper.mkdir()
     (deeper / "2025-12-24.md").write_text("---\ntitle: Christmas Eve\n---\nFamily.\n")
@@ -179,8 +180,8 @@ async def test_import_into_a_new_journal_recursively(api: CharlieAPI, notes: Pat
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert screen.summary is not None and screen.summary.added == 4
-        assert api.count_entries(journal="Old notes") == 4
-        assert api.count_entries() == 0
+        assert api.journal("Old notes").entries.count() == 4
+        assert api.journal().entries.count() == 0
         assert static_text(app, "#import-journal-note") == "An existing journal."
 
         # The box only means something to the folder importer.
@@ -191,13 +192,13 @@ async def test_import_into_a_new_journal_recursively(api: CharlieAPI, notes: Pat
 
 
 def hold_at(
-    api: CharlieAPI, monkeypatch: pytest.MonkeyPatch, stage: str
+    api: Charlie, monkeypatch: pytest.MonkeyPatch, stage: str
 ) -> tuple[threading.Event, threading.Event, threading.Event]:
     """Make the real import wait, in its thread, the first time it reports ``stage``:
     (reached, release, ended). At "writing" it waits after the screen has seen the
     report (the import is writing); at "reading", before (as if still reading)."""
     reached, release, ended = threading.Event(), threading.Event(), threading.Event()
-    real = api.import_entries
+    real = importer_source.run_import
 
     def held(*args: Any, progress: Callable[[str, int, int | None], None], **kwargs: Any) -> Any:
         def report(now: str, done: int, total: int | None) -> None:
@@ -216,12 +217,12 @@ def hold_at(
         finally:
             ended.set()
 
-    monkeypatch.setattr(api, "import_entries", held)
+    monkeypatch.setattr(importer_source, "run_import", held)
     return reached, release, ended
 
 
 async def test_escape_while_writing_says_the_import_is_running(
-    api: CharlieAPI, notes: Path, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, notes: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reached, release, ended = hold_at(api, monkeypatch, "writing")
     app = make_app(api)
@@ -246,7 +247,7 @@ async def test_escape_while_writing_says_the_import_is_running(
         await settle(pilot)
         assert ended.is_set()
         assert screen.summary is not None and screen.summary.added == 3
-        assert api.count_entries() == 3
+        assert api.journal().entries.count() == 3
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
@@ -254,7 +255,7 @@ async def test_escape_while_writing_says_the_import_is_running(
 
 
 async def test_escape_while_reading_stops_before_anything_is_written(
-    api: CharlieAPI, notes: Path, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, notes: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reached, release, ended = hold_at(api, monkeypatch, "reading")
     app = make_app(api)
@@ -274,15 +275,15 @@ async def test_escape_while_reading_stops_before_anything_is_written(
         release.set()
         await wait_for(pilot, ended.is_set, "the stopped import to end")
         await settle(pilot)
-        assert api.count_entries() == 0
-        assert [j.name for j in api.list_journals()] == ["Journal"]
+        assert api.journal().entries.count() == 0
+        assert [j.name for j in api.journals.list()] == ["Journal"]
         # Stopping is not an error: nothing was reported.
         assert isinstance(app.screen, HomeScreen)
         assert said.messages[-1] == "Stopped before anything was written."
 
 
 async def test_f7_opens_import_from_any_screen_and_help_lists_its_keys(
-    api: CharlieAPI,
+    api: Charlie,
 ) -> None:
     app: CharlieApp = make_app(api)
     async with app.run_test(size=SIZE) as pilot:

@@ -1,7 +1,7 @@
 """Live views: what other processes write shows within a second, bursts are coalesced.
 
 The app runs on a real embedded FalkorDB (this test process owns it); "another window"
-is a second CharlieAPI attached as a client through the handoff, as a second app or the
+is a second Charlie attached as a client through the handoff, as a second app or the
 CLI would be, or a real ``charlie new`` subprocess. Every wait is bounded and polls the
 app's state (never a sleep); LIVE_SECONDS is the promise under test.
 """
@@ -22,13 +22,25 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from backend.api import CharlieAPI
-from backend.jobs.records import EVENTS
+from backend.jobs.keys import EVENTS
 from backend.models import Entry
+from backend.root import Charlie
+from backend.services.entries import Entries
 from backend.settings import Settings
-from backend.transfer.importing import run_import
-from tests.helpers.graph import enrich_all, entity, list_texts
-from tests.helpers.ui import NOW, SIZE, entry_list, listed_ids, make_app, seed, settle, wait_for
+from backend.transfer.importer_source import run_import
+from tests.helpers import ROOT
+from tests.helpers.graph import enrich_all, entity
+from tests.helpers.ui import (
+    NOW,
+    SIZE,
+    entry_list,
+    list_texts,
+    listed_ids,
+    make_app,
+    seed,
+    settle,
+    wait_for,
+)
 from ui.changes import ChangeFeed, Changes
 from ui.screens.entity import EntityScreen
 from ui.screens.queue import QueueScreen
@@ -36,33 +48,32 @@ from ui.screens.reader import ReaderScreen
 from ui.widgets.live_reload import LIVE_GAP_SECONDS
 from ui.workers import Paced
 
-ROOT = Path(__file__).resolve().parents[2]
 LIVE_SECONDS = 1.0
 """How soon a write by another process must show on the screen."""
 
 
 @pytest.fixture
-def client(settings: Settings, api: CharlieAPI) -> Iterator[CharlieAPI]:
+def client(settings: Settings, api: Charlie) -> Iterator[Charlie]:
     """Another process's view of the same data: attached through the handoff."""
-    other = CharlieAPI.open(settings, own=False)
+    other = Charlie.open(settings, own=False)
     try:
         yield other
     finally:
         other.close()
 
 
-def count_reloads(monkeypatch: pytest.MonkeyPatch, api: CharlieAPI) -> list[float]:
+def count_reloads(monkeypatch: pytest.MonkeyPatch, api: Charlie) -> list[float]:
     """Record when the app reads its list from the top (a reload; reading an older page
     as the cursor nears the end is paging, not counted)."""
     calls: list[float] = []
-    real = api.list_entries
+    real = Entries.list  # The app's reads (the tests' own API does not use Entries).
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         if kwargs.get("before") is None:
             calls.append(time.monotonic())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(api, "list_entries", counted)
+    monkeypatch.setattr(Entries, "list", counted)
     return calls
 
 
@@ -71,34 +82,35 @@ async def shows(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> 
     await wait_for(pilot, condition, what, timeout=LIVE_SECONDS)
 
 
-def five(api: CharlieAPI) -> list[Entry]:
+def five(api: Charlie) -> list[Entry]:
     return seed(api, *((NOW - timedelta(hours=h), f"Entry {h}", f"body {h}") for h in range(5)))
 
 
 # -- the home list ---------------------------------------------------------------------
 
 
-async def test_home_shows_an_entry_another_client_writes(
-    api: CharlieAPI, client: CharlieAPI
-) -> None:
+async def test_home_shows_an_entry_another_client_writes(api: Charlie, client: Charlie) -> None:
     five(api)
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        new = client.add_entry("From the other window", entry_at=NOW + timedelta(hours=1))
+        new = client.journal().entries.add(
+            "From the other window", entry_at=NOW + timedelta(hours=1)
+        )
         await shows(pilot, lambda: listed_ids(app)[:1] == [new.id], "the new entry on top")
 
-        client.edit_entry(new.id, title="Renamed elsewhere")
+        client.journal().entries.edit(new.id, title="Renamed elsewhere")
         await shows(
             pilot,
             lambda: "Renamed elsewhere" in str(entry_list(app).get_option(new.id).prompt),
             "the edit",
         )
-        client.delete_entry(new.id)
+        client.journal().entries.delete(new.id)
         await shows(pilot, lambda: new.id not in listed_ids(app), "the delete")
 
 
-async def test_home_shows_an_entry_from_a_real_charlie_new(api: CharlieAPI) -> None:
+@pytest.mark.slow
+async def test_home_shows_an_entry_from_a_real_charlie_new(api: Charlie) -> None:
     five(api)
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -117,7 +129,7 @@ async def test_home_shows_an_entry_from_a_real_charlie_new(api: CharlieAPI) -> N
 
 
 async def test_the_cursor_stays_on_its_entry_across_live_reloads(
-    api: CharlieAPI, client: CharlieAPI
+    api: Charlie, client: Charlie
 ) -> None:
     entries = five(api)
     app = make_app(api)
@@ -127,22 +139,22 @@ async def test_the_cursor_stays_on_its_entry_across_live_reloads(
         chosen = entries[2].id
         assert entry_list(app).highlighted_entry_id == chosen
 
-        newer = client.add_entry("Above the cursor", entry_at=NOW + timedelta(hours=1))
+        newer = client.journal().entries.add("Above the cursor", entry_at=NOW + timedelta(hours=1))
         await shows(pilot, lambda: newer.id in listed_ids(app), "the new entry")
         assert entry_list(app).highlighted_entry_id == chosen
 
-        client.delete_entry(entries[0].id)
+        client.journal().entries.delete(entries[0].id)
         await shows(pilot, lambda: entries[0].id not in listed_ids(app), "the delete")
         assert entry_list(app).highlighted_entry_id == chosen
 
         # The entry under the cursor itself goes: the cursor lands on a neighbour.
-        client.delete_entry(chosen)
+        client.journal().entries.delete(chosen)
         await shows(pilot, lambda: chosen not in listed_ids(app), "its delete")
         assert entry_list(app).highlighted_entry_id in listed_ids(app)
 
 
 async def test_a_burst_of_500_writes_reloads_the_list_a_few_times(
-    api: CharlieAPI, client: CharlieAPI, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, client: Charlie, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -151,7 +163,9 @@ async def test_a_burst_of_500_writes_reloads_the_list_a_few_times(
 
         def burst() -> Entry:
             for n in range(500):
-                last = client.add_entry(f"burst {n}", entry_at=NOW + timedelta(seconds=n))
+                last = client.journal().entries.add(
+                    f"burst {n}", entry_at=NOW + timedelta(seconds=n)
+                )
             return last
 
         started = time.monotonic()
@@ -165,7 +179,7 @@ async def test_a_burst_of_500_writes_reloads_the_list_a_few_times(
 
 
 async def test_an_import_elsewhere_shows_in_a_few_reloads(
-    api: CharlieAPI, client: CharlieAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, client: Charlie, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "notes"
     folder.mkdir()
@@ -175,7 +189,7 @@ async def test_an_import_elsewhere_shows_in_a_few_reloads(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         loads = count_reloads(monkeypatch, api)
-        summary = await asyncio.to_thread(run_import, client, "files", folder)
+        summary = await asyncio.to_thread(run_import, client.backend, "files", folder)
         assert summary.added == 450
         await shows(pilot, lambda: entry_list(app).entry_count == 100, "the imported entries")
         await settle(pilot)
@@ -183,7 +197,7 @@ async def test_an_import_elsewhere_shows_in_a_few_reloads(
 
 
 async def test_a_hidden_list_reloads_when_it_shows_again(
-    api: CharlieAPI, client: CharlieAPI, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, client: Charlie, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     entries = five(api)
     app = make_app(api)
@@ -195,7 +209,7 @@ async def test_a_hidden_list_reloads_when_it_shows_again(
         assert isinstance(reader, ReaderScreen) and reader.entry_id == entries[0].id
         loads = count_reloads(monkeypatch, api)
 
-        newer = client.add_entry("While reading", entry_at=NOW + timedelta(hours=1))
+        newer = client.journal().entries.add("While reading", entry_at=NOW + timedelta(hours=1))
         # The reader heard (its "newer" neighbour is the new entry), so the list did too.
         await shows(pilot, lambda: reader.check_action("newer", ()) is True, "the reader")
         await settle(pilot)
@@ -208,7 +222,7 @@ async def test_a_hidden_list_reloads_when_it_shows_again(
 
 
 async def test_home_marks_entries_with_drafts_and_counts_new_ones(
-    api: CharlieAPI, client: CharlieAPI
+    api: Charlie, client: Charlie
 ) -> None:
     entries = five(api)
     app = make_app(api)
@@ -217,19 +231,21 @@ async def test_home_marks_entries_with_drafts_and_counts_new_ones(
         listing, note = entry_list(app), app.home.query_one("#home-drafts")
         assert not note.display
 
-        client.save_draft("dedit", entry_id=entries[1].id, title="Entry 1", body="changed")
+        client.journal().drafts.save(
+            "dedit", entry_id=entries[1].id, title="Entry 1", body="changed"
+        )
         await shows(pilot, lambda: listing.has_draft(entries[1].id), "the draft mark")
         assert "✎" in str(listing.get_option(entries[1].id).prompt)
         assert "✎" not in str(listing.get_option(entries[0].id).prompt)
         assert note.display
         assert str(note.render()) == "✎ Unsaved drafts: 1 edited entry (marked ✎)"
 
-        client.save_draft("dnew", entry_id=None, title="", body="half a thought")
+        client.journal().drafts.save("dnew", entry_id=None, title="", body="half a thought")
         await shows(pilot, lambda: "1 new entry" in str(note.render()), "the new-entry draft")
         assert str(note.render()) == "✎ Unsaved drafts: 1 new entry, 1 edited entry (marked ✎)"
 
-        client.discard_draft("dedit")
-        client.discard_draft("dnew")
+        client.journal().drafts.discard("dedit")
+        client.journal().drafts.discard("dnew")
         await shows(pilot, lambda: not note.display, "the drafts gone")
         assert not listing.has_draft(entries[1].id)
         assert "✎" not in str(listing.get_option(entries[1].id).prompt)
@@ -239,7 +255,7 @@ async def test_home_marks_entries_with_drafts_and_counts_new_ones(
 
 
 async def test_the_reader_shows_an_edit_or_a_delete_made_elsewhere(
-    api: CharlieAPI, client: CharlieAPI
+    api: Charlie, client: Charlie
 ) -> None:
     entries = five(api)
     app = make_app(api)
@@ -251,7 +267,7 @@ async def test_the_reader_shows_an_edit_or_a_delete_made_elsewhere(
         assert isinstance(reader, ReaderScreen)
         body = reader.query_one("#reader-body")
 
-        client.edit_entry(entries[0].id, body="Rewritten in another window.")
+        client.journal().entries.edit(entries[0].id, body="Rewritten in another window.")
         await shows(
             pilot,
             lambda: "Rewritten in another window." in body.source,  # type: ignore[attr-defined]
@@ -260,7 +276,7 @@ async def test_the_reader_shows_an_edit_or_a_delete_made_elsewhere(
         gone = reader.query_one("#reader-gone")
         assert not gone.display
 
-        client.delete_entry(entries[0].id)
+        client.journal().entries.delete(entries[0].id)
         await shows(pilot, lambda: gone.display, "that it was deleted")
         assert reader.check_action("edit", ()) is None
         assert "Rewritten in another window." in body.source  # type: ignore[attr-defined]
@@ -274,7 +290,7 @@ LUNCH = "lunch with Sarah."
 
 
 async def test_an_entity_page_shows_new_mentions_and_edits_from_elsewhere(
-    api: CharlieAPI, client: CharlieAPI
+    api: Charlie, client: Charlie
 ) -> None:
     (first,) = seed(api, (NOW - timedelta(days=1), "Lunch", LUNCH))
     enrich_all(api)
@@ -289,18 +305,16 @@ async def test_an_entity_page_shows_new_mentions_and_edits_from_elsewhere(
             return " | ".join(list_texts(app, "#entity-mentions"))
 
         assert "Lunch" in mentions()
-        client.add_entry("dinner with Sarah.", title="Dinner", entry_at=NOW)
+        client.journal().entries.add("dinner with Sarah.", title="Dinner", entry_at=NOW)
         # The worker's enrichment, as another process: its "done" event is the news.
         await asyncio.to_thread(enrich_all, client)
         await shows(pilot, lambda: "Dinner" in mentions(), "the new mention")
 
-        client.edit_entry(first.id, title="Long lunch")
+        client.journal().entries.edit(first.id, title="Long lunch")
         await shows(pilot, lambda: "Long lunch" in mentions(), "the edited title")
 
 
-async def test_the_queue_screen_shows_a_job_queued_elsewhere(
-    api: CharlieAPI, client: CharlieAPI
-) -> None:
+async def test_the_queue_screen_shows_a_job_queued_elsewhere(api: Charlie, client: Charlie) -> None:
     app = make_app(api)
     app.QUEUE_CHECK_SECONDS = 3600  # Only the event can explain a quick update.
     async with app.run_test(size=SIZE) as pilot:
@@ -313,7 +327,7 @@ async def test_the_queue_screen_shows_a_job_queued_elsewhere(
         def titles() -> list[str]:
             return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
 
-        client.add_entry("queued elsewhere", title="From the CLI")
+        client.journal().entries.add("queued elsewhere", title="From the CLI")
         await shows(pilot, lambda: "From the CLI" in titles(), "the queued job")
 
 
@@ -401,17 +415,17 @@ def test_paced_starts_one_at_a_time_and_no_sooner_than_the_gap() -> None:
 # -- the backend's events for imports ----------------------------------------------------
 
 
-def test_an_import_publishes_one_event_per_batch(api: CharlieAPI, tmp_path: Path) -> None:
+def test_an_import_publishes_one_event_per_batch(api: Charlie, tmp_path: Path) -> None:
     folder = tmp_path / "notes"
     folder.mkdir()
     for n in range(450):
         (folder / f"note{n:03}.md").write_text(f"Imported note number {n}.\n")
-    pubsub = api.broker.client.pubsub()
+    pubsub = api.backend.broker.client.pubsub()
     try:
         pubsub.subscribe(EVENTS)
         confirmed = pubsub.get_message(timeout=5)
         assert confirmed is not None and confirmed["type"] == "subscribe"
-        run_import(api, "files", folder)
+        run_import(api.backend, "files", folder)
         heard = []
         while (message := pubsub.get_message(timeout=1)) is not None:
             event = json.loads(message["data"])
@@ -420,5 +434,5 @@ def test_an_import_publishes_one_event_per_batch(api: CharlieAPI, tmp_path: Path
     finally:
         pubsub.close()
     # 200 entries a batch: three events, not 450.
-    assert [(e["event"], e["journal"]) for e in heard] == [("entries", api.journal().id)] * 3
+    assert [(e["event"], e["journal"]) for e in heard] == [("entries", api.journals.get().id)] * 3
     assert sum(e["count"] for e in heard) == 450

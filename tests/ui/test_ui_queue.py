@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, TextArea
 
-from backend.api import CharlieAPI
 from backend.errors import BrokerError
-from backend.jobs.state import is_editing
+from backend.jobs.switches import is_editing
+from backend.root import Charlie
 from tests.helpers.ui import (
     NOW,
     NOW_MS,
@@ -49,12 +49,12 @@ def rows(app: Any, name: str) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-def job_state(api: CharlieAPI, entry: Any) -> str:
-    record = api.jobs.get(job_id(api, entry))
+def job_state(api: Charlie, entry: Any) -> str:
+    record = api.backend.jobs.get(job_id(api, entry))
     return record.state if record else "missing"
 
 
-async def test_indicator_counts_an_entry_saved_in_the_app(api: CharlieAPI) -> None:
+async def test_indicator_counts_an_entry_saved_in_the_app(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -69,14 +69,14 @@ async def test_indicator_counts_an_entry_saved_in_the_app(api: CharlieAPI) -> No
         assert indicator_text(app) == "no worker · 1 queued"
 
 
-async def test_indicator_follows_job_events_from_other_processes(api: CharlieAPI) -> None:
+async def test_indicator_follows_job_events_from_other_processes(api: Charlie) -> None:
     app = make_app(api)
     app.QUEUE_CHECK_SECONDS = 3600  # Only an event can explain a quick update.
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        api.add_entry("Written with the CLI", source="cli")
+        api.journal().entries.add("Written with the CLI", source="cli")
         await wait_for(pilot, lambda: "1 queued" in indicator_text(app), "the indicator")
-        api.set_inference(False)
+        api.queue.set_inference(False)
         await wait_for(pilot, lambda: "paused" in indicator_text(app), "the pause")
         assert indicator_text(app) == (
             "no worker · paused: Inference is turned off in Settings. · 1 queued"
@@ -84,26 +84,27 @@ async def test_indicator_follows_job_events_from_other_processes(api: CharlieAPI
 
 
 async def test_a_missed_event_is_caught_up_by_the_timer(
-    api: CharlieAPI, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def silent(stop: threading.Event) -> Iterator[dict[str, Any]]:
         while not stop.wait(0.1):
             yield {}
 
-    monkeypatch.setattr(api, "events", silent)
     app = make_app(api)
+    monkeypatch.setattr(app.api.queue, "events", silent)
     app.QUEUE_CHECK_SECONDS = 0.2
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        api.add_entry("No event will tell about me", source="cli")
+        api.journal().entries.add("No event will tell about me", source="cli")
         await wait_for(pilot, lambda: "1 queued" in indicator_text(app), "the timer's reading")
 
 
 async def test_quitting_ends_the_event_follower(
-    api: CharlieAPI, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ended = threading.Event()
-    real = api.events
+    app = make_app(api)
+    real = app.api.queue.events
 
     def followed(stop: threading.Event) -> Iterator[dict[str, Any]]:
         try:
@@ -111,8 +112,7 @@ async def test_quitting_ends_the_event_follower(
         finally:
             ended.set()
 
-    monkeypatch.setattr(api, "events", followed)
-    app = make_app(api)
+    monkeypatch.setattr(app.api.queue, "events", followed)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+q")
@@ -120,8 +120,8 @@ async def test_quitting_ends_the_event_follower(
     assert ended.wait(5)
 
 
-async def test_queue_screen_lists_running_queued_and_retrying_jobs(api: CharlieAPI) -> None:
-    api.jobs.policy = FixedDelay(max_attempts=3, seconds=30)
+async def test_queue_screen_lists_running_queued_and_retrying_jobs(api: Charlie) -> None:
+    api.backend.jobs.policy = FixedDelay(max_attempts=3, seconds=30)
     slow, failing, waiting = seed(
         api,
         (NOW, "Slow one", "#sleep=60"),
@@ -129,7 +129,7 @@ async def test_queue_screen_lists_running_queued_and_retrying_jobs(api: CharlieA
         (NOW, "Waiting one", "text"),
     )
     claim(api, slow, worker="worker-1", now=NOW_MS - 42_000)
-    api.jobs.fail(claim(api, failing), "RuntimeError: boom", now=NOW_MS)
+    api.backend.jobs.fail(claim(api, failing), "RuntimeError: boom", now=NOW_MS)
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -146,7 +146,7 @@ async def test_queue_screen_lists_running_queued_and_retrying_jobs(api: CharlieA
         assert job_state(api, waiting) == "queued"
 
 
-async def test_queue_screen_shows_a_crash_loop_prominently(api: CharlieAPI) -> None:
+async def test_queue_screen_shows_a_crash_loop_prominently(api: Charlie) -> None:
     seed(api, (NOW, "Stuck", "#crash"))
     gave_up = "The worker died 5 times within 60 s; not restarting it."
     publish_health(api, supervisor={"worker_alive": False, "gave_up": gave_up})
@@ -161,7 +161,7 @@ async def test_queue_screen_shows_a_crash_loop_prominently(api: CharlieAPI) -> N
         assert gave_up in static_text(app, "#queue-alerts")
 
 
-async def test_queue_screen_names_the_worker_and_its_model(api: CharlieAPI) -> None:
+async def test_queue_screen_names_the_worker_and_its_model(api: Charlie) -> None:
     publish_health(api, worker={"model_loaded": True}, supervisor={})
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -174,7 +174,7 @@ async def test_queue_screen_names_the_worker_and_its_model(api: CharlieAPI) -> N
         assert not app.screen.query_one("#queue-alerts").display
 
 
-async def test_i_on_the_queue_screen_pauses_and_resumes(api: CharlieAPI) -> None:
+async def test_i_on_the_queue_screen_pauses_and_resumes(api: Charlie) -> None:
     seed(api, (NOW, "Waiting", "text"))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -184,16 +184,16 @@ async def test_i_on_the_queue_screen_pauses_and_resumes(api: CharlieAPI) -> None
         await settle(pilot)
         await pilot.press("i")
         await settle(pilot)
-        assert not api.inference_enabled()
+        assert not api.queue.inference_enabled()
         assert "Paused: Inference is turned off in Settings." in static_text(app, "#queue-alerts")
         assert "Inference is off: the queue is paused." in notes.messages
         await pilot.press("i")
         await settle(pilot)
-        assert api.inference_enabled() and api.paused_reasons() == {}
+        assert api.queue.inference_enabled() and api.queue.paused_reasons() == {}
         assert not app.screen.query_one("#queue-alerts").display
 
 
-async def test_queue_screen_says_the_open_editor_holds_the_model_back(api: CharlieAPI) -> None:
+async def test_queue_screen_says_the_open_editor_holds_the_model_back(api: Charlie) -> None:
     seed(api, (NOW, "Waiting", "text"))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -206,7 +206,7 @@ async def test_queue_screen_says_the_open_editor_holds_the_model_back(api: Charl
         assert "Waiting while you write" in static_text(app, "#queue-alerts")
 
 
-async def test_r_reenriches_on_home_and_in_the_reader(api: CharlieAPI) -> None:
+async def test_r_reenriches_on_home_and_in_the_reader(api: Charlie) -> None:
     (entry,) = seed(api, (NOW, "Enrich me", "Sam met Ann"))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -216,7 +216,7 @@ async def test_r_reenriches_on_home_and_in_the_reader(api: CharlieAPI) -> None:
         await settle(pilot)
         assert notes.messages[-1] == "Already queued for enrichment"
 
-        api.jobs.complete(claim(api, entry), lambda pipe: None)
+        api.backend.jobs.complete(claim(api, entry), lambda pipe: None)
         assert job_state(api, entry) == "done"
         await pilot.press("r")
         await settle(pilot)
@@ -224,7 +224,7 @@ async def test_r_reenriches_on_home_and_in_the_reader(api: CharlieAPI) -> None:
         assert job_state(api, entry) == "queued"
         assert indicator_text(app) == "no worker · 1 queued"
 
-        api.jobs.complete(claim(api, entry), lambda pipe: None)
+        api.backend.jobs.complete(claim(api, entry), lambda pipe: None)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReaderScreen)
@@ -234,21 +234,21 @@ async def test_r_reenriches_on_home_and_in_the_reader(api: CharlieAPI) -> None:
         assert job_state(api, entry) == "queued"
 
 
-async def test_editor_tells_the_worker_the_user_is_typing(api: CharlieAPI) -> None:
+async def test_editor_tells_the_worker_the_user_is_typing(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert not is_editing(api.broker.client)
+        assert not is_editing(api.backend.broker.client)
         await pilot.press("n")
         await settle(pilot)
-        assert is_editing(api.broker.client)
+        assert is_editing(api.backend.broker.client)
         await pilot.press("escape")  # Nothing typed: discarded, editor closed.
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-        assert not is_editing(api.broker.client)
+        assert not is_editing(api.backend.broker.client)
 
 
-async def test_work_keys_open_screens_without_piling_them_up(api: CharlieAPI) -> None:
+async def test_work_keys_open_screens_without_piling_them_up(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -270,7 +270,7 @@ async def test_work_keys_open_screens_without_piling_them_up(api: CharlieAPI) ->
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_letter_keys_still_type_in_the_editor(api: CharlieAPI) -> None:
+async def test_letter_keys_still_type_in_the_editor(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -281,7 +281,7 @@ async def test_letter_keys_still_type_in_the_editor(api: CharlieAPI) -> None:
         assert app.screen.query_one("#editor-body", TextArea).text == "w!,"
 
 
-async def test_help_lists_the_work_keys(api: CharlieAPI) -> None:
+async def test_help_lists_the_work_keys(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -294,7 +294,7 @@ async def test_help_lists_the_work_keys(api: CharlieAPI) -> None:
 
 
 async def test_an_outage_is_reported_once_not_every_reading(
-    api: CharlieAPI, monkeypatch: pytest.MonkeyPatch
+    api: Charlie, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = []
 
@@ -306,13 +306,13 @@ async def test_an_outage_is_reported_once_not_every_reading(
     app.QUEUE_CHECK_SECONDS = 0.1
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        real = api.job_counts
-        monkeypatch.setattr(api, "job_counts", lost)
+        real = app.api.queue.job_counts
+        monkeypatch.setattr(app.api.queue, "job_counts", lost)
         await wait_for(pilot, lambda: len(calls) >= 5, "several failed readings")
         dialogs = [s for s in app.screen_stack if isinstance(s, ErrorDialog)]
         assert len(dialogs) == 1
         assert dialogs[0].message == "Lost contact with the Charlie database."
-        monkeypatch.setattr(api, "job_counts", real)
+        monkeypatch.setattr(app.api.queue, "job_counts", real)
         await pilot.press("escape")
         await settle(pilot)
         await wait_for(pilot, lambda: indicator_text(app) == "idle", "a good reading")

@@ -6,7 +6,7 @@ import tomllib
 
 from textual.widgets import Input, Switch
 
-from backend.api import CharlieAPI
+from backend.root import Charlie
 from backend.settings import load_settings
 from tests.helpers.ui import (
     NOW,
@@ -29,7 +29,7 @@ def field(app: object, key: str) -> Input:
     return app.screen.query_one(f"#settings-{key}", Input)  # type: ignore[attr-defined]
 
 
-async def test_inference_switch_pauses_the_queue_and_says_why(api: CharlieAPI) -> None:
+async def test_inference_switch_pauses_the_queue_and_says_why(api: Charlie) -> None:
     seed(api, (NOW, "Waiting", "text"))
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
@@ -43,8 +43,8 @@ async def test_inference_switch_pauses_the_queue_and_says_why(api: CharlieAPI) -
 
         await pilot.press("space")
         await settle(pilot)
-        assert not api.inference_enabled()
-        assert api.paused_reasons() == {"inference": "Inference is turned off in Settings."}
+        assert not api.queue.inference_enabled()
+        assert api.queue.paused_reasons() == {"inference": "Inference is turned off in Settings."}
         assert static_text(app, "#settings-inference-note").startswith("Off: the queue is paused")
         assert "paused: Inference is turned off in Settings." in indicator_text(app)
 
@@ -55,11 +55,11 @@ async def test_inference_switch_pauses_the_queue_and_says_why(api: CharlieAPI) -
 
         await pilot.press("s", "space")
         await settle(pilot)
-        assert api.inference_enabled() and api.paused_reasons() == {}
+        assert api.queue.inference_enabled() and api.queue.paused_reasons() == {}
         assert "paused" not in indicator_text(app)
 
 
-async def test_save_writes_the_config_file_and_says_when_it_applies(api: CharlieAPI) -> None:
+async def test_save_writes_the_config_file_and_says_when_it_applies(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         notes = Notes(app)
@@ -81,7 +81,7 @@ async def test_save_writes_the_config_file_and_says_when_it_applies(api: Charlie
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_a_bad_value_is_explained_and_nothing_is_written(api: CharlieAPI) -> None:
+async def test_a_bad_value_is_explained_and_nothing_is_written(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -100,7 +100,7 @@ async def test_a_bad_value_is_explained_and_nothing_is_written(api: CharlieAPI) 
         assert not api.settings.config_file.exists()
 
 
-async def test_nothing_to_save(api: CharlieAPI) -> None:
+async def test_nothing_to_save(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         notes = Notes(app)
@@ -113,7 +113,7 @@ async def test_nothing_to_save(api: CharlieAPI) -> None:
         assert not api.settings.config_file.exists()
 
 
-async def test_leaving_with_unsaved_changes_asks(api: CharlieAPI) -> None:
+async def test_leaving_with_unsaved_changes_asks(api: Charlie) -> None:
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

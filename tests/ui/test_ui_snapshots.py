@@ -7,73 +7,37 @@ SVGs before committing them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from backend.api import CharlieAPI
-from tests.helpers.ui import NOW, SIZE, make_app, seed, settle, wait_for
+from backend.root import Charlie
+from tests.helpers.seeds import seed_journal
+from tests.helpers.ui import SIZE, make_app, settle, wait_for
 from ui.app import StartupErrorApp
 from ui.widgets.entry_list import EntryList
 
-READER_BODY = """\
-Met **Ana** and Tom at *Luigi's* on Via Roma.
 
-## What we ate
-
-- Pasta alla norma
-- Tiramisu, shared three ways
-
-> "Same time next month?" — Tom
-
-We walked back along the river afterwards.
-"""
+def test_home_empty(snap_compare: Any, api: Charlie) -> None:
+    assert snap_compare(make_app(api), terminal_size=SIZE, run_before=settle)
 
 
-def seed_journal(api: CharlieAPI) -> None:
-    """Entries across this week, last week, earlier this month and older months."""
-    seed(
-        api,
-        (NOW - timedelta(hours=2), "Morning run", "Ran 5k along the river with Sam.\nFelt great."),
-        (NOW - timedelta(days=1, hours=3), "Dinner at Luigi's", READER_BODY),
-        (NOW - timedelta(days=2), "", "# No title here\nThe first line stands in for one."),
-        (
-            NOW - timedelta(days=8),
-            "Book club",
-            "We discussed Middlemarch for two hours and still did not agree about "
-            "Dorothea, Casaubon, Lydgate, Rosamond, or whether anyone should marry anyone.",
-        ),
-        (NOW - timedelta(days=16), "Trip planning", "Lisbon in May? Ask [Ana] about dates."),
-        (datetime(2026, 2, 6, 18, 30, tzinfo=timezone(timedelta(hours=1))), "Snow", "Again."),
-        (datetime(2025, 12, 24, 20, 0, tzinfo=UTC), "Christmas Eve", "Family at home."),
-    )
-
-
-async def _settled(pilot: Pilot[Any]) -> None:
-    await settle(pilot)
-
-
-def test_home_empty(snap_compare: Any, api: CharlieAPI) -> None:
-    assert snap_compare(make_app(api), terminal_size=SIZE, run_before=_settled)
-
-
-def test_home_with_entries(snap_compare: Any, api: CharlieAPI) -> None:
+def test_home_with_entries(snap_compare: Any, api: Charlie) -> None:
     seed_journal(api)
-    assert snap_compare(make_app(api), terminal_size=SIZE, run_before=_settled)
+    assert snap_compare(make_app(api), terminal_size=SIZE, run_before=settle)
 
 
-def test_home_with_drafts(snap_compare: Any, api: CharlieAPI) -> None:
+def test_home_with_drafts(snap_compare: Any, api: Charlie) -> None:
     """Drafts written while the app runs (another window's): the line above the list
     and the mark on the entry being edited."""
     seed_journal(api)
-    second = api.list_entries(limit=2).entries[1]
+    second = api.journal().entries.list(limit=2).entries[1]
 
     async def drafts_elsewhere(pilot: Pilot[Any]) -> None:
         await settle(pilot)
-        api.save_draft("dsnapedit", entry_id=second.id, title=second.title, body="More.")
-        api.save_draft("dsnapnew", entry_id=None, title="", body="Half a thought")
+        api.journal().drafts.save("dsnapedit", entry_id=second.id, title=second.title, body="More.")
+        api.journal().drafts.save("dsnapnew", entry_id=None, title="", body="Half a thought")
         entries = pilot.app.screen_stack[0].query_one(EntryList)
         await wait_for(pilot, lambda: entries.has_draft(second.id), "the draft mark")
         await wait_for(
@@ -84,7 +48,7 @@ def test_home_with_drafts(snap_compare: Any, api: CharlieAPI) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=drafts_elsewhere)
 
 
-def test_editor(snap_compare: Any, api: CharlieAPI) -> None:
+def test_editor(snap_compare: Any, api: Charlie) -> None:
     seed_journal(api)
 
     async def edit_second(pilot: Pilot[Any]) -> None:
@@ -95,7 +59,7 @@ def test_editor(snap_compare: Any, api: CharlieAPI) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=edit_second)
 
 
-def test_new_entry_with_bad_date(snap_compare: Any, api: CharlieAPI) -> None:
+def test_new_entry_with_bad_date(snap_compare: Any, api: Charlie) -> None:
     async def bad_date(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await pilot.press("n")
@@ -108,7 +72,7 @@ def test_new_entry_with_bad_date(snap_compare: Any, api: CharlieAPI) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=bad_date)
 
 
-def test_reader(snap_compare: Any, api: CharlieAPI) -> None:
+def test_reader(snap_compare: Any, api: Charlie) -> None:
     seed_journal(api)
 
     async def read_second(pilot: Pilot[Any]) -> None:
@@ -119,7 +83,7 @@ def test_reader(snap_compare: Any, api: CharlieAPI) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=read_second)
 
 
-def test_delete_confirmation(snap_compare: Any, api: CharlieAPI) -> None:
+def test_delete_confirmation(snap_compare: Any, api: Charlie) -> None:
     seed_journal(api)
 
     async def ask_delete(pilot: Pilot[Any]) -> None:
@@ -130,7 +94,7 @@ def test_delete_confirmation(snap_compare: Any, api: CharlieAPI) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=ask_delete)
 
 
-def test_help(snap_compare: Any, api: CharlieAPI) -> None:
+def test_help(snap_compare: Any, api: Charlie) -> None:
     seed_journal(api)
 
     async def open_help(pilot: Pilot[Any]) -> None:
@@ -141,10 +105,10 @@ def test_help(snap_compare: Any, api: CharlieAPI) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=open_help)
 
 
-def test_journal_switcher(snap_compare: Any, api: CharlieAPI) -> None:
+def test_journal_switcher(snap_compare: Any, api: Charlie) -> None:
     seed_journal(api)
-    api.create_journal("Work")
-    api.create_journal("Dreams")
+    api.journals.create("Work")
+    api.journals.create("Dreams")
 
     async def open_switcher(pilot: Pilot[Any]) -> None:
         await settle(pilot)

@@ -16,12 +16,12 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Label
 
-from backend.api import CharlieAPI
 from backend.drafts import new_draft_id
 from backend.models import Entry
+from backend.root import Charlie
 from backend.settings import Settings
+from tests.helpers.seeds import READER_BODY
 from tests.helpers.ui import NOW, SIZE, make_app, seed, settle, type_text, wait_for
-from tests.ui.test_ui_snapshots import READER_BODY
 
 DRAFT_SAVED = NOW - timedelta(minutes=28)
 """When the first draft in these snapshots was written: 09:32 on the test's day."""
@@ -40,13 +40,13 @@ def _pinned_times(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return stamps
 
 
-def dinner(api: CharlieAPI) -> Entry:
+def dinner(api: Charlie) -> Entry:
     (entry,) = seed(api, (NOW - timedelta(days=1, hours=3), "Dinner at Luigi's", READER_BODY))
     return entry
 
 
-def edit_draft(api: CharlieAPI, entry: Entry) -> None:
-    api.save_draft(
+def edit_draft(api: Charlie, entry: Entry) -> None:
+    api.journal().drafts.save(
         new_draft_id(),
         entry_id=entry.id,
         title=entry.title,
@@ -56,9 +56,9 @@ def edit_draft(api: CharlieAPI, entry: Entry) -> None:
     )
 
 
-def test_restore_draft_prompt(snap_compare: Any, api: CharlieAPI) -> None:
+def test_restore_draft_prompt(snap_compare: Any, api: Charlie) -> None:
     entry = dinner(api)
-    api.save_draft(
+    api.journal().drafts.save(
         new_draft_id(),
         entry_id=None,
         title="",
@@ -69,7 +69,7 @@ def test_restore_draft_prompt(snap_compare: Any, api: CharlieAPI) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=settle)
 
 
-def test_draft_beside_its_entry(snap_compare: Any, api: CharlieAPI) -> None:
+def test_draft_beside_its_entry(snap_compare: Any, api: Charlie) -> None:
     edit_draft(api, dinner(api))
 
     async def show_both(pilot: Pilot[Any]) -> None:
@@ -80,7 +80,7 @@ def test_draft_beside_its_entry(snap_compare: Any, api: CharlieAPI) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=show_both)
 
 
-def test_conflict_view(snap_compare: Any, api: CharlieAPI, settings: Settings) -> None:
+def test_conflict_view(snap_compare: Any, api: Charlie, settings: Settings) -> None:
     entry = dinner(api)
 
     async def conflict(pilot: Pilot[Any]) -> None:
@@ -88,8 +88,8 @@ def test_conflict_view(snap_compare: Any, api: CharlieAPI, settings: Settings) -
         await pilot.press("e")
         await settle(pilot)
         await type_text(pilot, "Tom paid.")
-        with CharlieAPI.open(settings, own=False) as other:
-            other.edit_entry(
+        with Charlie.open(settings, own=False) as other:
+            other.journal().entries.edit(
                 entry.id,
                 title="Dinner at Luigi's, Via Roma",
                 body=entry.body.replace("alla norma", "alla norma, then gelato"),
@@ -100,9 +100,9 @@ def test_conflict_view(snap_compare: Any, api: CharlieAPI, settings: Settings) -
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=conflict)
 
 
-def test_editor_status_line(snap_compare: Any, api: CharlieAPI) -> None:
+def test_editor_status_line(snap_compare: Any, api: Charlie) -> None:
     entry = dinner(api)
-    api.mark_open(entry.id, "another-window")
+    api.journal().entries.mark_open(entry.id, "another-window")
 
     async def type_and_leave_the_body(pilot: Pilot[Any]) -> None:
         await settle(pilot)

@@ -16,8 +16,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, RadioButton
 
-from backend.api import CharlieAPI
-from backend.transfer.importing import ImportSummary, Rejected
+from backend.root import Charlie
+from backend.transfer.importer_source import ImportSummary
+from backend.transfer.importing import Rejected
 from tests.helpers.ui import SIZE, make_app, settle
 from ui.screens.import_screen import ImportScreen
 
@@ -46,14 +47,14 @@ async def open_import(pilot: Pilot[Any], source: str = "") -> ImportScreen:
     return screen
 
 
-def test_import_form(snap_compare: Any, api: CharlieAPI) -> None:
+def test_import_form(snap_compare: Any, api: Charlie) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         await open_import(pilot)
 
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=run)
 
 
-def test_import_missing_source(snap_compare: Any, api: CharlieAPI, notes: str) -> None:
+def test_import_missing_source(snap_compare: Any, api: Charlie, notes: str) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         await open_import(pilot, "no/such/folder")
         await pilot.press("ctrl+t")
@@ -62,7 +63,7 @@ def test_import_missing_source(snap_compare: Any, api: CharlieAPI, notes: str) -
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=run)
 
 
-def test_import_preview(snap_compare: Any, api: CharlieAPI, notes: str) -> None:
+def test_import_preview(snap_compare: Any, api: Charlie, notes: str) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         await open_import(pilot, notes)
         await pilot.press("ctrl+t")
@@ -71,7 +72,7 @@ def test_import_preview(snap_compare: Any, api: CharlieAPI, notes: str) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=run)
 
 
-def test_import_progress(snap_compare: Any, api: CharlieAPI, notes: str) -> None:
+def test_import_progress(snap_compare: Any, api: Charlie, notes: str) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         screen = await open_import(pilot, notes)
         # As while an import runs: the form is locked and the bar counts entries.
@@ -82,7 +83,7 @@ def test_import_progress(snap_compare: Any, api: CharlieAPI, notes: str) -> None
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=run)
 
 
-def test_import_reading(snap_compare: Any, api: CharlieAPI, notes: str) -> None:
+def test_import_reading(snap_compare: Any, api: Charlie, notes: str) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         screen = await open_import(pilot, notes)
         screen.query_one("#import-form").disabled = True
@@ -92,7 +93,7 @@ def test_import_reading(snap_compare: Any, api: CharlieAPI, notes: str) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=run)
 
 
-def test_import_summary(snap_compare: Any, api: CharlieAPI) -> None:
+def test_import_summary(snap_compare: Any, api: Charlie) -> None:
     summary = ImportSummary(
         importer="dayone",
         source="~/Downloads/DayOne.zip",

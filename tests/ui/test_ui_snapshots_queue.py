@@ -9,15 +9,14 @@ names (no host names, no pids), and the UI never shows entry or job ids. Update 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
-from backend.api import CharlieAPI
 from backend.models import Entry
+from backend.root import Charlie
+from tests.helpers.seeds import seed_journal
 from tests.helpers.ui import (
     NOW,
     NOW_MS,
@@ -25,13 +24,12 @@ from tests.helpers.ui import (
     FixedDelay,
     JobClock,
     claim,
+    keys,
     kill_job,
     make_app,
     publish_health,
     seed,
-    settle,
 )
-from tests.ui.test_ui_snapshots import seed_journal
 
 TRACEBACK = """\
 Traceback (most recent call last):
@@ -50,33 +48,26 @@ def _job_clock(monkeypatch: pytest.MonkeyPatch) -> JobClock:
     return clock
 
 
-def entries(api: CharlieAPI) -> dict[str, Entry]:
+def entries(api: Charlie) -> dict[str, Entry]:
     """The standard journal, by title."""
     seed_journal(api)
-    return {entry.title: api.get_entry(entry.id) for entry in api.list_entries().entries}
+    return {
+        entry.title: api.journal().entries.get(entry.id)
+        for entry in api.journal().entries.list().entries
+    }
 
 
-def keys(*presses: str) -> Callable[[Pilot[Any]], Any]:
-    async def run(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        for key in presses:
-            await pilot.press(key)
-            await settle(pilot)
-
-    return run
-
-
-def test_queue_idle(snap_compare: Any, api: CharlieAPI) -> None:
+def test_queue_idle(snap_compare: Any, api: Charlie) -> None:
     publish_health(api, worker={}, supervisor={})
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=keys("w"))
 
 
-def test_queue_busy(snap_compare: Any, api: CharlieAPI) -> None:
-    api.jobs.policy = FixedDelay(max_attempts=3, seconds=30)
+def test_queue_busy(snap_compare: Any, api: Charlie) -> None:
+    api.backend.jobs.policy = FixedDelay(max_attempts=3, seconds=30)
     by_title = entries(api)
     running = claim(api, by_title["Morning run"], now=NOW_MS - 42_000)
     retrying = claim(api, by_title["Dinner at Luigi's"], now=NOW_MS - 20_000)
-    api.jobs.fail(retrying, "TimeoutError: the model took too long", now=NOW_MS - 10_000)
+    api.backend.jobs.fail(retrying, "TimeoutError: the model took too long", now=NOW_MS - 10_000)
     publish_health(
         api,
         worker={"model_loaded": True, "job": running.job_id, "entry_id": running.entry_id},
@@ -85,21 +76,21 @@ def test_queue_busy(snap_compare: Any, api: CharlieAPI) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=keys("w"))
 
 
-def test_queue_paused_inference_off(snap_compare: Any, api: CharlieAPI) -> None:
+def test_queue_paused_inference_off(snap_compare: Any, api: Charlie) -> None:
     seed_journal(api)
-    api.set_inference(False)
+    api.queue.set_inference(False)
     publish_health(api, worker={}, supervisor={})
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=keys("w"))
 
 
-def test_queue_breaker_open(snap_compare: Any, api: CharlieAPI) -> None:
+def test_queue_breaker_open(snap_compare: Any, api: Charlie) -> None:
     seed_journal(api)
-    api.jobs.pause("breaker", "Model file not found: /models/x.gguf")
+    api.backend.jobs.pause("breaker", "Model file not found: /models/x.gguf")
     publish_health(api, worker={}, supervisor={})
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=keys("w"))
 
 
-def test_queue_worker_stopped(snap_compare: Any, api: CharlieAPI) -> None:
+def test_queue_worker_stopped(snap_compare: Any, api: Charlie) -> None:
     seed(api, (NOW, "Crashes the worker", "#crash"))
     publish_health(
         api,
@@ -114,8 +105,8 @@ def test_queue_worker_stopped(snap_compare: Any, api: CharlieAPI) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=keys("w"))
 
 
-def _dead_jobs(api: CharlieAPI) -> None:
-    api.jobs.policy = FixedDelay(max_attempts=3, seconds=30)
+def _dead_jobs(api: Charlie) -> None:
+    api.backend.jobs.policy = FixedDelay(max_attempts=3, seconds=30)
     # The newest entry is at the head of the queue, so each is claimed straight away.
     failing, slow = seed(
         api,
@@ -126,22 +117,22 @@ def _dead_jobs(api: CharlieAPI) -> None:
     kill_job(api, failing, "RuntimeError: The scripted extractor failed on purpose.", TRACEBACK)
 
 
-def test_dead_jobs(snap_compare: Any, api: CharlieAPI) -> None:
+def test_dead_jobs(snap_compare: Any, api: Charlie) -> None:
     _dead_jobs(api)
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=keys("exclamation_mark"))
 
 
-def test_dead_job_detail(snap_compare: Any, api: CharlieAPI) -> None:
+def test_dead_job_detail(snap_compare: Any, api: Charlie) -> None:
     _dead_jobs(api)
     run = keys("exclamation_mark", "enter")
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=run)
 
 
-def test_retry_all_confirmation(snap_compare: Any, api: CharlieAPI) -> None:
+def test_retry_all_confirmation(snap_compare: Any, api: Charlie) -> None:
     _dead_jobs(api)
     run = keys("exclamation_mark", "R")
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=run)
 
 
-def test_settings(snap_compare: Any, api: CharlieAPI) -> None:
+def test_settings(snap_compare: Any, api: Charlie) -> None:
     assert snap_compare(make_app(api), terminal_size=SIZE, run_before=keys("comma"))

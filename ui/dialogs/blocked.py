@@ -80,7 +80,7 @@ class BlockedNames(BackendWorkers, ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="blocked-load", exit_on_error=False)
     def _load(self) -> None:
-        names = self.api.blocked_names(journal=self.charlie.journal)
+        names = self.here().curation.blocked()
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(names))
 
@@ -114,7 +114,7 @@ class BlockedNames(BackendWorkers, ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="blocked-write", exit_on_error=False)
     def _unblock(self, name: str) -> None:
-        queued = self.api.unblock_name(name, journal=self.charlie.journal)
+        queued = self.here().curation.unblock(name)
         self.post_message(self.Unblocked(name, queued))
 
     def on_blocked_names_unblocked(self, message: Unblocked) -> None:

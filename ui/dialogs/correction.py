@@ -98,12 +98,14 @@ class CorrectionDialog(BackendWorkers, ModalScreen[ResultT]):
     @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
     def look_up(self, name: str, *, similar: bool = False) -> None:
         """Find what ``name`` names now (posts :class:`LookedUp`)."""
-        journal = self.charlie.journal
-        found = {
-            type_: self.api.find_entity(name, type=type_, journal=journal) if name.strip() else None
-            for type_ in TYPES
-        }
-        alike = self.api.search(name, journal=journal, limit=8).entities if similar else []
+        found: dict[str, EntityRef | None] = dict.fromkeys(TYPES)
+        alike: list[EntityRef] = []
+        if name.strip() or similar:  # Else there is nothing to look up, not even the journal.
+            graph = self.here().graph
+            if name.strip():
+                found = {type_: graph.find_entity(name, type=type_) for type_ in TYPES}
+            if similar:
+                alike = graph.search(name, limit=8).entities
         if not get_current_worker().is_cancelled:
             self.post_message(self.LookedUp(name, found, alike))
 

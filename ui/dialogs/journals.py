@@ -86,7 +86,7 @@ class JournalSwitcher(BackendWorkers, ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="journals-load", exit_on_error=False)
     def _load(self, select: str | None) -> None:
-        journals = self.api.list_journals()
+        journals = self.api.journals.list()
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(journals, select))
 
@@ -153,11 +153,11 @@ class JournalSwitcher(BackendWorkers, ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="journals-write", exit_on_error=False)
     def _create(self, name: str) -> None:
-        self.post_message(self.Created(self.api.create_journal(name)))
+        self.post_message(self.Created(self.api.journals.create(name)))
 
     @work(thread=True, exclusive=True, group="journals-write", exit_on_error=False)
     def _rename(self, old: str, new: str) -> None:
-        self.post_message(self.Renamed(old, self.api.rename_journal(old, new)))
+        self.post_message(self.Renamed(old, self.api.journals.rename(old, new)))
 
     def on_journal_switcher_created(self, message: Created) -> None:
         """Open the journal just made."""

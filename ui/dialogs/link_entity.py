@@ -196,7 +196,8 @@ class LinkEntity(CorrectionDialog[EntityRef | None]):
         api, entry_id, journal = self.api, self.entry_id, self.charlie.journal
 
         def link() -> EntityRef:
-            entity_id = api.link_entity(entry_id, name, type_, journal=journal)
-            return api.entity(entity_id, journal=journal, limit=1).entity
+            here = api.journal(journal)
+            entity_id = here.curation.link(entry_id, name, type_)
+            return here.graph.entity(entity_id, limit=1).entity
 
         self.apply(link)

@@ -73,7 +73,7 @@ class MergePicker(BackendWorkers, ModalScreen[EntityRef | None]):
 
     @work(thread=True, exclusive=True, group="merge-load", exit_on_error=False)
     def _load(self) -> None:
-        found = self.api.entities(journal=self.charlie.journal)
+        found = self.here().graph.entities()
         others = [ref for ref in found if ref.id != self.keep.id]
         # Same type first; sorted() keeps "most mentioned first" within each part.
         others.sort(key=lambda ref: ref.type != self.keep.type)

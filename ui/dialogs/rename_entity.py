@@ -74,7 +74,7 @@ class RenameEntity(BackendWorkers, ModalScreen[str | None]):
     @work(thread=True, exclusive=True, group="rename", exit_on_error=False)
     def _rename(self, name: str) -> None:
         try:
-            stored = self.api.rename_entity(self.entity.id, name, journal=self.charlie.journal)
+            stored = self.here().curation.rename(self.entity.id, name)
         except CharlieError as error:
             # A refused name is an answer, not a failure: it is shown in the dialog.
             self.post_message(self.Refused(str(error)))

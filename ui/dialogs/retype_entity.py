@@ -54,7 +54,7 @@ class RetypeEntity(CorrectionDialog[str | None]):
         api, entity_id, journal = self.api, self.entity.id, self.charlie.journal
 
         def retype() -> str:
-            api.retype_entity(entity_id, new_type, journal=journal)
+            api.journal(journal).curation.retype(entity_id, new_type)
             return new_type
 
         self.apply(retype)

@@ -123,7 +123,8 @@ class SplitEntity(CorrectionDialog[tuple[EntityRef, int] | None]):
         api, entity_id, journal = self.api, self.entity.id, self.charlie.journal
 
         def split() -> tuple[EntityRef, int]:
-            target = api.split_entity(entity_id, entry_ids, name, type=type_, journal=journal)
-            return api.entity(target, journal=journal, limit=1).entity, len(entry_ids)
+            here = api.journal(journal)
+            target = here.curation.split(entity_id, entry_ids, name, type=type_)
+            return here.graph.entity(target, limit=1).entity, len(entry_ids)
 
         self.apply(split)

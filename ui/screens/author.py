@@ -17,8 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker
 
-from backend.graph.extractor import ENTITY_TYPES
 from backend.models import AuthorPage, EntityRef
+from backend.services.graph import ENTITY_TYPES
 from ui.messages import DataChanged, EntryEnriched, GraphChanged
 from ui.screens.entity import EntityScreen
 from ui.screens.period import column_rows
@@ -99,7 +99,7 @@ class AuthorScreen(BackendWorkers, Screen[None]):
     @work(thread=True, group="author-load", exit_on_error=False)
     def _load(self) -> None:
         # The app's clock says what "this month" is (tests fix it).
-        page = self.api.author(journal=self.charlie.journal, now=self.charlie.now())
+        page = self.here().graph.author(now=self.charlie.now())
         self.post_message(self.Loaded(page))
 
     def on_author_screen_loaded(self, message: Loaded) -> None:

@@ -147,7 +147,7 @@ class DeadJobsScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="dead-act", exit_on_error=False)
     def _retry(self, job_id: str, title: str) -> None:
-        self.api.retry_job(job_id)
+        self.api.queue.retry_job(job_id)
         self.post_message(self.Done(f"Queued again: {title}"))
 
     def action_retry_all(self) -> None:
@@ -172,7 +172,7 @@ class DeadJobsScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="dead-act", exit_on_error=False)
     def _retry_all(self) -> None:
-        count = self.api.retry_all_dead()
+        count = self.api.queue.retry_all_dead()
         self.post_message(self.Done(f"Queued {count} job{'s' if count != 1 else ''} again"))
 
     def action_discard(self) -> None:
@@ -189,7 +189,7 @@ class DeadJobsScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="dead-act", exit_on_error=False)
     def _discard(self, job_id: str) -> None:
-        self.api.discard_job(job_id)
+        self.api.queue.discard_job(job_id)
         self.post_message(self.Done("Job discarded"))
 
     def on_dead_jobs_screen_done(self, message: Done) -> None:

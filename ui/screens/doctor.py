@@ -77,7 +77,7 @@ class DoctorScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, exclusive=True, group="doctor", exit_on_error=False)
     def _check(self) -> None:
-        checks = run_checks(self.api.settings, api=self.api, probe_timeout=self.probe_timeout)
+        checks = run_checks(self.api.settings, charlie=self.api, probe_timeout=self.probe_timeout)
         self.post_message(self.Finished(checks))
 
     async def on_doctor_screen_finished(self, message: Finished) -> None:

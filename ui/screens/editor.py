@@ -418,22 +418,20 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
             if entry is None:
                 assert when is not None
                 saved = keeper.finish(
-                    lambda: api.add_entry(
+                    lambda: api.journal(keeper.journal).entries.add(
                         body,
                         title=title,
                         entry_at=when,
-                        journal=keeper.journal,
                         draft_id=keeper.draft_id,
                     )
                 )
             else:
                 saved = keeper.finish(
-                    lambda: api.edit_entry(
+                    lambda: api.journal(keeper.journal).entries.edit(
                         entry.id,
                         title=title,
                         body=body,
                         entry_at=when,
-                        journal=keeper.journal,
                         expected_revision=keeper.base_revision,
                         draft_id=keeper.draft_id,
                     )
@@ -447,7 +445,7 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
                 raise
             # A journal renamed or deleted elsewhere is another matter: this raises
             # its own NotFoundError, reported as any error.
-            api.journal(keeper.journal)
+            api.journals.get(keeper.journal)
             self.post_message(self.Gone())
             return
         self.post_message(self.Saved(saved))
@@ -608,7 +606,7 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
     def _find_drafts(self) -> None:
         entry, keeper, api = self.entry, self.keeper, self.api
         assert entry is not None
-        mine = [d for d in api.list_drafts(journal=keeper.journal) if d.entry_id == entry.id]
+        mine = [d for d in api.journal(keeper.journal).drafts.list() if d.entry_id == entry.id]
         mine = [d for d in mine if d.id != keeper.draft_id]
         offers = load_offers(api, unclaimed(api, mine, self.session))
         if offers:

@@ -151,7 +151,7 @@ class EntityScreen(BackendWorkers, Screen[None]):
     @work(thread=True, group="entity-load", exit_on_error=False)
     def _load(self) -> None:
         try:
-            page = self.api.entity(self.entity_id, journal=self.charlie.journal)
+            page = self.here().graph.entity(self.entity_id)
         except NotFoundError:
             # Merged away or removed from another screen: say so on the page instead
             # of raising an error about a page the user did not ask to change.
@@ -328,7 +328,7 @@ class EntityScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="entity-write", exit_on_error=False)
     def _merge(self, keep: EntityRef, other: EntityRef) -> None:
-        self.api.merge_entities(keep.id, other.id, journal=self.charlie.journal)
+        self.here().curation.merge(keep.id, other.id)
         self.post_message(self.Done(f"Merged “{other.name}” into “{keep.name}”", leave=False))
 
     def action_delete(self) -> None:
@@ -345,7 +345,7 @@ class EntityScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="entity-write", exit_on_error=False)
     def _delete(self, entity: EntityRef) -> None:
-        self.api.delete_entity(entity.id, journal=self.charlie.journal)
+        self.here().curation.delete(entity.id)
         self.post_message(self.Done(f"Deleted “{entity.name}” everywhere", leave=True))
 
     def action_block(self) -> None:
@@ -362,7 +362,7 @@ class EntityScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="entity-write", exit_on_error=False)
     def _block(self, entity: EntityRef) -> None:
-        self.api.block_name(entity.name, journal=self.charlie.journal)
+        self.here().curation.block(entity.name)
         text = f"Blocked “{entity.name}”: removed everywhere, and it will not be found again"
         self.post_message(self.Done(text, leave=True))
 

@@ -182,9 +182,9 @@ class HomeScreen(BackendWorkers, Screen[None]):
     def _load_list(
         self, generation: int, limit: int, select: str | None, *, keep_place: bool
     ) -> None:
-        journal = self.charlie.journal
-        page = self.api.list_entries(journal=journal, limit=limit)
-        drafts = self.api.list_drafts(journal=journal)
+        here = self.here()
+        page = here.entries.list(limit=limit)
+        drafts = here.drafts.list()
         # Posted even when cancelled (the app is closing): a reload always reports, so
         # the next one can start.
         self.post_message(
@@ -201,7 +201,7 @@ class HomeScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, exclusive=True, group="home-more", exit_on_error=False)
     def _load_page(self, generation: int, before: str, limit: int) -> None:
-        page = self.api.list_entries(journal=self.charlie.journal, limit=limit, before=before)
+        page = self.here().entries.list(limit=limit, before=before)
         if not get_current_worker().is_cancelled:
             self.post_message(
                 self.PageLoaded(page, generation, before=before, reset=False, select=None)
@@ -243,7 +243,7 @@ class HomeScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="home-drafts", exit_on_error=False)
     def _load_drafts(self, journal: str) -> None:
-        self.post_message(self.DraftsLoaded(journal, self.api.list_drafts(journal=journal)))
+        self.post_message(self.DraftsLoaded(journal, self.api.journal(journal).drafts.list()))
 
     def on_home_screen_drafts_loaded(self, message: DraftsLoaded) -> None:
         """Mark the entries that have drafts now."""
@@ -316,7 +316,7 @@ class HomeScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, exclusive=True, group="home-fetch", exit_on_error=False)
     def _fetch_for_edit(self, entry_id: str) -> None:
-        entry = self.api.get_entry(entry_id, journal=self.charlie.journal)
+        entry = self.here().entries.get(entry_id)
         self.post_message(self.EntryFetched(entry))
 
     def on_home_screen_entry_fetched(self, message: EntryFetched) -> None:
@@ -339,7 +339,7 @@ class HomeScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, exclusive=True, group="home-delete", exit_on_error=False)
     def _delete(self, entry_id: str) -> None:
-        self.api.delete_entry(entry_id, journal=self.charlie.journal)
+        self.here().entries.delete(entry_id)
         self.post_message(self.EntryDeleted())
 
     def on_home_screen_entry_deleted(self, message: EntryDeleted) -> None:
@@ -355,7 +355,7 @@ class HomeScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="home-reenrich", exit_on_error=False)
     def _reenrich(self, entry_id: str) -> None:
-        self.post_message(self.Requeued(self.api.reenrich(entry_id, journal=self.charlie.journal)))
+        self.post_message(self.Requeued(self.here().entries.reenrich(entry_id)))
 
     def on_home_screen_requeued(self, message: Requeued) -> None:
         """Confirm, and let the indicator catch up at once."""

@@ -2,10 +2,10 @@
 
 The user picks an importer, a source path and a target journal, previews the import
 (a dry run: nothing is written) and then imports. The work runs in a thread worker
-through ``api.import_entries``, which reports progress from that thread: the screen
-shows an indeterminate bar while the source is read and a counting one while entries
-are written, then the figures (added, already present, rejected) and every rejected
-item with its reason.
+through ``run_import`` (backend/transfer/importer_source.py), which reports progress from
+that thread: the screen shows an indeterminate bar while the source is read and a
+counting one while entries are written, then the figures (added, already present,
+rejected) and every rejected item with its reason.
 
 Leaving while an import runs is safe by construction: until the first entry is
 written the import can be stopped (nothing was written), and from then on Escape
@@ -47,7 +47,7 @@ from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
 if TYPE_CHECKING:
-    from backend.transfer.importing import ImportSummary, Rejected
+    from backend.services.transfer import ImportSummary, Rejected
 
 IMPORT_GROUP = "import-run"
 RECURSIVE_IMPORTER = "files"
@@ -240,8 +240,8 @@ class ImportScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, exclusive=True, group="import-setup", exit_on_error=False)
     def _load_choices(self) -> None:
-        importers = self.api.importers()
-        journals = [journal.name for journal in self.api.list_journals()]
+        importers = self.api.transfer.importers()
+        journals = [journal.name for journal in self.api.journals.list()]
         self.post_message(self.Ready(importers, journals))
 
     async def on_import_screen_ready(self, message: Ready) -> None:
@@ -408,7 +408,7 @@ class ImportScreen(BackendWorkers, Screen[None]):
                 raise ImportStopped
             self.app.call_from_thread(self.show_progress, stage, done, total)
 
-        summary = self.api.import_entries(
+        summary = self.api.transfer.import_entries(
             request.importer,
             request.source,
             journal=request.journal,

@@ -156,7 +156,7 @@ class JobDetailScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="job-act", exit_on_error=False)
     def _retry(self, title: str) -> None:
-        self.api.retry_job(self.job_id)
+        self.api.queue.retry_job(self.job_id)
         self.post_message(self.Done(f"Queued again: {title}"))
 
     def action_discard(self) -> None:
@@ -173,7 +173,7 @@ class JobDetailScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="job-act", exit_on_error=False)
     def _discard(self) -> None:
-        self.api.discard_job(self.job_id)
+        self.api.queue.discard_job(self.job_id)
         self.post_message(self.Done("Job discarded"))
 
     def on_job_detail_screen_done(self, message: Done) -> None:

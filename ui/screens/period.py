@@ -16,8 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker
 
-from backend.graph.extractor import ENTITY_TYPES
 from backend.models import EntityRef, PeriodSummary
+from backend.services.graph import ENTITY_TYPES
 from ui.messages import DataChanged, EntryEnriched, GraphChanged
 from ui.screens.entity import EntityScreen
 from ui.widgets import graph_text
@@ -102,7 +102,7 @@ class PeriodScreen(BackendWorkers, Screen[None]):
     @work(thread=True, group="period-load", exit_on_error=False)
     def _load(self) -> None:
         year, month = self.year, self.month
-        summary = self.api.period(year, month, journal=self.charlie.journal)
+        summary = self.here().graph.period(year, month)
         self.post_message(self.Loaded(year, month, summary))
 
     def on_period_screen_loaded(self, message: Loaded) -> None:

@@ -250,8 +250,8 @@ class QueueScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue-inference", exit_on_error=False)
     def _toggle_inference(self) -> None:
-        enabled = not self.api.inference_enabled()
-        self.api.set_inference(enabled)
+        enabled = not self.api.queue.inference_enabled()
+        self.api.queue.set_inference(enabled)
         self.post_message(self.InferenceSet(enabled))
 
     def on_queue_screen_inference_set(self, message: InferenceSet) -> None:

@@ -172,10 +172,10 @@ class ReaderScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, exclusive=True, group="reader-load", exit_on_error=False)
     def _load(self, entry_id: str) -> None:
-        journal = self.charlie.journal
-        entry = self.api.get_entry(entry_id, journal=journal)
-        older, newer = self.api.neighbours(entry_id, journal=journal)
-        connections = self.api.entry_entities(entry_id, journal=journal)
+        here = self.here()
+        entry = here.entries.get(entry_id)
+        older, newer = here.entries.neighbours(entry_id)
+        connections = here.graph.entry_entities(entry_id)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(entry, older, newer, connections))
 
@@ -213,7 +213,7 @@ class ReaderScreen(BackendWorkers, Screen[None]):
     @work(thread=True, group="reader-connections", exit_on_error=False)
     def _load_connections(self) -> None:
         entry_id = self.entry_id
-        connections = self.api.entry_entities(entry_id, journal=self.charlie.journal)
+        connections = self.here().graph.entry_entities(entry_id)
         self.post_message(self.ConnectionsLoaded(entry_id, connections))
 
     async def on_reader_screen_connections_loaded(self, message: ConnectionsLoaded) -> None:
@@ -243,13 +243,17 @@ class ReaderScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="reader-refresh", exit_on_error=False)
     def _refresh(self) -> None:
-        entry_id, journal = self.entry_id, self.charlie.journal
+        entry_id = self.entry_id
+        older = newer = connections = None
         try:
-            entry: Entry | None = self.api.get_entry(entry_id, journal=journal)
+            # A journal renamed elsewhere is not found either: then the entry shows as gone.
+            here = self.here()
+            entry: Entry | None = here.entries.get(entry_id)
         except NotFoundError:
             entry = None
-        older, newer = self.api.neighbours(entry_id, journal=journal) if entry else (None, None)
-        connections = self.api.entry_entities(entry_id, journal=journal) if entry else None
+        else:
+            older, newer = here.entries.neighbours(entry_id)
+            connections = here.graph.entry_entities(entry_id)
         self.post_message(self.Refreshed(entry_id, entry, older, newer, connections))
 
     async def on_reader_screen_refreshed(self, message: Refreshed) -> None:
@@ -324,7 +328,7 @@ class ReaderScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="reader-remove", exit_on_error=False)
     def _remove(self, entry_id: str, entity: EntityRef) -> None:
-        self.api.remove_entity_from_entry(entry_id, entity.id, journal=self.charlie.journal)
+        self.here().curation.remove_from_entry(entry_id, entity.id)
         self.post_message(self.Removed(entity))
 
     def on_reader_screen_removed(self, message: Removed) -> None:
@@ -396,7 +400,7 @@ class ReaderScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="reader-reenrich", exit_on_error=False)
     def _reenrich(self, entry_id: str) -> None:
-        self.post_message(self.Requeued(self.api.reenrich(entry_id, journal=self.charlie.journal)))
+        self.post_message(self.Requeued(self.here().entries.reenrich(entry_id)))
 
     def on_reader_screen_requeued(self, message: Requeued) -> None:
         """Confirm, and let the indicator catch up at once."""
@@ -418,7 +422,7 @@ class ReaderScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, exclusive=True, group="reader-delete", exit_on_error=False)
     def _delete(self, entry_id: str) -> None:
-        self.api.delete_entry(entry_id, journal=self.charlie.journal)
+        self.here().entries.delete(entry_id)
         self.post_message(self.Deleted(entry_id))
 
     def on_reader_screen_deleted(self, message: Deleted) -> None:

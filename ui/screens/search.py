@@ -137,7 +137,7 @@ class SearchScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, text: str) -> None:
-        results = self.api.search(text, journal=self.charlie.journal)
+        results = self.here().graph.search(text)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Found(results))
 

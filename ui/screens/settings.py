@@ -140,7 +140,7 @@ class SettingsScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="settings-inference", exit_on_error=False)
     def _read_inference(self) -> None:
-        self.post_message(self.InferenceRead(self.api.inference_enabled()))
+        self.post_message(self.InferenceRead(self.api.queue.inference_enabled()))
 
     def on_settings_screen_inference_read(self, message: InferenceRead) -> None:
         """Show the stored state without treating it as a change."""
@@ -166,7 +166,7 @@ class SettingsScreen(BackendWorkers, Screen[None]):
 
     @work(thread=True, group="settings-inference", exit_on_error=False)
     def _set_inference(self, enabled: bool) -> None:
-        self.api.set_inference(enabled)
+        self.api.queue.set_inference(enabled)
         self.post_message(self.InferenceSet(enabled))
 
     def on_settings_screen_inference_set(self, message: InferenceSet) -> None:

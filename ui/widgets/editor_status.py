@@ -108,11 +108,12 @@ class EditorStatus(Horizontal):
     def _mark_open(self, draft_id: str, entry_id: str | None, journal: str) -> None:
         api = cast("CharlieApp", self.app).api
         try:
+            entries = api.journal(journal).entries
             # The draft's mark tells other apps this draft is being written.
-            api.mark_open(draft_id, self.session, journal=journal)
+            entries.mark_open(draft_id, self.session)
             others = 0
             if entry_id is not None:
-                others = api.mark_open(entry_id, self.session, journal=journal)
+                others = entries.mark_open(entry_id, self.session)
         except CharlieError as error:
             # Only a courtesy, and the marks expire by themselves; try again next round.
             self.log.warning("Could not mark the entry open", error)
@@ -141,10 +142,12 @@ class EditorStatus(Horizontal):
         api, session = app.api, self.session
 
         def close() -> None:
+            marked = [key for key in keys if key is not None]
             try:
-                for key in keys:
-                    if key is not None:
-                        api.mark_closed(key, session, journal=journal)
+                if marked:
+                    entries = api.journal(journal).entries
+                    for key in marked:
+                        entries.mark_closed(key, session)
             except CharlieError:
                 pass  # The marks expire by themselves.
 

@@ -70,7 +70,7 @@ class OpenElsewhere(Static):
     def _count(self, entry_id: str, session: str) -> None:
         app = cast("CharlieApp", self.app)
         try:
-            others = app.api.open_elsewhere(entry_id, session, journal=app.journal)
+            others = app.api.journal(app.journal).entries.open_elsewhere(entry_id, session)
         except CharlieError:
             return
         self.post_message(self.Counted(entry_id, others))

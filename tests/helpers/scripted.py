@@ -12,15 +12,22 @@ When ``CHARLIE_SCRIPTED_UNAVAILABLE`` names a file that exists, every call repor
 "unavailable" (tests create and remove it to open and close the breaker); while
 ``CHARLIE_SCRIPTED_FAIL`` names an existing file, every call raises. Each call
 appends a line to ``CHARLIE_SCRIPTED_LOG`` if set, so tests can count side effects.
+
+It is a test double, not a plugin users can choose: it is registered as the
+``scripted`` entry point by :func:`register_test_plugins`, which the tests' conftest
+and the benchmarks that steer the worker call, never by the project's metadata.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import signal
+import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from backend.graph.extractor import (
@@ -31,6 +38,59 @@ from backend.graph.extractor import (
     Relationship,
 )
 from backend.settings import Settings
+from tests.helpers import ROOT
+
+DISTRIBUTION = "charlie_test_plugins-0.dist-info"
+"""The distribution that declares the test-only entry points."""
+ENTRY_POINTS = """\
+[charlie.extractors]
+scripted = tests.helpers.scripted:ScriptedExtractor
+"""
+
+
+def register_test_plugins(folder: Path) -> dict[str, str]:
+    """Install the ``scripted`` extractor for this process and every process it starts.
+
+    Writes a distribution that holds nothing but the entry point into ``folder``, puts
+    ``folder`` and the checkout (where ``tests.helpers.scripted`` is imported from) first
+    on ``sys.path`` and on ``PYTHONPATH`` in ``os.environ``, and forgets what
+    importlib.metadata had cached. Returns the variables a child started with an
+    environment of its own needs.
+    """
+    dist = folder / DISTRIBUTION
+    dist.mkdir(parents=True, exist_ok=True)
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: charlie_test_plugins\nVersion: 0\n", encoding="utf-8"
+    )
+    (dist / "entry_points.txt").write_text(ENTRY_POINTS, encoding="utf-8")
+    paths = [str(folder), str(ROOT)]
+    sys.path[:0] = [p for p in paths if p not in sys.path]
+    inherited = os.environ.get("PYTHONPATH")
+    env = {"PYTHONPATH": os.pathsep.join([*paths, *([inherited] if inherited else [])])}
+    os.environ.update(env)
+    importlib.invalidate_caches()
+    return env
+
+
+def without_test_plugins(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with the folders :func:`register_test_plugins` made taken off ``PYTHONPATH``,
+    for a child that must find only what is installed."""
+    kept = [
+        p
+        for p in env.get("PYTHONPATH", "").split(os.pathsep)
+        if p and not (Path(p) / DISTRIBUTION).is_dir()
+    ]
+    rest = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+    return {**rest, "PYTHONPATH": os.pathsep.join(kept)} if kept else rest
+
+
+def events(log: Path, event: str) -> list[str]:
+    """The first lines of the texts the extractor logged ``event`` for ("load", "start",
+    "finish", "unload") in ``CHARLIE_SCRIPTED_LOG``, in order."""
+    if not log.exists():
+        return []
+    return [line.split("\t")[2] for line in log.read_text().splitlines() if f"\t{event}\t" in line]
+
 
 _NAME = re.compile(r"\b[A-Z][a-z]+\b")
 _SLEEP = re.compile(r"#sleep=(\d+(?:\.\d+)?)")

@@ -1,0 +1,244 @@
+"""The shape of Charlie's data in Redis: every graph key, label and field, the change
+events, how an entry node is written, and how query rows become ``backend.models``.
+
+One FalkorDB graph per journal (``graph_key``). Entries are ``Episode`` nodes, what
+they mention are ``Entity`` nodes with their type as a second label; an episode
+``MENTIONS`` an entity and entities ``RELATES`` to each other, each relationship
+naming the episode that stated it. Beside each graph live a few plain Redis keys: the
+entries' revisions, the entity version commits watch, blocked names and type overrides.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from backend.graph.cypher import Graph, decode
+from backend.models import (
+    EntityMention,
+    EntityRef,
+    Entry,
+    EntrySummary,
+    Journal,
+    Relation,
+    content_hash,
+    from_epoch_and_offset,
+    from_millis,
+)
+
+# -- labels, relationships, fields -----------------------------------------------------
+
+EPISODE = "Episode"
+"""The label of an entry's node."""
+ENTITY = "Entity"
+"""The label every entity node has (beside its type: Person, Place, Group, Activity)."""
+MENTIONS = "MENTIONS"
+"""Episode -> Entity: the entry names it (``quote``, ``names`` as written)."""
+RELATES = "RELATES"
+"""Entity -> Entity: a relationship (``kind``, ``evidence``) stated by ``episode``."""
+
+EPISODE_FIELDS = (
+    "id",
+    "title",
+    "body",
+    "entry_at",
+    "utc_offset",
+    "created_at",
+    "updated_at",
+    "source",
+    "content_hash",
+)
+"""An entry node's properties: ``entry_at`` in UTC epoch seconds with ``utc_offset``
+(minutes) kept apart, ``created_at``/``updated_at`` in ms."""
+ENTRY_FIELDS = ", ".join(f"e.{name}" for name in EPISODE_FIELDS)
+"""What to RETURN for ``entry_from_row`` (with the node bound to ``e``)."""
+
+PREVIEW_CHARS = 240
+"""An entry summary shows this much of the body."""
+# FalkorDB's substring() (and left()) on a stored string shorter than the length asked
+# for can cut its last multi-byte character in half (seen with emoji and Hebrew), which
+# no decoder accepts; a body that short is returned whole instead.
+SUMMARY_FIELDS = (
+    f"e.id, e.title, CASE WHEN size(e.body) <= {PREVIEW_CHARS} THEN e.body "
+    f"ELSE substring(e.body, 0, {PREVIEW_CHARS}) END, e.entry_at, e.utc_offset, "
+    "e.created_at"
+)
+"""What to RETURN for ``summary_from_row`` (with the node bound to ``e``)."""
+
+# -- Redis keys ------------------------------------------------------------------------
+
+JOURNALS_KEY = "charlie:journals"
+"""Hash: journal id -> JSON ``{"name", "created"}`` (ms)."""
+REVISIONS_PREFIX = "charlie:revisions:"
+
+
+def graph_key(journal_id: str) -> str:
+    """The Redis key of a journal's graph."""
+    return f"charlie:journal:{journal_id}"
+
+
+def revisions_key(journal_id: str) -> str:
+    """The hash of each entry's revision in a journal (absent: 0, an entry from before)."""
+    return f"{REVISIONS_PREFIX}{journal_id}"
+
+
+def version_key(journal_id: str) -> str:
+    """Bumped by every write to a journal's entities; commits watch it."""
+    return f"{graph_key(journal_id)}:entities"
+
+
+def blocked_key(journal_id: str) -> str:
+    """Hash of blocked names: normalised key -> the name as the user blocked it."""
+    return f"{graph_key(journal_id)}:blocked"
+
+
+def types_key(journal_id: str) -> str:
+    """Hash of type overrides: normalised name -> the type the user gave it."""
+    return f"{graph_key(journal_id)}:types"
+
+
+# -- change events (published on backend.jobs.keys.EVENTS) ---------------------------
+
+
+def entry_event(journal_id: str, entry_id: str, action: str) -> str:
+    """The change event every entry write publishes in its own transaction."""
+    return json.dumps(
+        {"event": "entry", "journal": journal_id, "entry": entry_id, "action": action}
+    )
+
+
+def entries_event(journal_id: str, count: int) -> str:
+    """The change event an import publishes in each batch's transaction (one per batch,
+    not per entry, so a big import does not flood the screens)."""
+    return json.dumps({"event": "entries", "journal": journal_id, "count": count})
+
+
+def graph_event(journal_id: str) -> str:
+    """The change event for entities, mentions or drafts written in bulk (a JSON import)."""
+    return json.dumps({"event": "graph", "journal": journal_id})
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def create_indexes(graph: Graph) -> None:
+    """Give a new journal's graph its indexes. FalkorDB refuses an index that exists,
+    so this runs once per journal, right after the journal is registered."""
+    graph.query(f"CREATE INDEX FOR (e:{EPISODE}) ON (e.id)")
+    graph.query(f"CREATE INDEX FOR (e:{EPISODE}) ON (e.entry_at)")
+    graph.query(f"CALL db.idx.fulltext.createNodeIndex('{EPISODE}', 'title', 'body')")
+    graph.query(f"CREATE INDEX FOR (n:{ENTITY}) ON (n.id)")
+    graph.query(f"CREATE INDEX FOR (n:{ENTITY}) ON (n.key)")
+    graph.query(f"CALL db.idx.fulltext.createNodeIndex('{ENTITY}', 'name')")
+
+
+def episode_properties(
+    entry_id: str,
+    *,
+    title: str,
+    body: str,
+    entry_at: int,
+    utc_offset: int,
+    source: str,
+    now: int,
+) -> dict[str, Any]:
+    """A new entry node's properties (``EPISODE_FIELDS``, in order): ``entry_at`` in
+    epoch seconds and ``utc_offset`` in minutes (``to_epoch_and_offset``), created and
+    updated at ``now`` (ms), with the content hash of its title and body."""
+    return {
+        "id": entry_id,
+        "title": title,
+        "body": body,
+        "entry_at": entry_at,
+        "utc_offset": utc_offset,
+        "created_at": now,
+        "updated_at": now,
+        "source": source,
+        "content_hash": content_hash(title, body),
+    }
+
+
+def create_episodes(
+    graph: Graph, rows: Sequence[Mapping[str, Any]], *, returning: bool = False
+) -> list[str]:
+    """The GRAPH.QUERY arguments (for ``execute_command`` on a client or inside a
+    pipeline's MULTI) that write each of ``rows`` as an Episode node with exactly those
+    properties (``episode_properties``, or an exported node's; no None values), unless
+    an Episode with its id exists already: that one is left as it is, so a batch that
+    raced another writer past a presence check still adds each entry once.
+
+    With ``returning`` the reply has a row per entry (the stored node, ``ENTRY_FIELDS``
+    for ``entry_from_row``); without, nothing comes back, as a large batch wants.
+    """
+    cypher = f"UNWIND $rows AS p MERGE (e:{EPISODE} {{id: p.id}}) ON CREATE SET e = p"
+    if returning:
+        cypher += f" RETURN {ENTRY_FIELDS}"
+    return graph.command(cypher, {"rows": [dict(row) for row in rows]})
+
+
+# -- rows -> models --------------------------------------------------------------------
+
+
+def journal_from_record(journal_id: Any, record: Any) -> Journal:
+    """A journal from its ``JOURNALS_KEY`` field and JSON value (bytes or text)."""
+    data = json.loads(record)
+    return Journal(
+        id=decode(journal_id), name=data["name"], created_at=from_millis(data["created"])
+    )
+
+
+def entry_from_row(row: Sequence[Any], *, journal: str, revision: int) -> Entry:
+    """An entry from a row of ``ENTRY_FIELDS``, in the journal named ``journal``."""
+    return Entry(
+        id=row[0],
+        journal=journal,
+        title=row[1],
+        body=row[2],
+        entry_at=from_epoch_and_offset(row[3], row[4]),
+        created_at=from_millis(row[5]),
+        updated_at=from_millis(row[6]),
+        source=row[7],
+        content_hash=row[8],
+        revision=revision,
+    )
+
+
+def summary_from_row(row: Sequence[Any]) -> EntrySummary:
+    """An entry summary from a row that starts id, title, preview, entry_at, utc_offset
+    (``SUMMARY_FIELDS``)."""
+    return EntrySummary(
+        id=row[0],
+        title=row[1],
+        preview=row[2],
+        entry_at=from_epoch_and_offset(row[3], row[4]),
+    )
+
+
+def entity_ref(row: Sequence[Any]) -> EntityRef:
+    """An entity from a row id, name, type and optionally its mention count."""
+    return EntityRef(*row[:4])
+
+
+def relation_from_row(row: Sequence[Any], *, outgoing: bool) -> Relation:
+    """A relationship from a row kind, other's id, name, type, evidence, episode."""
+    return Relation(row[0], EntityRef(row[1], row[2], row[3]), outgoing, row[4] or "", row[5] or "")
+
+
+def mention_from_row(row: Sequence[Any], names: tuple[str, ...]) -> EntityMention:
+    """A mention from a row entry id, title, body (or its start), entry_at, utc_offset,
+    quote (``names`` as split from the row's joined list); an entry without a title is
+    named by its first words."""
+    entry_id, title, body, at, offset, quote = row[:6]
+    return EntityMention(
+        entry_id=entry_id,
+        entry_title=title or _first_words(body),
+        entry_at=from_epoch_and_offset(at, offset),
+        quote=quote or "",
+        names=names,
+    )
+
+
+def _first_words(body: str, width: int = 60) -> str:
+    line = next((ln.strip("# ").strip() for ln in body.splitlines() if ln.strip()), "")
+    return line if len(line) <= width else line[: width - 1] + "…"

@@ -1,0 +1,20 @@
+-- KEYS: job, history. ARGV: now, token, kind, error, traceback, retry_at.
+-- A failed attempt: retry later, or dead after the last attempt.
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return false end
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return false end
+local id = redis.call('HGET', KEYS[1], 'id')
+local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts'))
+local limit = tonumber(redis.call('HGET', KEYS[1], 'max_attempts'))
+unindex(id)
+redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
+redis.call('HSET', KEYS[1], 'last_error', ARGV[4], 'last_traceback', ARGV[5],
+  'last_failure', ARGV[3], 'updated_at', ARGV[1])
+if attempts >= limit then
+  redis.call('HSET', KEYS[1], 'state', 'dead', 'died_at', ARGV[1])
+  redis.call('ZADD', '${dead}', ARGV[1], id)
+else
+  redis.call('HSET', KEYS[1], 'state', 'retry_wait', 'run_after', ARGV[6])
+  redis.call('ZADD', '${retry}', ARGV[6], id)
+end
+note(id, KEYS[2], ARGV[3], {attempt=attempts, error=ARGV[4]})
+return redis.call('HGET', KEYS[1], 'state')
