@@ -84,6 +84,12 @@ class OwnerRuntime:
         """Connect: wait for the server :meth:`begin` started, or attach to the running
         owner (or to ``broker_url``)."""
         if self._broker is None:
+            # What the root object is built from is imported first: a process that did
+            # not call begin() (a CLI command) is ready to use the server the moment it
+            # attaches, as before, instead of importing while a short-lived owner
+            # finishes and leaves (its clients would all lose the server at once).
+            import backend.root  # noqa: F401
+
             self.begin()
             assert self._pending is not None
             pending, self._pending = self._pending, None
