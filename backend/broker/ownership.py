@@ -152,18 +152,20 @@ def rejoined(broker: BrokerConnection) -> bool:
         return False
 
 
-def rejoining[R](broker: BrokerConnection, work: Callable[[], R]) -> R:
+def rejoining[R](broker: BrokerConnection, work: Callable[[], R], *, changes: int = 3) -> R:
     """Run ``work``; if the server went away under it (its owner left, or our own server
-    died), rejoin once — ownership moves as for every API call — and run it again.
-    ``work`` must be safe to run twice (imports skip what is already there)."""
+    died), rejoin — ownership moves as for every API call — and run it again, riding
+    through up to ``changes`` owner changes. ``work`` must be safe to run again (imports
+    skip what is already there)."""
     import redis
 
-    try:
-        return work()
-    except redis.ConnectionError:
-        if not rejoined(broker):
-            raise
-    return work()
+    for change in range(changes + 1):
+        try:
+            return work()
+        except redis.ConnectionError:
+            if change == changes or not rejoined(broker):
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def open_broker(settings: Settings, *, own: bool = True) -> BrokerConnection:
