@@ -75,9 +75,20 @@ class Owner:
         """Wait for the server, give it a fresh broker id and publish the handoff."""
         assert self.process is not None
         started_at = self._started_at
+        import redis
+
         client = self._wait_until_ready(self.process)
         broker_id = uuid.uuid4().hex
-        client.set(BROKER_ID_KEY, broker_id)
+        try:
+            client.set(BROKER_ID_KEY, broker_id)
+        except redis.RedisError as exc:
+            # The first write failed: on a full disk the server exits rather than keep
+            # a write it could not append. Say so in words; the caller decides.
+            client.close()
+            raise BrokerError(
+                f"The database server could not write its first key ({exc})"
+                f"{_complaint(self.paths.log)}. Its log is {self.paths.log}."
+            ) from exc
         ticks = process_start_ticks(os.getpid())
         assert ticks is not None
         self.handoff = Handoff(
