@@ -7,9 +7,10 @@ it exits non-zero if a part fails or the chaos run lost, repeated or orphaned an
 1. Throughput, no-op work, one consumer, on the same embedded broker:
    - raw Huey: enqueue N no-op tasks on a PriorityRedisHuey, then dequeue and execute
      them one by one;
-   - durable: for each job, enqueue its record and a wake-up (what a save does), then
-     dequeue the wake-up, claim the job, and commit it as done through the WATCH/MULTI
-     commit (what the worker does), with a no-op result write.
+   - durable: enqueue each job's record (what a save does: the same script wakes a
+     worker unless a wake-up already waits), then consume wake-ups as the worker does:
+     one claims a job, and each WATCH/MULTI commit (a no-op result write) marks it done
+     and claims the next in the same transaction.
    Printed as jobs/s and the per-job time ratio durable / raw (target <= 1.3).
 2. Recovery: a supervised worker runs a slow job; SIGKILL the worker and time until
    the job is running again (the supervisor notices the death, takes the worker lock,
@@ -42,9 +43,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.broker.ownership import open_broker  # noqa: E402
-from backend.jobs.records import Jobs  # noqa: E402
+from backend.jobs.records import Jobs, NextClaim  # noqa: E402
 from backend.jobs.supervisor import Supervisor  # noqa: E402
-from backend.jobs.wakeups import Wakeups, set_wake_handler  # noqa: E402
+from backend.jobs.wakeups import consumer_huey, set_wake_handler  # noqa: E402
 from backend.root import Charlie  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 from tests.helpers.scripted import register_test_plugins  # noqa: E402
@@ -56,8 +57,7 @@ BROKEN = ("lost", "unfinished", "duplicated commits", "orphan processes", "super
 def raw_huey(settings: Settings, n: int) -> float:
     with open_broker(settings) as conn:
         conn.client.flushall()
-        wakeups = Wakeups(conn)
-        huey = wakeups.huey
+        huey = consumer_huey(conn)  # The same Huey, storage and connection as a worker's.
 
         @huey.task(retries=0, name="bench.noop")
         def noop() -> None:
@@ -79,21 +79,21 @@ def durable(settings: Settings, n: int) -> float:
     with open_broker(settings) as conn:
         conn.client.flushall()
         jobs = Jobs(conn.client)
-        wakeups = Wakeups(conn)
-        huey = wakeups.huey
+        huey = consumer_huey(conn)
         committed = 0
+        then = NextClaim("bench", 30_000)
 
-        def drain() -> None:
+        def drain() -> None:  # Runner.drain without the extractor.
             nonlocal committed
-            while (claim := jobs.claim("bench", lease_ms=30_000)) is not None:
-                if jobs.complete(claim, lambda pipe: None):
-                    committed += 1
+            claim = jobs.claim("bench", lease_ms=30_000)
+            while claim is not None:
+                done, claim = jobs.complete_and_claim(claim, lambda pipe: None, then=then)
+                committed += done
 
         set_wake_handler(drain)
         start = time.perf_counter()
         for i in range(n):
             jobs.enqueue("journal", f"entry{i}", "hash")
-            wakeups.send()
         while committed < n:
             task = huey.dequeue()
             if task is None:

@@ -75,8 +75,9 @@ _LIMITS: dict[str, int | str] = {
     "backlog": _BACKLOG_OFFSET,
     "defer": _CRASH_DEFER,
 }
-_ENQUEUE = lua("common", "enqueue", **_LIMITS)
-_CLAIM = lua("claim", **_LIMITS)
+_ENQUEUE = lua("common", "wake", "enqueue", **_LIMITS)
+_CLAIM = lua("wake", "claiming", "claim", **_LIMITS)
+_DONE = lua("common", "wake", "claiming", "done", **_LIMITS, done_keep=DONE_KEEP)
 _HEARTBEAT = lua("heartbeat")
 _FAIL = lua("common", "fail", **_LIMITS)
 _RELEASE = lua("common", "release", **_LIMITS)
@@ -97,6 +98,34 @@ class Claim:
     content_hash: str
     attempt: int
     token: str
+
+
+@dataclass(frozen=True)
+class NextClaim:
+    """Who claims the next job in a commit's transaction, and when it must not.
+
+    ``guards``: "p" takes nothing while the breaker wants a test sentence read first,
+    "e" nothing while the user types (for a worker whose model is not loaded)."""
+
+    worker: str
+    lease_ms: int
+    guards: str = "p"
+
+
+def _claim_from(reply: Any, token: str) -> Claim | None:
+    """A claim script's reply as a Claim (None: nothing was claimed)."""
+    if not reply:
+        return None
+    job_id, kind, journal_id, entry_id, chash, attempt = reply
+    return Claim(
+        job_id=_s(job_id),
+        kind=_s(kind),
+        journal_id=_s(journal_id),
+        entry_id=_s(entry_id),
+        content_hash=_s(chash),
+        attempt=int(attempt),
+        token=token,
+    )
 
 
 @dataclass
@@ -190,6 +219,7 @@ class Jobs:
         running. Inside a pipeline the result arrives with ``execute()``.
         """
         job_id = enrich_job_id(journal_id, entry_id)
+        keys = [job_key(job_id), history_key(job_id)]
         args: list[Any] = [
             now or now_ms(),
             job_id,
@@ -200,9 +230,12 @@ class Jobs:
             priority,
             self.policy.max_attempts,
         ]
-        return self._enqueue(
-            keys=[job_key(job_id), history_key(job_id)], args=args, client=pipe or self.client
-        )
+        if pipe is not None:
+            # The script's text, not its SHA, inside a transaction: redis-py would ask the
+            # server whether the SHA is known before every EXEC (a round trip per save),
+            # and a SHA the server forgot (restarted) would fail inside the EXEC.
+            return pipe.eval(_ENQUEUE, len(keys), *keys, *args)
+        return self._enqueue(keys=keys, args=args)
 
     def cancel(
         self, job_id: str, *, pipe: redis.client.Pipeline | None = None, now: int | None = None
@@ -222,22 +255,16 @@ class Jobs:
 
     # -- workers ---------------------------------------------------------------------
 
-    def claim(self, worker: str, *, lease_ms: int, now: int | None = None) -> Claim | None:
-        """Take the best queued job, or None if there is none or the queue is paused."""
+    def claim(
+        self, worker: str, *, lease_ms: int, guards: str = "", now: int | None = None
+    ) -> Claim | None:
+        """Take the best queued job, or None if there is none or the queue is paused.
+
+        ``guards`` (see :class:`NextClaim`) refuses a claim while a probe is due ("p") or
+        the user is typing ("e")."""
         token = secrets.token_hex(12)
-        reply = self._claim(args=[now or now_ms(), worker, token, lease_ms])
-        if not reply:
-            return None
-        job_id, kind, journal_id, entry_id, chash, attempt = reply
-        return Claim(
-            job_id=job_id.decode(),
-            kind=kind.decode(),
-            journal_id=journal_id.decode(),
-            entry_id=entry_id.decode(),
-            content_hash=chash.decode(),
-            attempt=int(attempt),
-            token=token,
-        )
+        reply = self._claim(args=[now or now_ms(), worker, token, lease_ms, guards])
+        return _claim_from(reply, token)
 
     def heartbeat(self, claim: Claim, *, lease_ms: int, now: int | None = None) -> bool:
         """Extend the lease; False means the job is no longer ours (stop working on it)."""
@@ -256,6 +283,19 @@ class Jobs:
         watch: tuple[str, ...] = (),
         now: int | None = None,
     ) -> bool:
+        """Commit a result (see :meth:`complete_and_claim`); True if it was applied."""
+        return self.complete_and_claim(claim, write, plan=plan, watch=watch, now=now)[0]
+
+    def complete_and_claim(
+        self,
+        claim: Claim,
+        write: Write | None = None,
+        *,
+        plan: Callable[[], Write] | None = None,
+        watch: tuple[str, ...] = (),
+        then: NextClaim | None = None,
+        now: int | None = None,
+    ) -> tuple[bool, Claim | None]:
         """Commit a result: ``write`` queues the graph writes, applied with the move to done.
 
         The job record (and every key in ``watch``) is watched from the check to the
@@ -265,8 +305,13 @@ class Jobs:
         keys are watched; if only a ``watch`` key changed (another commit or a user's
         correction in the same journal, or the worker's own heartbeat), the check and
         the plan run again on the fresh state.
+
+        With ``then``, the same transaction also claims the worker's next job (one
+        write to the disk per job while a backlog drains, not two): returned with the
+        outcome, None if there is none or the commit was not applied.
         """
         key = job_key(claim.job_id)
+        hkey = history_key(claim.job_id)
         expected = (b"running", claim.token.encode(), claim.content_hash.encode())
         for _ in range(PLAN_ATTEMPTS):
             with self.client.pipeline() as pipe:
@@ -274,33 +319,23 @@ class Jobs:
                     pipe.watch(key, *watch)
                     if tuple(pipe.hmget(key, "state", "token", "content_hash")) != expected:
                         pipe.unwatch()
-                        return False
+                        return False, None
                     queue_writes = plan() if plan is not None else write
                     stamp = now or now_ms()
                     pipe.multi()
                     if queue_writes is not None:
                         queue_writes(pipe)
-                    self._queue_done(pipe, claim, stamp)
-                    pipe.execute()
-                    return True
+                    args: list[Any] = [stamp, claim.attempt]
+                    token = secrets.token_hex(12)
+                    if then is not None:
+                        args += [then.worker, token, then.lease_ms, then.guards]
+                    # The script's text, as in enqueue: no SHA check before the EXEC.
+                    pipe.eval(_DONE, 2, key, hkey, *args)
+                    reply = pipe.execute()[-1]
+                    return True, (_claim_from(reply, token) if then is not None else None)
                 except redis.WatchError:
                     continue  # Checked again: still ours (a heartbeat) or not.
-        return False
-
-    def _queue_done(self, pipe: redis.client.Pipeline, claim: Claim, stamp: int) -> None:
-        key = job_key(claim.job_id)
-        pipe.hset(key, mapping={"state": "done", "updated_at": stamp, "done_at": stamp})
-        pipe.hdel(key, "token", "lease_expires", "worker")
-        pipe.zrem(RUNNING, claim.job_id)
-        pipe.zadd(DONE, {claim.job_id: stamp})
-        pipe.incr(COMPLETED)
-        pipe.zremrangebyrank(DONE, 0, -DONE_KEEP - 1)
-        pipe.rpush(
-            history_key(claim.job_id),
-            json.dumps({"event": "done", "at": stamp, "attempt": claim.attempt}),
-        )
-        pipe.ltrim(history_key(claim.job_id), -HISTORY_KEEP, -1)
-        pipe.publish(EVENTS, json.dumps({"job": claim.job_id, "event": "done", "state": "done"}))
+        return False, None
 
     def fail(
         self,
@@ -335,20 +370,18 @@ class Jobs:
     # -- the owner's housekeeping -----------------------------------------------------
 
     def reap_running(
-        self, reason: str, *, now: int | None = None, host: str | None = None
+        self, reason: str, *, now: int | None = None, worker: str | None = None
     ) -> list[str]:
-        """Return every running job to the queue (or dead as poison); with ``host``,
-        only the jobs of workers on that machine (others share an external broker).
+        """Return every running job to the queue (or dead as poison); with ``worker``,
+        only that worker's (others share an external broker).
 
         Call this only when no worker can still be running them: the owner holds the
-        worker lock, i.e. every local worker is dead.
+        worker lock, i.e. every local worker is dead (or ``worker`` is known dead).
         """
         ids = [_s(i) for i in self.client.zrange(RUNNING, 0, -1)]
-        if host is not None:
-            workers = [self.client.hget(job_key(i), "worker") for i in ids]
-            ids = [
-                i for i, w in zip(ids, workers, strict=True) if _s(w or "").startswith(f"{host}:")
-            ]
+        if worker is not None:
+            holders = [self.client.hget(job_key(i), "worker") for i in ids]
+            ids = [i for i, w in zip(ids, holders, strict=True) if _s(w or "") == worker]
         return self._reap_ids(ids, reason, now)
 
     def reap_expired(self, reason: str, *, now: int | None = None) -> list[str]:

@@ -28,6 +28,12 @@ KEY_NAMES = {
     "done": keys.DONE,
     "paused": keys.PAUSED,
     "events": keys.EVENTS,
+    "completed": keys.COMPLETED,
+    "breaker": keys.BREAKER_KEY,
+    "editing": keys.EDITING_KEY,
+    "wake_queue": keys.WAKE_QUEUE,
+    "wake_message": keys.WAKE_MESSAGE,
+    "wake_seq": keys.WAKE_SEQ,
 }
 """The key names every script may use, by placeholder."""
 

@@ -313,7 +313,7 @@ class Supervisor:
         else:
             # Not a crash loop to give up on: the breaker paces the probes from now on.
             self.status.deaths.clear()
-        self._reap_if_no_worker(f"worker died: {why}", wait=True)
+        self._reap_if_no_worker(f"worker died: {why}", wait=True, dead=worker_id)
         if streak is not None and crash_signal is not None:
             self._pause_for_model_crash(streak, crash_signal)
         if (
@@ -365,17 +365,25 @@ class Supervisor:
         for job_id in entries:
             self.jobs.refund_crash(job_id, reason)
 
-    def _reap_if_no_worker(self, reason: str, *, wait: bool = False) -> None:
-        """Return running jobs to the queue, only while holding the worker lock."""
+    def _reap_if_no_worker(
+        self, reason: str, *, wait: bool = False, dead: str | None = None
+    ) -> None:
+        """Return running jobs to the queue, only while holding the worker lock.
+
+        With an external broker no lock can tell that `charlie worker`s (here or on
+        other machines) are gone: only the jobs of ``dead``, the worker this supervisor
+        started and saw die, come back now; the others' when their leases expire (every
+        worker reaps expired leases in its housekeeping)."""
+        if self.conn.role == "external":
+            if dead is not None:
+                self.jobs.reap_running(reason, worker=dead)
+            return
         deadline = time.monotonic() + (5.0 if wait else 0.0)
         while True:
             fd = try_worker_lock(self.settings)
             if fd is not None:
                 try:
-                    # With an external broker, workers on other machines run jobs too:
-                    # only this machine's (all dead: we hold the lock) are reaped.
-                    external = self.conn.role == "external"
-                    self.jobs.reap_running(reason, host=socket.gethostname() if external else None)
+                    self.jobs.reap_running(reason)
                 finally:
                     os.close(fd)
                 return

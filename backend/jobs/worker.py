@@ -45,11 +45,11 @@ from backend.jobs.breaker import (
     request_probe,
 )
 from backend.jobs.health import publish_worker
-from backend.jobs.records import Claim, Jobs, Write
+from backend.jobs.records import Claim, Jobs, NextClaim, Write
 from backend.jobs.retry import retry_policy
 from backend.jobs.sweeper import Sweeper
 from backend.jobs.switches import inference_enabled, is_editing
-from backend.jobs.wakeups import Wakeups, set_wake_handler
+from backend.jobs.wakeups import Wakeups, consumer_huey, set_wake_handler
 from backend.settings import Settings, load_settings
 
 log = logging.getLogger("charlie.worker")
@@ -72,28 +72,39 @@ class Runner:
     idle_since: float = field(default_factory=time.monotonic)
     # Held while a job runs and while the model is unloaded, so neither interrupts the other.
     busy: threading.Lock = field(default_factory=threading.Lock)
+    _beating: threading.Thread | None = None
 
     def drain(self) -> None:
-        """Run queued jobs until none is left (or the model must not be loaded now)."""
+        """Run queued jobs until none is left (or the model must not be loaded now).
+
+        Each commit also claims the next job (see Jobs.complete_and_claim), so a backlog
+        drains with one transaction per job; only the first claim stands alone."""
+        claim: Claim | None = None
         while True:
             with self.busy:
-                if not self.extractor.loaded and is_editing(self.client):
-                    # The user is typing: loading a model now would make the editor
-                    # stutter. The job stays queued; the sweeper wakes us again later.
-                    return
-                if probe_due(self.client) and not self.probe():
-                    return
-                claim = self.jobs.claim(self.worker_id, lease_ms=self.lease_ms)
                 if claim is None:
-                    self.idle_since = time.monotonic()
-                    return
-                self.current, self.current_since = claim, time.time()
-                try:
-                    if not self.run(claim):
+                    if not self.extractor.loaded and is_editing(self.client):
+                        # The user is typing: loading a model now would make the editor
+                        # stutter. The job stays queued; the sweeper wakes us again later.
                         return
+                    if probe_due(self.client) and not self.probe():
+                        return
+                    claim = self.jobs.claim(self.worker_id, lease_ms=self.lease_ms)
+                    if claim is None:
+                        self.idle_since = time.monotonic()
+                        return
+                self.current, self.current_since = claim, time.time()
+                going_on, following = False, None
+                try:
+                    # Only (True, next) carries a next job: a stop claims none.
+                    going_on, following = self.run(claim)
                 finally:
-                    self.current = None
+                    # Held at once, so a SIGTERM now gives the claimed next job back too.
+                    self.current = following
                     self.idle_since = time.monotonic()
+                if not going_on:
+                    return
+                claim = following
 
     def probe(self) -> bool:
         """Read a plain test sentence before taking a job, after the extractor crashed
@@ -145,31 +156,27 @@ class Runner:
             "at": time.time(),
         }
 
-    def run(self, claim: Claim) -> bool:
-        """Run one job. False means stop draining (the extractor is unavailable, or the
-        database is not answering).
+    def run(self, claim: Claim) -> tuple[bool, Claim | None]:
+        """Run one job; returns whether to keep draining (False: the extractor is
+        unavailable, or the database is not answering) and the next job, if the commit
+        claimed one.
 
         Every way out ends the attempt: an exception anywhere in the job (not only in
         the extractor) fails it with its traceback, and a database error gives the job
         back uncharged. None may escape to Huey, which would leave the job running with
         no heartbeat until the owner killed this healthy worker as hung.
         """
-        stop = threading.Event()
-        beat = threading.Thread(target=self._heartbeat, args=(claim, stop), daemon=True)
-        beat.start()
+        self._start_heartbeat()
         try:
             return self._run(claim)
         except redis.RedisError as exc:
             log.warning("database error in job %s: %s; giving it back", claim.job_id, exc)
             self._give_back(claim, f"database error: {exc}")
-            return False  # The sweeper wakes us again once the database answers.
+            return False, None  # The sweeper wakes us again once the database answers.
         except Exception as exc:  # noqa: BLE001 - recorded on the job, with its traceback
             log.exception("job %s failed outside the extractor", claim.job_id)
             self._fail_quietly(claim, f"{type(exc).__name__}: {exc}", traceback.format_exc())
-            return True
-        finally:
-            stop.set()
-            beat.join()
+            return True, None
 
     def _give_back(self, claim: Claim, reason: str) -> None:
         """Release the job uncharged, trying for a while (a restarting server answers
@@ -192,14 +199,19 @@ class Runner:
             log.warning("could not record the failure of job %s: %s", claim.job_id, exc)
             self._give_back(claim, f"database error: {exc}")
 
-    def _run(self, claim: Claim) -> bool:
+    def _next(self) -> NextClaim:
+        """How a commit claims this worker's next job: not while a probe is due, nor,
+        with no model loaded, while the user types (as drain checks before a claim)."""
+        return NextClaim(self.worker_id, self.lease_ms, "p" if self.extractor.loaded else "pe")
+
+    def _run(self, claim: Claim) -> tuple[bool, Claim | None]:
         """The job's body (see run)."""
         stored = entry_to_enrich(self.client, claim.journal_id, claim.entry_id)
         if stored is None or stored[2] != claim.content_hash:
             # Deleted or edited since it was queued: the record already moved on, so
             # this commit is rejected; it only records nothing was to be done.
-            self.jobs.complete(claim, lambda pipe: None)
-            return True
+            _done, following = self.jobs.complete_and_claim(claim, then=self._next())
+            return True, following
         title, body, _ = stored
         try:
             self.extractor.load()
@@ -207,10 +219,10 @@ class Runner:
         except ExtractorUnavailable as exc:
             self.jobs.release(claim, f"extractor unavailable: {exc.reason}")
             open_breaker(self.client, self.jobs, exc.reason)
-            return False
+            return False, None
         except Exception as exc:  # noqa: BLE001 - any extractor failure fails the attempt
             self.jobs.fail(claim, f"{type(exc).__name__}: {exc}", traceback.format_exc())
-            return True
+            return True, None
         close_breaker(self.client)
         text = f"{title}\n\n{body}" if title else body
 
@@ -227,18 +239,29 @@ class Runner:
             )
             return lambda pipe: queue_enrichment(pipe, claim.journal_id, planned)
 
-        self.jobs.complete(
+        _committed, following = self.jobs.complete_and_claim(
             claim,
             plan=plan,
             watch=(version_key(claim.journal_id), blocked_key(claim.journal_id)),
+            then=self._next(),
         )
-        return True
+        return True, following
 
-    def _heartbeat(self, claim: Claim, stop: threading.Event) -> None:
-        while not stop.wait(self.lease_ms / 3000):
+    def _start_heartbeat(self) -> None:
+        """One thread for the worker's life renews the lease of whatever job it holds."""
+        if self._beating is None or not self._beating.is_alive():
+            self._beating = threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)
+            self._beating.start()
+
+    def _heartbeat(self) -> None:
+        while True:
+            time.sleep(self.lease_ms / 3000)
+            claim = self.current
+            if claim is None:
+                continue
             try:
-                if not self.jobs.heartbeat(claim, lease_ms=self.lease_ms):
-                    return  # Not ours any more; the commit will be rejected.
+                # A job that is no longer ours answers False: its commit is rejected.
+                self.jobs.heartbeat(claim, lease_ms=self.lease_ms)
             except redis.RedisError as exc:
                 log.warning("heartbeat failed: %s", exc)
 
@@ -321,7 +344,11 @@ def run_worker(settings: Settings) -> int:
     set_wake_handler(runner.drain)
     wakeups = Wakeups(conn)
     consumer = WorkerConsumer(
-        wakeups.huey, workers=1, worker_type="thread", periodic=False, check_worker_health=True
+        consumer_huey(conn),
+        workers=1,
+        worker_type="thread",
+        periodic=False,
+        check_worker_health=True,
     )
     consumer.runner = runner
     threading.Thread(

@@ -92,7 +92,6 @@ class Entries:
             entry_id=None if id_key is None else keyed_entry_id(target, id_key),
             also=both(self._enqueue(priority), self._forget_draft(draft_id)),
         )
-        self._wake(priority)
         return entry
 
     def _forget_draft(self, draft_id: str | None) -> Also | None:
@@ -105,7 +104,8 @@ class Entries:
         return forget
 
     def _enqueue(self, priority: str) -> Also:
-        """Queue the entry's enrichment job in the same transaction as its write."""
+        """Queue the entry's enrichment job in the same transaction as its write (the
+        job's script also wakes a worker: no step after the commit can fail)."""
         journal_id = self._journal.id
 
         def enqueue(pipe: redis.client.Pipeline, entry_id: str, content_hash: str) -> None:
@@ -114,11 +114,6 @@ class Entries:
             )
 
         return enqueue
-
-    def _wake(self, priority: str) -> None:
-        # A lost wake-up is harmless (the owner's sweeper re-sends it), so a failure
-        # here must not undo a save that already committed: send() never raises.
-        self._backend.wakeups.send(priority=10 if priority == INTERACTIVE else 0)
 
     def edit(
         self,
@@ -165,20 +160,16 @@ class Entries:
                 )
             except RevisionConflict:
                 continue  # Read again: gone (NotFoundError), a conflict, or a retry.
-            if changed:
-                self._wake(INTERACTIVE)
             return entry
 
     def reenrich(self, entry_id: str) -> bool:
         """Queue the entry for enrichment again, ahead of backlog work."""
         entry = self._backend.store.get_entry(self._journal, entry_id)
-        queued = bool(
+        return bool(
             self._backend.jobs.enqueue(
                 self._journal.id, entry.id, entry.content_hash, priority=INTERACTIVE
             )
         )
-        self._wake(INTERACTIVE)
-        return queued
 
     def delete(self, entry_id: str, *, expected_revision: int | None = None) -> bool:
         """Delete an entry, cancel and forget its job and prune entities nobody mentions

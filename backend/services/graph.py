@@ -148,9 +148,7 @@ class Curation:
         with self._client.pipeline(transaction=True) as pipe:
             for entry_id, chash in rows:
                 jobs.enqueue(target.id, entry_id, chash, priority=INTERACTIVE, pipe=pipe)
-            pipe.execute()
-        if rows:
-            self._backend.wakeups.send(priority=10)
+            pipe.execute()  # Each job's script wakes a worker.
         return len(rows)
 
     def blocked(self) -> list[str]:

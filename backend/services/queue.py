@@ -49,8 +49,8 @@ class Queue:
     def retry_all_dead(self) -> int:
         jobs = self._backend.jobs
         count = sum(jobs.retry_dead(r.id) for r in jobs.list("dead", 100_000))
-        if count:
-            self._backend.wakeups.send(count, priority=10)
+        if count:  # One is enough: each claim wakes another worker while work is left.
+            self._backend.wakeups.send(priority=10)
         return count
 
     def discard_job(self, job_id: str) -> None:
@@ -69,7 +69,7 @@ class Queue:
         """Turn background inference on or off (persisted); off pauses the queue."""
         set_inference(self._backend.broker.client, self._backend.jobs, enabled)
         if enabled:
-            self._backend.wakeups.send(self._backend.jobs.counts()["queued"] or 1, priority=10)
+            self._backend.wakeups.send(priority=10)
 
     def set_editing(self, editing: bool) -> None:
         """The editor is open (refresh at least every 30 s) or closed."""

@@ -283,8 +283,6 @@ class EntryWriter[R]:
         self.tally.queued += len(jobs)
         if self.added_ids is not None:
             self.added_ids.extend(props["id"] for props, _ in nodes)
-        if jobs:
-            self.backend.wakeups.send(priority=0)
         if self.written is not None:
             self.written()
 

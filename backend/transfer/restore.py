@@ -160,11 +160,10 @@ def restore(backend: Backend, path: Path) -> RestoreResult:
         if lock is not None:
             os.close(lock)
     rotate(backend.settings, spare=path)
-    queued = backend.jobs.counts()["queued"]
     # Screens reconcile from the records on any event; wake-ups are re-sent by the
     # sweeper too, so these only save a few seconds.
     client.publish(EVENTS, json.dumps({"event": "restored"}))
-    backend.wakeups.send(min(queued, 100) or 1)
+    backend.wakeups.send()  # One is enough: each claim wakes another worker.
     return RestoreResult(source=path, before=before, keys=len(records), requeued=requeued)
 
 

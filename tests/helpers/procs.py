@@ -77,6 +77,23 @@ def servers_for(data_dir: Path) -> list[int]:
     return find_servers(Paths(data_dir).conf)
 
 
+def workers_for(data_dir: Path) -> list[int]:
+    """Live worker pids (``python -m backend.jobs.worker``) whose data directory is this
+    one: other test runs on the machine have workers of their own."""
+    wanted = f"CHARLIE_DATA_DIR={data_dir}".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"backend.jobs.worker" not in cmdline:
+                continue
+            if wanted in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+        except (OSError, ValueError):
+            continue  # Gone meanwhile, or not a process.
+    return found
+
+
 def watch_servers(data_dir: Path, stop: threading.Event, most: list[int]) -> None:
     """Sample the data directory's live servers every few ms; keep the most seen."""
     while not stop.is_set():

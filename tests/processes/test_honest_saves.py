@@ -1,7 +1,9 @@
 """Issue 10 D3: the result reported is the result of the commit.
 
-Work after the commit (the wake-up) is best-effort and repaired by the sweeper, never
-turned into "not saved" — which made scripts retry and add the entry twice.
+A save queues its job and wakes a worker in the same transaction, so nothing after the
+commit can fail and turn it into "not saved" — which made scripts retry and add the
+entry twice. A wake-up sent on its own is best-effort (repaired by the sweeper) and
+reports failure instead of raising.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import types
 from pathlib import Path
 
 import pytest
+import redis
 
 import charlie
 from backend.jobs.wakeups import Wakeups
@@ -18,13 +21,13 @@ from backend.root import Charlie
 pytestmark = pytest.mark.slow
 
 
-def test_a_save_whose_wake_up_fails_is_reported_saved(api: Charlie, tmp_path: Path) -> None:
-    # The owner left between the commit and the wake-up: its socket is gone.
-    gone = types.SimpleNamespace(url=f"unix://{tmp_path / 'gone.sock'}")
+def test_a_save_needs_no_wake_up_after_its_commit(api: Charlie, tmp_path: Path) -> None:
+    # The owner left: a wake-up sent on its own now has no server to reach.
+    gone = types.SimpleNamespace(client=redis.Redis(unix_socket_path=str(tmp_path / "gone.sock")))
     api.backend.wakeups = Wakeups(gone)  # type: ignore[arg-type]
     entry = api.journal().entries.add("Saved, whatever happens to the wake-up.")
     assert api.journal().entries.get(entry.id).body == "Saved, whatever happens to the wake-up."
-    assert api.queue.job_counts()["queued"] == 1  # The sweeper wakes a worker for it.
+    assert api.queue.job_counts()["queued"] == 1
     edited = api.journal().entries.edit(entry.id, body="Edited too.")
     assert edited.revision == 2
     assert not api.backend.wakeups.send()

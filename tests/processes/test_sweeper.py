@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from backend.jobs.keys import WAKE_QUEUE
 from backend.jobs.sweeper import Sweeper
 from backend.root import Charlie
 
@@ -22,8 +23,7 @@ def sweeper(api: Charlie) -> Sweeper:
 
 def pending_after_drain(api: Charlie) -> None:
     # No worker here: take the producers' wake-ups out of the Huey queue.
-    while api.backend.wakeups.pending():
-        api.backend.wakeups.huey.dequeue()
+    api.backend.broker.client.delete(WAKE_QUEUE)
 
 
 def test_nothing_to_run_sends_nothing_and_writes_nothing(api: Charlie) -> None:

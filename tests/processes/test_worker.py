@@ -19,7 +19,7 @@ from backend.root import Charlie
 from backend.settings import Settings
 from tests.helpers import ROOT
 from tests.helpers.jobs import wait_state
-from tests.helpers.procs import servers_for, wait_until
+from tests.helpers.procs import servers_for, wait_until, workers_for
 from tests.helpers.scripted import events
 
 pytestmark = pytest.mark.slow
@@ -189,9 +189,8 @@ def test_owner_sigkill_mid_job_leaves_no_orphans_and_the_job_completes(
     )
     entry_id = made.stdout.strip()
     wait_until(lambda: events(log, "start"), timeout=30, what="the job to start")
-    worker = "-m backend.jobs.worker"  # How the supervisor starts one.
-    pgrep = subprocess.run(["pgrep", "-f", "--", worker], capture_output=True, text=True)
-    worker_pids = [int(p) for p in pgrep.stdout.split()]
+    worker_pids = workers_for(settings.data_dir)
+    assert worker_pids, "no worker of this data directory found"
     serve.kill()
     serve.wait()
     for pid in [handoff.redis_pid, *worker_pids]:

@@ -1,6 +1,7 @@
 -- KEYS: job, history. ARGV: now, id, kind, journal_id, entry_id, hash, priority,
 -- max_attempts. New content (or no record) queues fresh work with a clean attempt
--- count; the same content already queued or running is left alone.
+-- count and wakes a worker (unless a wake-up already waits: any worker it reaches takes
+-- the best job); the same content already queued or running is left alone.
 local id = ARGV[2]
 local state = redis.call('HGET', KEYS[1], 'state')
 local same = redis.call('HGET', KEYS[1], 'content_hash') == ARGV[6]
@@ -19,4 +20,5 @@ if not redis.call('HEXISTS', KEYS[1], 'created_at') then
 end
 redis.call('ZADD', '${queued}', order, id)
 note(id, KEYS[2], state and 'requeued' or 'queued', {priority=ARGV[7]})
+push_wake(ARGV[7] == 'backlog' and 0 or 10, 1)
 return 1
