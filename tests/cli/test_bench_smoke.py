@@ -129,6 +129,15 @@ FIGURES = {
         "jobs not done:",
         "elapsed:",
     ],
+    "scale.py": [
+        "1. Throughput",
+        "1 worker (baseline)",
+        "2 workers",
+        "3 workers",
+        "ratio to 3 x one worker",
+        "2. One worker against the sleep alone",
+        "orphan processes 0",
+    ],
 }
 
 
