@@ -23,11 +23,10 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,10 +36,8 @@ import redis
 from backend.broker.exits import CRASH_SIGNALS, describe_exit, signal_of, signal_words
 from backend.broker.ownership import BrokerConnection
 from backend.broker.paths import try_worker_lock
-from backend.broker.private import PRIVATE_UMASK, append_private
-from backend.broker.processes import die_with_parent
 from backend.errors import SettingsError
-from backend.graph.extractor_probe import CRASH_ADVICE, no_core_dumps
+from backend.graph.extractor_probe import CRASH_ADVICE
 from backend.jobs.breaker import (
     BREAKER,
     MODEL_CRASH_STREAK,
@@ -54,6 +51,7 @@ from backend.jobs.chores import Chore
 from backend.jobs.health import forget_worker, publish_supervisor
 from backend.jobs.records import Jobs
 from backend.jobs.retry import retry_policy
+from backend.jobs.spawner import Spawner
 from backend.jobs.sweeper import Sweeper
 from backend.jobs.wakeups import Wakeups
 from backend.settings import Settings, load_settings, settings_env
@@ -63,9 +61,6 @@ CRASH_LOOP_DEATHS = 5
 CRASH_LOOP_WINDOW = 60.0
 STOP_GRACE_SECONDS = 5.0
 REPUBLISH_SECONDS = 4.0  # Below the status record's 10 s TTL.
-ROOT = Path(__file__).resolve().parents[2]
-WORKER_COMMAND = (sys.executable, "-m", "backend.jobs.worker")
-"""How a worker is started (from ROOT, so the package is found as the owner found it)."""
 CONFIG_CHECK_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 10.0  # The longest wait between ticks after errors.
 log = logging.getLogger("charlie.supervisor")
@@ -89,20 +84,6 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return (info.st_mtime_ns, info.st_size)
-
-
-def _worker_preexec() -> Callable[[], None]:
-    """What the worker child runs before it starts: die with the owner (arranged here, in
-    the parent), never write a core file (a crashing model's would hold journal text),
-    and write every file 0600."""
-    die_with_owner = die_with_parent(signal.SIGTERM)
-
-    def arrange() -> None:
-        die_with_owner()
-        no_core_dumps()
-        os.umask(PRIVATE_UMASK)
-
-    return arrange
 
 
 @dataclass(frozen=True)
@@ -156,7 +137,10 @@ class Supervisor:
         self.extra_env = extra_env or {}
         self.status = SupervisorStatus()
         self.process: subprocess.Popen[bytes] | None = None
+        self.spawner = Spawner(settings.data_dir / "logs" / "worker.log")
         self._stop = threading.Event()
+        self._kick = threading.Event()
+        """Set to tick at once: the worker exited, or stop() was called."""
         self._thread: threading.Thread | None = None
         self._restart_at = 0.0
         self._reap_pending = ""
@@ -192,9 +176,11 @@ class Supervisor:
     def stop(self) -> None:
         """Stop the worker (its job goes back uncharged) and the supervisor thread."""
         self._stop.set()
+        self._kick.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
         self._stop_worker()
+        self.spawner.close()
 
     def _loop(self) -> None:
         """Tick until stopped. Nothing ends this thread early: the worker it spawned dies
@@ -213,7 +199,8 @@ class Supervisor:
                 failures += 1
                 self.status.problem = f"{type(exc).__name__}: {exc}"
                 log.exception("supervisor tick failed (%d in a row)", failures)
-            self._stop.wait(min(MAX_BACKOFF_SECONDS, TICK_SECONDS * 2**failures))
+            self._kick.wait(min(MAX_BACKOFF_SECONDS, TICK_SECONDS * 2**failures))
+            self._kick.clear()
 
     def _tick(self) -> None:
         self._do_chores()
@@ -268,17 +255,15 @@ class Supervisor:
 
     def _spawn(self) -> None:
         env = {**os.environ, **settings_env(self.settings), **self.extra_env}
-        with os.fdopen(append_private(self.settings.data_dir / "logs" / "worker.log"), "ab") as log:
-            self.process = subprocess.Popen(
-                WORKER_COMMAND,
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-                preexec_fn=_worker_preexec(),
-            )
+        self.process = process = self.spawner.start(env)
+
+        # Its exit ticks the loop at once: the job it held is reaped and runs again in
+        # the standby without waiting for the next tick.
+        def tick_on_exit() -> None:
+            process.wait()
+            self._kick.set()
+
+        threading.Thread(target=tick_on_exit, name="worker-exit", daemon=True).start()
         self._started_at = time.monotonic()
         self._completed_at_spawn = self.jobs.completed_total()
         self.status.worker_pid = self.process.pid
@@ -326,7 +311,9 @@ class Supervisor:
             )
             return
         self.status.restarts += 1
-        backoff = min(30.0, 0.25 * 2 ** (len(self.status.deaths) - 1))
+        # The first death restarts at once (the standby is ready); then with backoff.
+        deaths = len(self.status.deaths)
+        backoff = 0.0 if deaths <= 1 else min(30.0, 0.25 * 2 ** (deaths - 2))
         self._restart_at = now + backoff
 
     def _note_model_crash(self, worker_id: str) -> list[str] | None:

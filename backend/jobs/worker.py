@@ -47,6 +47,7 @@ from backend.jobs.breaker import (
 from backend.jobs.health import publish_worker
 from backend.jobs.records import Claim, Jobs, NextClaim, Write
 from backend.jobs.retry import retry_policy
+from backend.jobs.spawner import STANDBY_ENV, wait_for_go
 from backend.jobs.sweeper import Sweeper
 from backend.jobs.switches import inference_enabled, is_editing
 from backend.jobs.wakeups import Wakeups, consumer_huey, set_wake_handler
@@ -321,8 +322,8 @@ def _housekeeping(
         time.sleep(1.0)
 
 
-def run_worker(settings: Settings) -> int:
-    """The body of `charlie worker`."""
+def run_worker(settings: Settings, *, extractor: Extractor | None = None) -> int:
+    """The body of `charlie worker` (``extractor``: already made, by a standby)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
     external = bool(settings.broker_url)
     lock = None if external else try_worker_lock(settings)
@@ -334,7 +335,7 @@ def run_worker(settings: Settings) -> int:
     runner = Runner(
         jobs=jobs,
         client=conn.client,
-        extractor=load_extractor(settings.extractor, settings),
+        extractor=extractor or load_extractor(settings.extractor, settings),
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
         lease_ms=int(settings.job_lease_seconds * 1000),
         linger_seconds=settings.model_linger_seconds,
@@ -370,7 +371,15 @@ def main() -> int:
     worker` does (private files, settings from the environment, an error in one line)."""
     os.umask(PRIVATE_UMASK)
     try:
-        return run_worker(load_settings())
+        settings = load_settings()
+        if os.environ.get(STANDBY_ENV) != "1":
+            return run_worker(settings)
+        # A standby (see backend.jobs.spawner): everything imported and the extractor
+        # made (its model is loaded by the first job, as always), then wait for the word.
+        extractor = load_extractor(settings.extractor, settings)
+        if not wait_for_go():
+            return 0
+        return run_worker(settings, extractor=extractor)
     except CharlieError as exc:
         print(f"charlie: {exc}", file=sys.stderr)
         return 1

@@ -50,6 +50,35 @@ def test_worker_sigkilled_mid_job_completes_exactly_once(
     assert mentioned_names(api.backend.store.graph(api.journals.get()), entry.id) == ["Kim"]
 
 
+def test_the_standby_takes_over_a_killed_workers_job_and_leaves_with_its_owner(
+    settings: Settings, log: Path
+) -> None:
+    api = Charlie.open(settings)
+    supervisor = Supervisor(api.settings, api.backend.broker).start()
+    try:
+        entry = api.journal().entries.add("Noor waits here #sleep=2")
+        wait_until(lambda: events(log, "start"), timeout=30, what="the extractor to start")
+        working = supervisor.status.worker_pid
+        standby = supervisor.spawner.standby
+        assert working is not None and standby is not None
+        assert sorted(workers_for(settings.data_dir)) == sorted([working, standby.pid])
+        os.kill(working, signal.SIGKILL)
+        wait_state(api, entry.id, "done")
+        # The warm standby ran the job again (no cold start), and a new one waits behind it.
+        assert supervisor.status.worker_pid == standby.pid
+        assert len(events(log, "start")) == 2 and len(events(log, "finish")) == 1
+        replacement = supervisor.spawner.standby
+        assert replacement is not None and replacement.pid != standby.pid
+    finally:
+        supervisor.stop()
+        api.close()
+    wait_until(
+        lambda: workers_for(settings.data_dir) == [],
+        timeout=10,
+        what="the worker and its standby to exit with the supervisor",
+    )
+
+
 def test_hung_job_is_killed_at_its_limit_retried_later_and_dies_as_timeout(
     settings: Settings,
 ) -> None:
