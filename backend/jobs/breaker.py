@@ -15,7 +15,7 @@ from typing import Any
 import redis
 
 from backend.jobs.keys import BREAKER_KEY
-from backend.jobs.records import Jobs, now_ms
+from backend.jobs.records import Jobs, server_ms
 
 BREAKER = "breaker"
 """The queue's pause cause while the breaker is open."""
@@ -30,7 +30,7 @@ def open_breaker(client: redis.Redis, jobs: Jobs, reason: str) -> None:
     """Pause the queue because the extractor cannot work; probe again with backoff."""
     failures = int(client.hincrby(BREAKER_KEY, "failures", 1))
     delay_ms = min(60_000, 1000 * 2 ** min(failures - 1, 6))
-    client.hset(BREAKER_KEY, mapping={"reason": reason, "retry_at": now_ms() + delay_ms})
+    client.hset(BREAKER_KEY, mapping={"reason": reason, "retry_at": server_ms(client) + delay_ms})
     jobs.pause(BREAKER, reason)
 
 
@@ -42,7 +42,7 @@ def close_breaker(client: redis.Redis) -> None:
 def backoff_over(client: redis.Redis) -> bool:
     """Whether the breaker has a record whose backoff is over (time for a probe)."""
     breaker: dict[Any, Any] = client.hgetall(BREAKER_KEY)
-    return bool(breaker) and int(breaker.get(b"retry_at", 0)) <= now_ms()
+    return bool(breaker) and int(breaker.get(b"retry_at", 0)) <= server_ms(client)
 
 
 def note_model_crash(client: redis.Redis, item: str) -> list[str]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,8 +63,20 @@ def _s(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
+def now_ms() -> int | str:
+    """The ``now`` every script is given: "", so it reads the server's clock (see
+    lua/clock.lua). Tests pin job times by putting a clock of their own here."""
+    return ""
+
+
+def server_ms(client: redis.Redis) -> int:
+    """The time in ms on the one clock every process sharing the queue reads (a job's
+    lease, retry time and history stamps are all on it): the server's, unless pinned."""
+    pinned = now_ms()
+    if pinned != "":
+        return int(pinned)
+    seconds, micros = client.time()
+    return int(seconds) * 1000 + int(micros) // 1000
 
 
 # The transitions (lua/<name>.lua; each documents its KEYS and ARGV). Those that move a
@@ -75,16 +86,16 @@ _LIMITS: dict[str, int | str] = {
     "backlog": _BACKLOG_OFFSET,
     "defer": _CRASH_DEFER,
 }
-_ENQUEUE = lua("common", "wake", "enqueue", **_LIMITS)
-_CLAIM = lua("wake", "claiming", "claim", **_LIMITS)
-_DONE = lua("common", "wake", "claiming", "done", **_LIMITS, done_keep=DONE_KEEP)
-_HEARTBEAT = lua("heartbeat")
-_FAIL = lua("common", "fail", **_LIMITS)
-_RELEASE = lua("common", "release", **_LIMITS)
-_REAP = lua("common", "reap", **_LIMITS)
-_REFUND = lua("common", "refund", **_LIMITS)
-_CANCEL = lua("common", "cancel", **_LIMITS)
-_RETRY_DEAD = lua("common", "retry_dead", **_LIMITS)
+_ENQUEUE = lua("clock", "common", "wake", "enqueue", **_LIMITS)
+_CLAIM = lua("clock", "wake", "claiming", "claim", **_LIMITS)
+_DONE = lua("clock", "common", "wake", "claiming", "done", **_LIMITS, done_keep=DONE_KEEP)
+_HEARTBEAT = lua("clock", "heartbeat")
+_FAIL = lua("clock", "common", "fail", **_LIMITS)
+_RELEASE = lua("clock", "common", "release", **_LIMITS)
+_REAP = lua("clock", "common", "reap", **_LIMITS)
+_REFUND = lua("clock", "common", "refund", **_LIMITS)
+_CANCEL = lua("clock", "common", "cancel", **_LIMITS)
+_RETRY_DEAD = lua("clock", "common", "retry_dead", **_LIMITS)
 
 
 @dataclass(frozen=True)
@@ -321,7 +332,7 @@ class Jobs:
                         pipe.unwatch()
                         return False, None
                     queue_writes = plan() if plan is not None else write
-                    stamp = now or now_ms()
+                    stamp = now or now_ms()  # The server's clock (see lua/clock.lua).
                     pipe.multi()
                     if queue_writes is not None:
                         queue_writes(pipe)
@@ -348,11 +359,10 @@ class Jobs:
     ) -> str | None:
         """Record a failed attempt; returns the new state (retry_wait or dead) or None
         if the token was stale (someone else owns the job now)."""
-        stamp = now or now_ms()
-        retry_at = stamp + self.policy.delay_ms(claim.attempt)
+        delay = self.policy.delay_ms(claim.attempt)
         reply = self._fail(
             keys=[job_key(claim.job_id), history_key(claim.job_id)],
-            args=[stamp, claim.token, kind, error, traceback, retry_at],
+            args=[now or now_ms(), claim.token, kind, error, traceback, delay],
         )
         return reply.decode() if reply else None
 
@@ -386,7 +396,7 @@ class Jobs:
 
     def reap_expired(self, reason: str, *, now: int | None = None) -> list[str]:
         """Reap running jobs whose lease expired (for remote workers, fenced by token)."""
-        stamp = now or now_ms()
+        stamp = now or server_ms(self.client)
         return self._reap_ids(self.client.zrangebyscore(RUNNING, "-inf", stamp), reason, stamp)
 
     def _reap_ids(self, ids: Any, reason: str, now: int | None) -> list[str]:
@@ -413,7 +423,8 @@ class Jobs:
         """Whether a claim could find work: a queued job, or a retry whose time came."""
         if self.client.zcard(QUEUED):
             return True
-        return bool(self.client.zrangebyscore(RETRY, "-inf", now or now_ms(), start=0, num=1))
+        due = now or server_ms(self.client)
+        return bool(self.client.zrangebyscore(RETRY, "-inf", due, start=0, num=1))
 
     # -- pausing -----------------------------------------------------------------------
 

@@ -4,6 +4,6 @@ if not state or state == 'cancelled' then return 0 end
 local id = redis.call('HGET', KEYS[1], 'id')
 unindex(id)
 redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
-redis.call('HSET', KEYS[1], 'state', 'cancelled', 'updated_at', ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'cancelled', 'updated_at', NOW)
 note(id, KEYS[2], 'cancelled', nil)
 return 1

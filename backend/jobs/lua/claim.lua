@@ -1,3 +1,3 @@
 -- KEYS: (none; job keys are derived). ARGV: now, worker, token, lease_ms, guards.
 -- Takes the best queued job (see claim_best).
-return claim_best(tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5] or '')
+return claim_best(NOW, ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5] or '')

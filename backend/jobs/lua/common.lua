@@ -2,7 +2,7 @@
 -- note() appends to the job's capped history and publishes the transition; unindex()
 -- takes the job out of every state index before it is filed under its new state.
 local function note(id, hkey, event, extra)
-  local rec = {event=event, at=tonumber(ARGV[1])}
+  local rec = {event=event, at=NOW}
   if extra then for k, v in pairs(extra) do rec[k] = v end end
   redis.call('RPUSH', hkey, cjson.encode(rec))
   redis.call('LTRIM', hkey, -${keep}, -1)

@@ -5,10 +5,10 @@
 local id = redis.call('HGET', KEYS[1], 'id')
 redis.call('ZREM', '${running}', id)
 redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
-redis.call('HSET', KEYS[1], 'state', 'done', 'updated_at', ARGV[1], 'done_at', ARGV[1])
-redis.call('ZADD', '${done}', ARGV[1], id)
+redis.call('HSET', KEYS[1], 'state', 'done', 'updated_at', NOW, 'done_at', NOW)
+redis.call('ZADD', '${done}', NOW, id)
 redis.call('ZREMRANGEBYRANK', '${done}', 0, -${done_keep} - 1)
 redis.call('INCR', '${completed}')
 note(id, KEYS[2], 'done', {attempt=tonumber(ARGV[2])})
 if not ARGV[3] then return false end
-return claim_best(tonumber(ARGV[1]), ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6])
+return claim_best(NOW, ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6])

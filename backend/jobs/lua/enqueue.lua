@@ -8,15 +8,15 @@ local same = redis.call('HGET', KEYS[1], 'content_hash') == ARGV[6]
 if state and same and (state == 'queued' or state == 'running' or state == 'retry_wait') then
   return 0
 end
-local order = (ARGV[7] == 'backlog' and ${backlog} or 0) - tonumber(ARGV[1])
+local order = (ARGV[7] == 'backlog' and ${backlog} or 0) - NOW
 unindex(id)
 redis.call('HSET', KEYS[1], 'id', id, 'kind', ARGV[3], 'journal_id', ARGV[4],
   'entry_id', ARGV[5], 'content_hash', ARGV[6], 'priority', ARGV[7], 'state', 'queued',
   'order', order, 'attempts', 0, 'crashes', 0, 'max_attempts', ARGV[8],
-  'enqueued_at', ARGV[1], 'updated_at', ARGV[1])
+  'enqueued_at', NOW, 'updated_at', NOW)
 redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker', 'run_after')
 if not redis.call('HEXISTS', KEYS[1], 'created_at') then
-  redis.call('HSET', KEYS[1], 'created_at', ARGV[1])
+  redis.call('HSET', KEYS[1], 'created_at', NOW)
 end
 redis.call('ZADD', '${queued}', order, id)
 note(id, KEYS[2], state and 'requeued' or 'queued', {priority=ARGV[7]})

@@ -8,12 +8,12 @@ local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts'))
 local limit = tonumber(redis.call('HGET', KEYS[1], 'max_attempts'))
 unindex(id)
 redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
-redis.call('HSET', KEYS[1], 'updated_at', ARGV[1], 'last_error', ARGV[3],
+redis.call('HSET', KEYS[1], 'updated_at', NOW, 'last_error', ARGV[3],
   'last_failure', 'crash')
 if crashes >= tonumber(ARGV[2]) or attempts >= limit then
   local why = crashes >= tonumber(ARGV[2]) and 'poison' or 'crash'
-  redis.call('HSET', KEYS[1], 'state', 'dead', 'died_at', ARGV[1], 'last_failure', why)
-  redis.call('ZADD', '${dead}', ARGV[1], id)
+  redis.call('HSET', KEYS[1], 'state', 'dead', 'died_at', NOW, 'last_failure', why)
+  redis.call('ZADD', '${dead}', NOW, id)
 else
   -- Behind the other jobs of its class, so the next claim tries a different entry: a
   -- crash on one entry then tells a poison entry from a model that crashes on all.

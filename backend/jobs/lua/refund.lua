@@ -10,7 +10,7 @@ if tonumber(redis.call('HGET', KEYS[1], 'attempts')) > 0 then
 end
 unindex(id)
 redis.call('HDEL', KEYS[1], 'died_at', 'run_after')
-redis.call('HSET', KEYS[1], 'state', 'queued', 'updated_at', ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'queued', 'updated_at', NOW)
 redis.call('ZADD', '${queued}', redis.call('HGET', KEYS[1], 'order'), id)
 note(id, KEYS[2], 'refunded', {reason=ARGV[2]})
 return 1

@@ -6,7 +6,7 @@ local id = redis.call('HGET', KEYS[1], 'id')
 if ARGV[4] ~= '1' then redis.call('HINCRBY', KEYS[1], 'attempts', -1) end
 unindex(id)
 redis.call('HDEL', KEYS[1], 'token', 'lease_expires', 'worker')
-redis.call('HSET', KEYS[1], 'state', 'queued', 'updated_at', ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'queued', 'updated_at', NOW)
 redis.call('ZADD', '${queued}', redis.call('HGET', KEYS[1], 'order'), id)
 note(id, KEYS[2], 'released', {reason=ARGV[3]})
 return 1
