@@ -30,6 +30,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from backend.broker.ownership import BrokerConnection, PendingBroker, begin_broker
+from backend.errors import BrokerError
 from backend.settings import Settings
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class OwnerRuntime:
         self._supervisors: list[Supervisor] = []
         self._closing = threading.Lock()
         self._closed = threading.Event()
+        self._opening = threading.Event()
 
     # -- opening -------------------------------------------------------------------------
 
@@ -84,16 +86,34 @@ class OwnerRuntime:
         """Connect: wait for the server :meth:`begin` started, or attach to the running
         owner (or to ``broker_url``)."""
         if self._broker is None:
-            # What the root object is built from is imported first: a process that did
-            # not call begin() (a CLI command) is ready to use the server the moment it
-            # attaches, as before, instead of importing while a short-lived owner
-            # finishes and leaves (its clients would all lose the server at once).
+            # What the root object is built from is imported before attaching: a client
+            # is ready to use the server the moment it attaches, instead of importing
+            # while a short-lived owner finishes and leaves (its clients would all lose
+            # the server at once). An owner that called begin() imports while its
+            # server loads the journal.
             import backend.root  # noqa: F401
 
-            self.begin()
-            assert self._pending is not None
-            pending, self._pending = self._pending, None
-            self._broker = pending.finish()
+            with self._closing:
+                if self._closed.is_set():
+                    raise BrokerError("Charlie was closed while the journal was opening.")
+                self.begin()
+                pending = self._pending
+                assert pending is not None
+                self._opening.set()
+            try:
+                # The app opens in a thread while it shows a cached home: close() may
+                # run meanwhile, from the UI thread. While pending is kept, close()
+                # stops the loading server, which ends finish() at once (it then
+                # frees the lock itself).
+                broker = pending.finish()
+            finally:
+                self._pending = None
+                self._opening.clear()
+            with self._closing:
+                if self._closed.is_set():
+                    broker.close()
+                    raise BrokerError("Charlie was closed while the journal was opening.")
+                self._broker = broker
         return self._broker
 
     @property
@@ -144,6 +164,14 @@ class OwnerRuntime:
 
     def start(self) -> None:
         """Start the chores this runtime was made for (see the module docstring)."""
+        with self._closing:
+            if self._closed.is_set():
+                # Closed while it was opening (the app quit meanwhile): start nothing
+                # that close() would no longer stop.
+                raise BrokerError("Charlie was closed while the journal was opening.")
+            self._start_chores()
+
+    def _start_chores(self) -> None:
         broker = self.broker
         if self.supervise:
             # The owner this process attached to may leave; taking over the data
@@ -185,11 +213,25 @@ class OwnerRuntime:
                 supervisor.stop()
             if self._broker is not None:
                 self._broker.close()
+            pending = self._pending
+            if pending is not None and pending.owner is not None:
+                if self._opening.is_set():
+                    # open() is waiting for this server in another thread: stop the
+                    # server, and finish() fails at once and frees the lock itself
+                    # (freeing it here too could close a file descriptor twice).
+                    process = pending.owner.process
+                    if process is not None and process.poll() is None:
+                        process.kill()
+                else:
+                    # begin() started a server that open() never finished (it failed,
+                    # or was interrupted, importing): stop it and free the lock now.
+                    pending.owner.abandon()
+                    self._pending = None
             self._closed.set()
 
     def __enter__(self) -> OwnerRuntime:
-        self.open()
         try:
+            self.open()
             self.start()
         except BaseException:
             self.close()

@@ -1,6 +1,7 @@
 """Backup benchmark: how long the live server stops answering while a backup runs.
 
-Run ``.venv/bin/python bench/backup.py [--entries 20000] [--entities 5000] [--rounds 3]``.
+Run ``.venv/bin/python bench/backup.py [--entries 20000] [--entities 5000] [--rounds 3]``
+(``--entries 100000`` measures a 100,000-entry journal).
 It builds a journal in a fresh data directory under /tmp (removed at the end) the way
 ``bench/graph.py`` does (N entries over ~3 years, each mentioning 3-8 of E entities,
 written through the worker's enrichment write, so the graph has its real shape and
@@ -42,7 +43,7 @@ from backend.jobs.records import BACKLOG  # noqa: E402
 from backend.root import Charlie  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 from backend.transfer.backup import backup_dir, dump_all, read_live, write_backup  # noqa: E402
-from bench.graph import build  # noqa: E402
+from bench.graph import build, server_rss  # noqa: E402
 
 # Pings until its stdin closes, then prints [start, seconds] of every round trip. Both
 # processes read CLOCK_MONOTONIC (perf_counter), so the stamps compare across them.
@@ -131,9 +132,14 @@ def main() -> None:
         jobs = add_jobs(charlie)
         print(
             f"1. Seeding: {args.entries:,} entries, {args.entities:,} entities, {jobs:,} job "
-            f"records, {client.dbsize():,} keys in {time.perf_counter() - started:.1f} s\n"
+            f"records, {client.dbsize():,} keys in {time.perf_counter() - started:.1f} s"
         )
         settle(charlie)
+        memory = client.info("memory")
+        print(
+            f"   redis-server RSS {server_rss(charlie):.1f} MB, dataset (used_memory) "
+            f"{memory['used_memory'] / 1e6:.1f} MB\n"
+        )
 
         directory = backup_dir(settings)
         ways: dict[str, Callable[[], object]] = {

@@ -1,6 +1,9 @@
 """Knowledge-graph benchmark: entity page, search and reader latency at scale.
 
-Run ``.venv/bin/python bench/graph.py [--entries 10000] [--entities 5000]``. It builds a
+Run ``.venv/bin/python bench/graph.py [--entries 10000] [--entities 5000] [--compare 10000]``
+(``--entries 100000`` measures a 100,000-entry journal; one of ``--compare`` entries is
+measured first, and a summary puts the two side by side, with the redis-server's RSS).
+It builds a
 journal in a fresh data directory under /tmp (removed at the end): N entries over ~3
 years, each mentioning 3-8 of E entities (a Zipf-like spread, so a few people appear in
 thousands of entries, like a partner or "I", and most in a handful), with quotes and a
@@ -9,7 +12,11 @@ relationship per entry, written through the same enrichment write the worker use
 p50/p95/max over many calls:
 
 - ``graph.entity(id)`` (the entity page: quotes, first/last, appears-with, relations) for
-  random entities, and separately for the 10 most-mentioned ones (the worst case);
+  random entities, and separately for the most mentioned one and the 10 most mentioned
+  (the worst case), and the most mentioned one right after a new entry mentioning it
+  is written (the page keeps hints of where its time windows start, never results; the
+  run checks the new entry and count are on the page); ``graph.entities(limit=10)``
+  (the top 10);
 - ``graph.search(prefix)`` as the user types 2-6 letters of a word or a name;
 - ``graph.entry_entities(id)`` (the reader's sidebar) and ``graph.period(y, m)``.
 
@@ -18,8 +25,8 @@ journal lookup is in the figures.
 
 Baseline: a bare ``GRAPH.RO_QUERY`` fetching one entity by its indexed id on the same
 server, so the ratios show what the views add over one round trip. Target: p95 <= 50 ms.
-Nothing is asserted; it prints figures. ``--quick`` is the CI smoke test: 200 entries,
-100 entities, 20 calls per view.
+Nothing is asserted; it prints figures. ``--quick`` is the CI smoke test: 200 entries
+(compared with 100), 100 entities, 20 calls per view.
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 from backend.graph.enrich import Mention, Plan, queue_enrichment  # noqa: E402
 from backend.graph.extractor import ENTITY_TYPES  # noqa: E402
 from backend.graph.schema import graph_key  # noqa: E402
-from backend.models import content_hash, to_epoch_and_offset  # noqa: E402
+from backend.models import EntityRef, content_hash, to_epoch_and_offset  # noqa: E402
 from backend.root import Charlie  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 
@@ -143,91 +150,173 @@ def build(charlie: Charlie, entries: int, entities: int, rng: random.Random) -> 
     return [entry_id for entry_id, _ in ids]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--entries", type=int, default=10_000)
-    parser.add_argument("--entities", type=int, default=5_000)
-    parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
-    args = parser.parse_args()
-    if args.quick:  # Options given explicitly still win over the quick sizes.
-        parser.set_defaults(entries=200, entities=100, calls=20)
-        args = parser.parse_args()
+def _write_mention(charlie: Charlie, ref: EntityRef, n: int) -> str:
+    """Write a new newest entry mentioning ``ref`` the way the worker commits (the
+    enrichment write); returns its id."""
+    journal = charlie.journals.get()
+    entry = charlie.journal().entries.add(f"Saw {ref.name} today ({n}).", title="after a write")
+    plan = Plan(
+        entry.id,
+        entry.content_hash,
+        [Mention(ref.id, ref.type, ref.name.casefold(), ref.name, [ref.name])],
+        [],
+        [],
+    )
+    with charlie.backend.broker.client.pipeline(transaction=True) as pipe:
+        queue_enrichment(pipe, journal.id, plan)
+        pipe.execute()
+    return entry.id
+
+
+def server_rss(charlie: Charlie) -> float:
+    """The redis-server's resident memory in MB (from /proc)."""
+    pid = charlie.backend.broker.client.info("server")["process_id"]
+    status = Path(f"/proc/{pid}/status").read_text()
+    line = next(ln for ln in status.splitlines() if ln.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def measure(entries: int, entities: int, calls: int) -> dict[str, list[float] | float]:
+    """Build a journal of ``entries`` and time every view on it (see the docstring)."""
     rng = random.Random(7)
     data = Path(tempfile.mkdtemp(prefix="charlie-bench-graph-"))
     settings = Settings(data_dir=data, config_file=data / "none.toml", appendfsync="everysec")
     charlie = Charlie.open(settings)
+    out: dict[str, list[float] | float] = {}
     try:
         started = time.perf_counter()
-        entry_ids = build(charlie, args.entries, args.entities, rng)
+        entry_ids = build(charlie, entries, entities, rng)
+        out["built"] = time.perf_counter() - started
         graph = charlie.backend.store.graph(charlie.journals.get())
         counts = graph.read("MATCH (n:Entity) RETURN count(n)")[0][0]
         mentions = graph.read("MATCH ()-[m:MENTIONS]->() RETURN count(m)")[0][0]
         print(
-            f"built {len(entry_ids)} entries, {counts} entities, {mentions} mentions "
-            f"in {time.perf_counter() - started:.1f} s"
+            f"built {len(entry_ids):,} entries, {counts:,} entities, {mentions:,} mentions "
+            f"in {out['built']:.1f} s"
         )
+        out["rss"] = server_rss(charlie)
+        print(f"redis-server RSS                          {out['rss']:.1f} MB")
         refs = charlie.journal().graph.entities(limit=100_000)
         top = refs[:10]
         print(
-            f"most mentioned: {top[0].name} in {top[0].count} entries; "
+            f"most mentioned: {top[0].name} in {top[0].count:,} entries; "
             f"median entity in {refs[len(refs) // 2].count}"
         )
 
+        def series(key: str, label: str, runs: list[float]) -> None:
+            out[key] = runs
+            ratio = statistics.median(runs) / statistics.median(base) if key != "base" else 1
+            extra = f"  (p50 x{ratio:.1f} baseline)" if key != "base" else ""
+            print(f"{label:<41} {percentiles(runs)}{extra}")
+
         base: list[float] = []
-        for _ in range(args.calls):
+        for _ in range(calls):
             ref = rng.choice(refs)
             timed(
                 lambda r=ref: graph.read("MATCH (n:Entity {id: $id}) RETURN n.name", {"id": r.id}),
                 base,
             )
-        print(f"baseline (entity by id, one round trip)   {percentiles(base)}")
+        series("base", "baseline (entity by id, one round trip)", base)
 
         page: list[float] = []
-        for _ in range(args.calls):
+        for _ in range(calls):
             ref = rng.choice(refs)
             timed(lambda r=ref: charlie.journal().graph.entity(r.id), page)
-        print(
-            f"entity page, random entity               {percentiles(page)}  "
-            f"(p50 x{statistics.median(page) / statistics.median(base):.1f} baseline)"
-        )
+        series("page", "entity page, random entity", page)
+        most: list[float] = []
+        for _ in range(max(5, calls // 10)):
+            timed(lambda: charlie.journal().graph.entity(top[0].id), most)
+        series("most", f"entity page, the most mentioned ({top[0].count:,})", most)
+        # The page keeps hints of where its windows start (never results): right after
+        # an entry mentioning the most mentioned one is written, the page must show it.
+        written: list[float] = []
+        for n in range(max(3, calls // 40)):
+            fresh = _write_mention(charlie, top[0], n)
+            timed(lambda: charlie.journal().graph.entity(top[0].id), written)
+            page = charlie.journal().graph.entity(top[0].id)
+            newest = {m.entry_id for m in page.mentions[: n + 1]}  # written within a second
+            assert fresh in newest and page.mention_count == top[0].count + n + 1
+        series("written", "entity page, most mentioned, after a write", written)
         worst: list[float] = []
-        for _ in range(max(3, args.calls // 20)):
+        for _ in range(max(3, calls // 20)):
             for ref in top:
                 timed(lambda r=ref: charlie.journal().graph.entity(r.id), worst)
-        print(f"entity page, 10 most mentioned           {percentiles(worst)}")
+        series("worst", "entity page, 10 most mentioned", worst)
+        listed: list[float] = []
+        for _ in range(max(5, calls // 10)):
+            timed(lambda: charlie.journal().graph.entities(limit=10), listed)
+        series("top10", "top-10 entities (entities(limit=10))", listed)
 
         search: list[float] = []
-        for _ in range(args.calls):
+        for _ in range(calls):
             word = rng.choice([rng.choice(WORDS), rng.choice(refs).name.split()[0].lower()])
             prefix = word[: rng.randint(2, max(2, min(6, len(word))))]
             timed(lambda p=prefix: charlie.journal().graph.search(p), search)
-        print(f"search as you type (2-6 letters)         {percentiles(search)}")
+        series("search", "search as you type (2-6 letters)", search)
         letters: list[float] = []
-        for _ in range(args.calls // 4):
+        for _ in range(calls // 4):
             timed(
                 lambda: charlie.journal().graph.search(rng.choice(string.ascii_lowercase) * 2),
                 letters,
             )
-        print(f"search, two same letters                 {percentiles(letters)}")
+        series("letters", "search, two same letters", letters)
 
         sidebar: list[float] = []
-        for _ in range(args.calls):
+        for _ in range(calls):
             entry_id = rng.choice(entry_ids)
             timed(lambda e=entry_id: charlie.journal().graph.entry_entities(e), sidebar)
-        print(f"reader sidebar (entry_entities)          {percentiles(sidebar)}")
+        series("sidebar", "reader sidebar (entry_entities)", sidebar)
         months: list[float] = []
-        for _ in range(max(5, args.calls // 10)):
+        for _ in range(max(5, calls // 10)):
             timed(
                 lambda: charlie.journal().graph.period(
                     rng.choice([2022, 2023, 2024]), rng.randint(1, 12)
                 ),
                 months,
             )
-        print(f"period view (one month)                  {percentiles(months)}")
+        series("month", "period view (one month)", months)
     finally:
         charlie.close()
         shutil.rmtree(data, ignore_errors=True)
+    return out
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--compare", type=int, default=10_000, help="a smaller journal beside it")
+    parser.add_argument("--entities", type=int, default=5_000)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
+    args = parser.parse_args()
+    if args.quick:  # Options given explicitly still win over the quick sizes.
+        parser.set_defaults(entries=200, compare=100, entities=100, calls=20)
+        args = parser.parse_args()
+    sizes = [args.compare, args.entries] if 0 < args.compare < args.entries else [args.entries]
+    runs = []
+    for n in sizes:
+        print(f"-- {n:,} entries, {args.entities:,} entities")
+        runs.append(measure(n, args.entities, args.calls))
+        print()
+    print("Summary (p95)" + "".join(f"{f'{n:,} entries':>18}" for n in sizes))
+    for key, label in (
+        ("base", "baseline"),
+        ("page", "entity page"),
+        ("most", "most mentioned"),
+        ("written", "  after a write"),
+        ("top10", "top-10 entities"),
+        ("search", "search as you type"),
+        ("sidebar", "reader sidebar"),
+        ("month", "month view"),
+    ):
+        print(f"  {label:<19}" + "".join(f"{p95(r[key]):>15.2f} ms" for r in runs))  # type: ignore[arg-type]
+    print(f"  {'redis-server RSS':<19}" + "".join(f"{r['rss']:>15.1f} MB" for r in runs))
+    print(f"  {'built in':<19}" + "".join(f"{r['built']:>16.1f} s" for r in runs))
 
 
 if __name__ == "__main__":

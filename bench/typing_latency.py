@@ -1,6 +1,7 @@
 """Typing latency in the editor: keystroke to screen, drafts on vs off, with N entries.
 
-Run ``.venv/bin/python bench/typing_latency.py [--entries 10000] [--keys 240] [--rounds 2]``. It
+Run ``.venv/bin/python bench/typing_latency.py [--entries 10000] [--keys 240] [--rounds 2]``
+(``--entries 100000`` measures a 100,000-entry journal). It
 uses a fresh data directory under /tmp (removed at the end) with default settings, so
 every write is fsynced (``appendfsync always``), and prints figures; nothing is asserted.
 
@@ -162,6 +163,12 @@ async def type_round(
     return latencies, after_pause
 
 
+def rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory (the app runs in it) in MB."""
+    line = next(ln for ln in open("/proc/self/status") if ln.startswith(f"{field}:"))
+    return int(line.split()[1]) / 1024
+
+
 def draft_writes(pubsub: Any) -> int:
     """Draft saves heard on the change channel since the last call."""
     count = 0
@@ -219,6 +226,7 @@ def run(n: int, keys: int, rounds: int, root: Path) -> None:
         f"p95 {ms(pct(off, 95))}  ({len(off)} keys)"
     )
     print(f"  draft writes while typing (on)  {drafted}")
+    print(f"  process RSS (app + benchmark)   {rss_mb():.1f} MB (peak {rss_mb('VmHWM'):.1f} MB)")
     for drafts_on in (True, False):
         after = paused[drafts_on]
         print(

@@ -9,21 +9,23 @@ No command at all runs the app (cli/tui.py).
 """
 
 REGISTRARS = (
-    ("cli.serve", "register"),  # worker, serve
-    ("cli.entries", "register"),  # new, list, show
-    ("cli.status", "register"),
-    ("cli.queue", "register"),  # jobs, retry, discard, inference
-    ("cli.entries", "register_delete"),
-    ("cli.model", "register"),
-    ("cli.imports", "register"),
-    ("cli.export", "register"),  # export, import-export
-    ("cli.backup", "register"),  # backup, restore
-    ("cli.eval", "register"),
-    ("cli.graph", "register"),  # entities, entity, me, search
-    ("cli.curate", "register"),  # retype, link, split, merge
-    ("cli.doctor", "register"),
-    ("cli.entries", "register_edit"),
-    ("cli.drafts", "register"),
+    ("cli.serve", "register", ("worker", "serve")),
+    ("cli.entries", "register", ("new", "list", "show")),
+    ("cli.status", "register", ("status",)),
+    ("cli.queue", "register", ("jobs", "retry", "discard", "inference")),
+    ("cli.entries", "register_delete", ("delete",)),
+    ("cli.model", "register", ("model",)),
+    ("cli.imports", "register", ("import",)),
+    ("cli.export", "register", ("export", "import-export")),
+    ("cli.backup", "register", ("backup", "restore")),
+    ("cli.eval", "register", ("eval",)),
+    ("cli.graph", "register", ("entities", "entity", "me", "search")),
+    ("cli.curate", "register", ("retype", "link", "split", "merge")),
+    ("cli.doctor", "register", ("doctor",)),
+    ("cli.entries", "register_edit", ("edit",)),
+    ("cli.drafts", "register", ("drafts",)),
 )
-"""(module, function) adding each group of parsers, in the order `charlie --help` lists
-the commands."""
+"""(module, function, commands): the function adding each group of parsers and the
+commands it adds, in the order `charlie --help` lists them. The names let a command
+import only its own module; a name missing here only costs that saving (charlie.py then
+builds every parser)."""

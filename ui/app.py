@@ -3,7 +3,9 @@ reporting.
 
 ``cli/tui.py`` opens the data directory (backend/runtime.py) and hands a root object on
 it, a :class:`backend.root.Charlie`, to :class:`CharlieApp`; when it cannot be opened it shows
-:class:`StartupErrorApp` instead. The UI uses only the root and the services it hands out
+:class:`StartupErrorApp` instead. When the home's first page is cached, it starts the app
+at once with an :class:`ui.opening.Opening` instead, and the app opens the journal itself
+behind the cached rows (see ui/opening.py). The UI uses only the root and the services it hands out
 (``api.journal(name)`` for one journal's entries, drafts and graph, ``api.queue``,
 ``api.journals``, ``api.drafts``), and screens call them from thread workers so the UI
 never waits on the database. Tests build the same app on a temporary data directory with
@@ -20,13 +22,10 @@ to every open screen as a :class:`ui.messages.DataChanged`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import signal
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from pathlib import Path, PurePath
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -38,10 +37,10 @@ from textual.worker import Worker, WorkerState
 
 from backend.errors import CharlieError
 from backend.root import Charlie
+from backend.services.home_cache import CachedHome
 from ui.changes import ChangeFeed
 from ui.dialogs.error import ErrorDialog
 from ui.dialogs.help import HelpScreen, binding_sections
-from ui.draft_offers import offer_journal_drafts
 from ui.messages import (
     DataChanged,
     EntriesChanged,
@@ -50,42 +49,20 @@ from ui.messages import (
     JournalRenamed,
     QueueChanged,
 )
+from ui.opening import NEEDS_JOURNAL, HomeKeeper, Opening, OpensJournal
 from ui.queue_data import EntryTitles, QueueStatus, load_status
+from ui.quitting import KeepsDrafts
 from ui.screens.dead_jobs import DeadJobsScreen
-from ui.screens.editor import EditorScreen
 from ui.screens.home import HomeScreen
 from ui.screens.import_screen import ImportScreen
 from ui.screens.job_detail import JobDetailScreen
 from ui.screens.queue import QueueScreen
 from ui.screens.settings import SettingsScreen
 from ui.screens.startup_error import StartupErrorScreen
+from ui.styles import CSS_FILES
 from ui.workers import Paced
 
 Clock = Callable[[], datetime]
-HANGUP_EXIT_SECONDS = 5.0
-
-_HERE = Path(__file__).parent
-CSS_FILES: list[str | PurePath] = [
-    _HERE / "app.tcss",
-    _HERE / "screens" / "home.tcss",
-    _HERE / "screens" / "editor.tcss",
-    _HERE / "screens" / "reader.tcss",
-    _HERE / "screens" / "startup_error.tcss",
-    _HERE / "screens" / "queue.tcss",
-    _HERE / "screens" / "dead_jobs.tcss",
-    _HERE / "screens" / "job_detail.tcss",
-    _HERE / "screens" / "settings.tcss",
-    _HERE / "screens" / "import_screen.tcss",
-    _HERE / "screens" / "entity.tcss",
-    _HERE / "screens" / "search.tcss",
-    _HERE / "screens" / "period.tcss",
-    _HERE / "screens" / "author.tcss",
-    _HERE / "screens" / "doctor.tcss",
-    _HERE / "dialogs" / "dialogs.tcss",
-    _HERE / "dialogs" / "graph_dialogs.tcss",
-    _HERE / "dialogs" / "drafts.tcss",
-]
-
 
 EVENTS_GROUP = "queue-events"
 """The group of the one long-lived worker that follows job events (tests skip it
@@ -111,7 +88,7 @@ def system_clock() -> datetime:
     return datetime.now().astimezone()
 
 
-class CharlieApp(App[None]):
+class CharlieApp(OpensJournal, KeepsDrafts, App[None]):
     """Charlie's terminal UI on top of one backend root object."""
 
     TITLE = "Charlie"
@@ -142,6 +119,8 @@ class CharlieApp(App[None]):
 
     queue_status: var[QueueStatus | None] = var(None)
     """The latest reading of the queue (None until the first one arrives)."""
+    opening: var[bool] = var(False)
+    """Whether the journal is still opening (the home shows its cached first page)."""
 
     class StatusLoaded(Message):
         """A reading of the queue arrived."""
@@ -162,25 +141,47 @@ class CharlieApp(App[None]):
             self.journal_id = journal_id
 
     def __init__(
-        self, api: Charlie, *, clock: Clock | None = None, journal: str | None = None
+        self,
+        api: Charlie | None,
+        *,
+        clock: Clock | None = None,
+        journal: str | None = None,
+        opening: Opening | None = None,
     ) -> None:
         """Show ``journal`` (default: the default journal) of ``api``.
 
         ``clock`` returns an aware "now"; tests pass a fixed one so that "This week"
-        and the editor's prefilled date do not depend on when they run.
+        and the editor's prefilled date do not depend on when they run. Without ``api``,
+        ``opening`` says how to open the default journal and which rows to show until
+        it is open.
         """
         super().__init__()
-        self.api = api
-        """The only way to the data: the backend's root object. (Named ``api``, not
-        ``charlie``, because screens already call the app itself ``self.charlie``.)"""
+        self._api = api
         self.clock: Clock = clock or system_clock
         """Where "now" comes from."""
-        # Resolved once, before the UI runs, and then kept as a name (the backend
-        # remembers the default journal by id, so a renamed default stays the default).
-        self.journal: str = journal or api.journals.default_name()
-        """The name of the open journal."""
-        self.titles = EntryTitles(api)
-        """Names jobs after their entries; shared so its cache serves every screen."""
+        self._opening = opening
+        self.cached_home: CachedHome | None = None
+        """The rows the home shows while the journal opens."""
+        self.default_journal: str | None = None
+        """The default journal's name, whose first page is cached (None: not known)."""
+        if api is None:
+            assert opening is not None, "CharlieApp needs a root object or an Opening"
+            self.cached_home = opening.home
+            self.journal = opening.home.journal
+            """The name of the open journal."""
+            self.set_reactive(CharlieApp.opening, True)
+        else:
+            # Resolved once, before the UI runs, and then kept as a name (the backend
+            # remembers the default journal by id, so a renamed default stays the default).
+            self.journal = journal or api.journals.default_name()
+            self.default_journal = None if journal else self.journal
+            self.titles = EntryTitles(api)
+            """Names jobs after their entries; shared so its cache serves every screen."""
+        self.home_keeper = HomeKeeper(self, self.cached_home)
+        """Writes the default journal's first page to the cache."""
+        self.open_error: BaseException | None = None
+        """Why the journal could not be opened (an app started on a cached home)."""
+        self._aborted = False
         self._saving_to_quit = False
         self._events_stop = threading.Event()
         self._status_reader = Paced(self, self._load_status, self.EVENT_GAP_SECONDS)
@@ -192,6 +193,15 @@ class CharlieApp(App[None]):
         self._editing_sent = False
         self._editing_lock = threading.Lock()
 
+    @property
+    def api(self) -> Charlie:
+        """The only way to the data: the backend's root object. (Named ``api``, not
+        ``charlie``, because screens already call the app itself ``self.charlie``.)
+        Nothing asks for it while the journal opens: what needs it is disabled."""
+        if self._api is None:
+            raise RuntimeError("The journal is still opening.")
+        return self._api
+
     def now(self) -> datetime:
         """The current time from the app's clock."""
         return self.clock()
@@ -202,16 +212,28 @@ class CharlieApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.journal
+        self._handle_exit_signals()
+        if self.opening:
+            # After the cached rows are on screen: the opening's imports would compete
+            # with drawing them, and the server is loading in its own process meanwhile.
+            self.call_after_refresh(self._open_journal)
+        else:
+            self._go_live()
+
+    def _go_live(self) -> None:
+        """Follow the queue and the database's changes; offer drafts left behind."""
         self.refresh_queue()
         self.set_interval(self.QUEUE_CHECK_SECONDS, self.refresh_queue)
         self._watch_events()
         self._find_journal_id(self.journal)
-        self._handle_exit_signals()
         self.offer_drafts(at_start=True)
 
     def on_unmount(self) -> None:
-        """Let the event worker finish (``App.run`` waits for its thread)."""
+        """Let the event worker finish (``App.run`` waits for its thread); keep the home's
+        first page; stop a journal still opening (``App.run`` waits for that thread too)."""
         self._events_stop.set()
+        self.home_keeper.write_now()
+        self._abort_opening()
 
     @property
     def home(self) -> HomeScreen:
@@ -247,7 +269,7 @@ class CharlieApp(App[None]):
         )
 
     def switch_journal(self, name: str) -> None:
-        """Open another journal."""
+        """Open another journal (the home's journal switcher, once the journal is open)."""
         self.journal = name
         self.sub_title = name
         self.journal_id = None
@@ -262,6 +284,8 @@ class CharlieApp(App[None]):
 
     def on_journal_renamed(self, message: JournalRenamed) -> None:
         """Follow a rename of the open journal."""
+        if self.default_journal and message.old.casefold() == self.default_journal.casefold():
+            self.default_journal = message.new
         if message.old.casefold() == self.journal.casefold():
             self.journal = message.new
             self.sub_title = message.new
@@ -352,11 +376,12 @@ class CharlieApp(App[None]):
         worker = event.worker
         if event.state != WorkerState.ERROR or worker.error is None:
             return
-        if worker.group in (EVENTS_GROUP, "editing", "journal-id"):
+        if worker.group in (EVENTS_GROUP, "editing", "journal-id", "home-cache"):
             # These only help: events make the screens faster (the timer's readings keep
             # them right, and report an outage), the editing flag only keeps the model
-            # from loading while the user types, and without the journal's id every
-            # journal's changes count. None is worth a dialog.
+            # from loading while the user types, without the journal's id every
+            # journal's changes count, and the home's cache only makes the next start
+            # show rows sooner. None is worth a dialog.
             self.log.error(f"Background helper {worker.group!r} failed", worker.error)
             if worker.group == EVENTS_GROUP and not self._events_stop.is_set():
                 self.set_timer(self.QUEUE_CHECK_SECONDS, self._watch_events)
@@ -369,7 +394,10 @@ class CharlieApp(App[None]):
             self.show_error(worker.error)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide the key that opens the screen already showing."""
+        """Hide the key that opens the screen already showing; grey out what needs the
+        database while the journal opens."""
+        if self.opening and action in NEEDS_JOURNAL:
+            return None
         target = {
             "open_queue": QueueScreen,
             "open_dead": DeadJobsScreen,
@@ -383,7 +411,7 @@ class CharlieApp(App[None]):
         return True
 
     def _open(self, screen: Screen[None]) -> None:
-        if isinstance(self.screen, type(screen)):
+        if isinstance(self.screen, type(screen)) or self.still_opening():
             return
         if isinstance(self.screen, WORK_SCREENS):
             self.switch_screen(screen)
@@ -428,14 +456,14 @@ class CharlieApp(App[None]):
         """List the names that are never picked out of entries."""
         from ui.dialogs.blocked import BlockedNames
 
-        if not isinstance(self.screen, BlockedNames):
+        if not isinstance(self.screen, BlockedNames) and not self.still_opening():
             self.push_screen(BlockedNames())
 
     def action_open_doctor(self) -> None:
         """Check the setup and say what to fix (the report `charlie doctor` prints)."""
         from ui.screens.doctor import DoctorScreen
 
-        if not isinstance(self.screen, DoctorScreen):
+        if not isinstance(self.screen, DoctorScreen) and not self.still_opening():
             self.push_screen(DoctorScreen())
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -453,64 +481,6 @@ class CharlieApp(App[None]):
             self.screen.dismiss(None)
         else:
             self.push_screen(HelpScreen(binding_sections(self.screen)))
-
-    async def action_quit(self) -> None:
-        """Quit, saving the editor's text first so that quitting never loses writing.
-
-        If that save fails (or stops for a conflict) the dialog says so, and a second
-        Ctrl+Q while it is open quits anyway, keeping the editor's text as a draft.
-        """
-        screen = self.screen
-        if getattr(screen, "offer_quit", False):
-            self.keep_drafts_and_exit()
-            return
-        editors = [s for s in self.screen_stack if isinstance(s, EditorScreen)]
-        if not editors:
-            self.exit()
-            return
-        self._saving_to_quit = True
-        editors[-1].save(then_quit=True)
-
-    # -- drafts (ui/draft_offers.py, ui/draft_keeper.py) --------------------------------
-
-    after_hangup: Callable[[], None] | None = None
-    """Run if the app has not exited HANGUP_EXIT_SECONDS after its terminal closed:
-    cli/tui.py shuts the backend down cleanly and ends the process."""
-
-    exit_signals: tuple[int, ...] = ()
-    """Signals that keep every editor's text as a draft and then quit cleanly. cli/tui.py
-    sets SIGHUP and SIGTERM (a closed terminal, a logout, a shutdown); tests leave the
-    test runner's signals alone."""
-
-    def _handle_exit_signals(self) -> None:
-        # Through the event loop, not signal.signal: the handler then runs between two
-        # messages, never in the middle of an edit of the text it saves.
-        loop = asyncio.get_running_loop()
-        for signum in self.exit_signals:
-            loop.add_signal_handler(signum, self.keep_drafts_and_exit, signum)
-
-    def keep_drafts_and_exit(self, signum: int | None = None) -> None:
-        """Write every open editor's text as a draft, waiting for it, then quit."""
-        for screen in self.screen_stack:
-            if isinstance(screen, EditorScreen):
-                screen.keep_draft_now()
-        if signum == signal.SIGHUP and self.after_hangup is not None:
-            # The terminal is gone. Textual's shutdown still writes to it (restoring the
-            # screen) and has been seen to wait on its output thread for good; the
-            # drafts are kept, so past a bound the owner shuts down without it.
-            timer = threading.Timer(HANGUP_EXIT_SECONDS, self.after_hangup)
-            timer.daemon = True
-            timer.start()
-        self.exit()
-
-    def save_to_quit_stopped(self) -> None:
-        """The save before quitting stopped to ask the user (a conflict, a deleted entry):
-        the next error shown is not about quitting."""
-        self._saving_to_quit = False
-
-    def offer_drafts(self, *, at_start: bool = False) -> None:
-        """Offer the open journal's drafts left by editors that are gone, one at a time."""
-        offer_journal_drafts(self, at_start=at_start)
 
 
 class StartupErrorApp(App[None]):

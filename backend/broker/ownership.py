@@ -249,7 +249,13 @@ def _open_external(url: str) -> BrokerConnection:
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise BrokerError(f"Cannot reach the FalkorDB server at {redact(url)}: {exc}") from exc
+        if isinstance(exc, redis.AuthenticationError) or any(
+            sign in str(exc) for sign in ("NOAUTH", "HELLO must be called", "WRONGPASS")
+        ):
+            why = "it wants a password, and the one in broker_url (if any) is not it"
+        else:
+            why = str(exc)
+        raise BrokerError(f"Cannot reach the FalkorDB server at {redact(url)}: {why}") from exc
     return BrokerConnection("external", client, url=url)
 
 

@@ -10,8 +10,9 @@ What is remembered, so a later enrichment makes the same choice:
 - an entry's ``excluded`` list (as remove-from-entry keeps it): the names it must not
   be linked to, which a split sets for the entity its mentions left.
 
-Like the other corrections (backend/curation.py), each is one MULTI that bumps the
-journal's entity version, so a worker that planned on the old entities plans again.
+Like the other corrections (backend/curation.py), each is one MULTI that counts the
+mentions of the entities it touched afresh (``schema.RECOUNT``) and bumps the journal's
+entity version, so a worker that planned on the old entities plans again.
 Entities and entries touched by hand are marked ``corrected``: `charlie eval
 --from-journal` turns them into gold data.
 """
@@ -37,7 +38,7 @@ from backend.graph.enrich import (
 )
 from backend.graph.extractor import ENTITY_TYPES
 from backend.graph.resolution import SELF_ID, display_name, new_entity_id, normalise
-from backend.graph.schema import graph_key, types_key, version_key
+from backend.graph.schema import RECOUNT, graph_key, types_key, version_key
 
 _COPY = "{kind: r.kind, episode: r.episode, evidence: r.evidence}"
 
@@ -176,6 +177,7 @@ def link(client: redis.Redis, journal_id: str, entry_id: str, name: str, type_: 
                     "added": [*added, item],
                 },
             ),
+            (RECOUNT, {"ids": [target]}),
         ],
     )
     return target
@@ -255,6 +257,7 @@ def split(
         ]
     commands += [
         ("MATCH (n:Entity {id: $id}) SET n.corrected = true", {"id": target}),
+        (RECOUNT, {"ids": [entity_id, target]}),
         (PRUNE, {"ids": [entity_id]}),
     ]
     _commit(client, journal_id, commands)

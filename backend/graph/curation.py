@@ -1,7 +1,8 @@
 """Corrections a person makes to the graph: rename, merge, remove from an entry, delete,
 block and unblock a name.
 
-Each correction is one MULTI that also bumps the journal's entity version, so a worker
+Each correction is one MULTI that also counts the mentions of the entities whose
+mentions it moved afresh (``schema.RECOUNT``) and bumps the journal's entity version, so a worker
 that planned a commit on the old entities plans it again. None leaves an entity with no
 mention or a relationship pointing at nothing.
 """
@@ -14,7 +15,7 @@ from backend.errors import NotFoundError, ValidationError
 from backend.graph.cypher import Graph
 from backend.graph.enrich import PRUNE, SEP, Added, clean_name, split_list
 from backend.graph.resolution import normalise
-from backend.graph.schema import blocked_key, graph_key, types_key, version_key
+from backend.graph.schema import RECOUNT, blocked_key, graph_key, types_key, version_key
 
 _COPY = "{kind: r.kind, episode: r.episode, evidence: r.evidence}"
 
@@ -120,6 +121,7 @@ def merge(client: redis.Redis, journal_id: str, keep_id: str, other_id: str) -> 
                 "ON MATCH SET n.names = n.names + m.names",
                 ids,
             ),
+            (RECOUNT, {"ids": [keep_id]}),
             (
                 "MATCH (:Entity {id: $other})-[r:RELATES]->(b:Entity) "
                 "WHERE b.id <> $keep AND b.id <> $other "
@@ -181,6 +183,7 @@ def remove_from_entry(client: redis.Redis, journal_id: str, entry_id: str, entit
                 "e.corrected = true",
                 {**params, "excluded": excluded, "added": added},
             ),
+            (RECOUNT, {"ids": [entity_id]}),
             (PRUNE, {"ids": [entity_id]}),
         ],
     )

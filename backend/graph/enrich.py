@@ -14,23 +14,33 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import redis
 
-from backend.graph.cypher import Graph
+from backend.graph.cypher import Graph, rows_of
 from backend.graph.extractor import ENTITY_TYPES, RELATION_KINDS, Entity, Extraction
+from backend.graph.known import KnownEntities
 from backend.graph.resolution import (
     SELF_ID,
     SELF_KEY,
     SELF_NAMES,
     Known,
+    KnownIndex,
     Resolver,
     display_name,
     new_entity_id,
     normalise,
 )
-from backend.graph.schema import blocked_key, graph_key, types_key, version_key
+from backend.graph.schema import (
+    COUNT_DOWN,
+    COUNT_UP,
+    blocked_key,
+    graph_key,
+    types_key,
+    version_key,
+)
 
 QUOTE_CHARS = 300
 # Lists come back from GRAPH.QUERY as text, so they are joined with a separator that
@@ -48,10 +58,13 @@ _CLEAR_RELATIONS = (
     "MATCH (:Episode {id: $id})-[:MENTIONS]->(:Entity)-[r:RELATES {episode: $id}]->(:Entity) "
     "DELETE r"
 )
-_CLEAR_MENTIONS = "MATCH (:Episode {id: $id})-[m:MENTIONS]->() DELETE m"
+# Every MENTIONS edge written or removed here moves its entity's stored count in the same
+# query (schema.TALLY): one row per edge, and FalkorDB adds up per-row SETs.
+_CLEAR_MENTIONS = f"MATCH (:Episode {{id: $id}})-[m:MENTIONS]->(n) {COUNT_DOWN} DELETE m"
 _LINK_KNOWN = (
     "MATCH (e:Episode {id: $id, content_hash: $hash}) UNWIND $items AS x "
-    "MATCH (n:Entity {id: x.id}) CREATE (e)-[:MENTIONS {quote: x.quote, names: x.names}]->(n)"
+    "MATCH (n:Entity {id: x.id}) CREATE (e)-[:MENTIONS {quote: x.quote, names: x.names}]->(n) "
+    + COUNT_UP
 )
 # The label comes from ENTITY_TYPES, never from user text (labels cannot be parameters).
 _LINK_NEW = (
@@ -59,7 +72,8 @@ _LINK_NEW = (
     "MERGE (n:Entity:{label} {{key: x.key}}) "
     "ON CREATE SET n.id = x.id, n.name = x.name, n.type = '{label}', n.aliases = [], "
     "n.created_at = $now, n.is_self = x.is_self "
-    "CREATE (e)-[:MENTIONS {{quote: x.quote, names: x.names}}]->(n)"
+    "CREATE (e)-[:MENTIONS {{quote: x.quote, names: x.names}}]->(n) "
+    + COUNT_UP  # (no braces in it for format() to read)
 )
 _RELATE = (
     "MATCH (e:Episode {id: $id, content_hash: $hash}) UNWIND $rels AS r "
@@ -111,11 +125,17 @@ def sentences(text: str) -> list[str]:
 def quote_for(names: list[str], text_sentences: list[str]) -> str:
     """The first sentence that mentions any of ``names`` (as whole words)."""
     for name in names:
-        pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+        pattern = _whole_words(name)
         for sentence in text_sentences:
             if pattern.search(sentence):
                 return sentence[:QUOTE_CHARS]
     return ""
+
+
+@lru_cache(maxsize=8192)
+def _whole_words(name: str) -> re.Pattern[str]:
+    # Kept compiled: a journal has thousands of names, more than re's own cache holds.
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
 
 
 def clean_name(name: str) -> str:
@@ -153,12 +173,29 @@ class Plan:
 def entry_to_enrich(
     client: redis.Redis, journal_id: str, entry_id: str
 ) -> tuple[str, str, str] | None:
-    """The entry's title, body and content hash as stored now; None if it is gone."""
-    rows = Graph(client, graph_key(journal_id)).read(
-        "MATCH (e:Episode {id: $id}) RETURN e.title, e.body, e.content_hash",
-        {"id": entry_id},
+    """The entry's title, body and content hash as stored now; None if it is gone.
+
+    The same read (one transaction) takes what a plan needs of the entry besides (its
+    exclusions, the names linked by hand, what it mentions) with the entity version, so
+    the plan made next skips that read if the version has not moved since: every write
+    that changes them bumps it."""
+    graph = Graph(client, graph_key(journal_id))
+    _, key, cypher = graph.command(
+        f"MATCH (e:Episode {{id: $id}}) {_STATE_MATCH} RETURN e.title, e.body, e.content_hash, "
+        f"{_STATE_FIELDS}",
+        {"id": entry_id, "sep": SEP},
     )
-    return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
+    with client.pipeline(transaction=True) as pipe:
+        pipe.get(version_key(journal_id))
+        pipe.execute_command("GRAPH.RO_QUERY", key, cypher)
+        version, reply = pipe.execute()
+    rows = rows_of(reply)
+    if not rows:
+        return None
+    title, body, hash_ = rows[0][:3]
+    global _last_read
+    _last_read = _EntryRead(journal_id, entry_id, hash_, int(version or 0), *_state(rows[0][3:]))
+    return title, body, hash_
 
 
 def plan_enrichment(
@@ -171,21 +208,22 @@ def plan_enrichment(
     *,
     threshold: float = 90.0,
     max_entities: int = 50,
+    known: KnownEntities | None = None,
 ) -> Plan:
-    """Resolve an extraction against the journal's entities as they are now."""
+    """Resolve an extraction against the journal's entities as they are now.
+
+    ``known``: the worker's copy of the entities (backend/graph/known.py), used when it
+    is of the version read here and told what this plan adds; without it, every entity
+    of the journal is read."""
     graph = Graph(client, graph_key(journal_id))
-    blocked = {_text(k) for k in client.hkeys(blocked_key(journal_id))}
-    overrides = {_text(k): _text(v) for k, v in client.hgetall(types_key(journal_id)).items()}
-    rows = graph.read(
-        "MATCH (e:Episode {id: $id}) OPTIONAL MATCH (e)-[:MENTIONS]->(n) "
-        "RETURN reduce(s = '', k IN coalesce(e.excluded, []) | s + k + $sep), collect(n.id), "
-        "reduce(s = '', a IN coalesce(e.added, []) | s + a + $sep)",
-        {"id": entry_id, "sep": SEP},
-    )
-    excluded = set(split_list(rows[0][0])) if rows else set()
-    previous = _id_list(rows[0][1]) if rows else []
-    added = [Added.decode(a) for a in split_list(rows[0][2])] if rows else []
-    resolver = Resolver(known_entities(graph), threshold=threshold)
+    state = _plan_state(client, graph, journal_id, entry_id, content_hash)
+    index = known.index(journal_id, state.version) if known is not None else None
+    if index is None:
+        index = KnownIndex(known_entities(graph))
+        if known is not None:
+            known.keep(journal_id, state.version, index)
+    blocked, overrides, excluded = state.blocked, state.overrides, state.entry.excluded
+    resolver = Resolver(index, threshold=threshold)
     text_sentences = sentences(text)
     by_id: dict[str, Mention] = {}
     resolved: dict[tuple[str, str], str] = {}
@@ -233,7 +271,7 @@ def plan_enrichment(
 
     for entity in extraction.entities:
         resolve(entity)
-    for item in added:
+    for item in state.entry.added:
         resolve(Entity(name=item.name, type=item.type), by_hand=item.words or item.name)
     relationships = []
     seen: set[tuple[str, str, str]] = set()
@@ -253,7 +291,97 @@ def plan_enrichment(
     for mention in by_id.values():
         self_words = ["I", "me", "my", "myself"] if mention.entity_id == SELF_ID else []
         mention.quote = quote_for(mention.names + self_words, text_sentences)
-    return Plan(entry_id, content_hash, list(by_id.values()), relationships, previous, new_aliases)
+    plan = Plan(
+        entry_id,
+        content_hash,
+        list(by_id.values()),
+        relationships,
+        list(state.entry.previous),
+        new_aliases,
+    )
+    if known is not None:
+        known.planned(
+            journal_id,
+            state.version,
+            [Known(m.entity_id, m.type, m.name, m.key) for m in plan.mentions if m.new],
+            {k: [key for key, _ in v] for k, v in new_aliases.items()},
+            may_delete=bool(set(state.entry.previous) - set(by_id)),
+        )
+    return plan
+
+
+# What a plan reads of its entry, besides the entities.
+_STATE_MATCH = "OPTIONAL MATCH (e)-[:MENTIONS]->(n)"
+_STATE_FIELDS = (
+    "reduce(s = '', k IN coalesce(e.excluded, []) | s + k + $sep), collect(n.id), "
+    "reduce(s = '', a IN coalesce(e.added, []) | s + a + $sep)"
+)
+
+
+@dataclass(frozen=True)
+class _EntryRead:
+    """An entry's exclusions, names linked by hand and mentions, read at an entity version."""
+
+    journal_id: str
+    entry_id: str
+    content_hash: str
+    version: int
+    excluded: frozenset[str]
+    previous: tuple[str, ...]
+    added: tuple[Added, ...]
+
+
+# The last entry entry_to_enrich read (in a worker, the entry about to be planned).
+_last_read: _EntryRead | None = None
+
+
+def _state(row: list[Any]) -> tuple[frozenset[str], tuple[str, ...], tuple[Added, ...]]:
+    return (
+        frozenset(split_list(row[0])),
+        tuple(_id_list(row[1])),
+        tuple(Added.decode(a) for a in split_list(row[2])),
+    )
+
+
+@dataclass
+class _PlanState:
+    """What a plan reads besides the entities."""
+
+    version: int
+    blocked: set[str]
+    overrides: dict[str, str]
+    entry: _EntryRead
+
+
+def _plan_state(
+    client: redis.Redis, graph: Graph, journal_id: str, entry_id: str, content_hash: str
+) -> _PlanState:
+    """One round trip, or two when the entry must be read again (see entry_to_enrich)."""
+    with client.pipeline(transaction=False) as pipe:
+        pipe.get(version_key(journal_id))
+        pipe.hkeys(blocked_key(journal_id))
+        pipe.hgetall(types_key(journal_id))
+        raw_version, blocked, overrides = pipe.execute()
+    version = int(raw_version or 0)
+    entry = _last_read
+    if entry is None or (entry.journal_id, entry.entry_id, entry.content_hash, entry.version) != (
+        journal_id,
+        entry_id,
+        content_hash,
+        version,
+    ):
+        rows = graph.read(
+            f"MATCH (e:Episode {{id: $id}}) {_STATE_MATCH} RETURN {_STATE_FIELDS}",
+            {"id": entry_id, "sep": SEP},
+        )
+        state = _state(rows[0]) if rows else (frozenset(), (), ())
+        entry = _EntryRead(journal_id, entry_id, content_hash, version, *state)
+    return _PlanState(
+        version=version,
+        blocked={_text(k) for k in blocked},
+        overrides={_text(k): _text(v) for k, v in overrides.items()},
+        entry=entry,
+    )
 
 
 def _text(value: bytes | str) -> str:
@@ -272,11 +400,16 @@ def _id_list(value: Any) -> list[str]:
 def queue_enrichment(pipe: redis.client.Pipeline, journal_id: str, plan: Plan) -> None:
     """Queue (in a MULTI) the writes that make the entry mention exactly the plan's
     entities. The entry must still carry the plan's content hash; if it was edited,
-    nothing is linked."""
+    nothing is linked. ``plan.previous`` must be what the entry mentioned when planned,
+    read under the commit's WATCH of the entity version (as plan_enrichment reads it)."""
     graph = Graph(pipe, graph_key(journal_id))
     ids = {"id": plan.entry_id, "hash": plan.content_hash}
-    pipe.execute_command(*graph.command(_CLEAR_RELATIONS, {"id": plan.entry_id}))
-    pipe.execute_command(*graph.command(_CLEAR_MENTIONS, {"id": plan.entry_id}))
+    if plan.previous:
+        # An entry that mentioned nothing when planned mentions nothing now: whatever
+        # adds mentions bumps the entity version the commit watches. Its relationships
+        # hang off its mentions, so there is nothing to clear either.
+        pipe.execute_command(*graph.command(_CLEAR_RELATIONS, {"id": plan.entry_id}))
+        pipe.execute_command(*graph.command(_CLEAR_MENTIONS, {"id": plan.entry_id}))
     known = [m for m in plan.mentions if not m.new]
     if known:
         links = [{"id": m.entity_id, "quote": m.quote, "names": m.names} for m in known]

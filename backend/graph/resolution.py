@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -55,23 +57,73 @@ class Known:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass
+class KnownIndex:
+    """One journal's entities indexed for resolution: every key and alias by type (exact
+    matches) and each type's names (similar ones). When two entities share a key, the
+    one with the smaller id wins, whatever order they were added in, so an index grown
+    entity by entity answers as one built at once from the same entities (a worker keeps
+    one between entries: backend/graph/known.py)."""
+
+    def __init__(self, known: Iterable[Known] = ()) -> None:
+        self._by_id: dict[str, Known] = {}
+        self._exact: dict[tuple[str, str], Known] = {}
+        self._names: dict[str, dict[str, Known]] = {}
+        self._choices: dict[str, list[str]] = {}
+        for entity in known:
+            self.add(entity)
+
+    def add(self, entity: Known) -> None:
+        """Index an entity."""
+        self._by_id[entity.id] = entity
+        for key in (entity.key, *entity.aliases):
+            _keep_smallest(self._exact, (entity.type, key), entity)
+        names = self._names.setdefault(entity.type, {})
+        if entity.key not in names:
+            self._choices.pop(entity.type, None)
+        _keep_smallest(names, entity.key, entity)
+
+    def add_aliases(self, entity_id: str, keys: Iterable[str]) -> None:
+        """Give an indexed entity more aliases (appended, as the graph appends them)."""
+        old = self._by_id[entity_id]
+        new = self._by_id[entity_id] = replace(old, aliases=(*old.aliases, *keys))
+        for key in (old.key, *old.aliases):
+            if self._exact.get((old.type, key)) is old:
+                self._exact[(old.type, key)] = new
+        names = self._names[old.type]
+        if names.get(old.key) is old:
+            names[old.key] = new
+        for key in new.aliases[len(old.aliases) :]:
+            _keep_smallest(self._exact, (new.type, key), new)
+
+    def exact(self, type_: str, key: str) -> Known | None:
+        return self._exact.get((type_, key))
+
+    def named(self, type_: str, key: str) -> Known | None:
+        return self._names.get(type_, {}).get(key)
+
+    def choices(self, type_: str) -> list[str]:
+        """The names (keys) of a type, for similarity search (kept between calls)."""
+        listed = self._choices.get(type_)
+        if listed is None:
+            listed = self._choices[type_] = list(self._names.get(type_, {}))
+        return listed
+
+
+def _keep_smallest(index: dict[Any, Known], key: Any, entity: Known) -> None:
+    held = index.get(key)
+    if held is None or entity.id < held.id:
+        index[key] = entity
+
+
 class Resolver:
-    """Resolves names against one journal's entities (loaded once per entry)."""
+    """Resolves the names of one entry against a journal's entities (``index``, which it
+    never changes) and the entities this entry creates (``remember``)."""
 
-    known: list[Known]
-    threshold: float = 90.0
-    _exact: dict[tuple[str, str], Known] = field(init=False)
-    _names: dict[str, dict[str, Known]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._exact = {}
-        self._names = {}
-        # Sorted by id so that, if two entities claim the same key, the choice is stable.
-        for entity in sorted(self.known, key=lambda k: k.id):
-            for key in (entity.key, *entity.aliases):
-                self._exact.setdefault((entity.type, key), entity)
-            self._names.setdefault(entity.type, {}).setdefault(entity.key, entity)
+    def __init__(self, index: KnownIndex, threshold: float = 90.0) -> None:
+        self.index = index
+        self.threshold = threshold
+        # The entry's own new entities; the journal's entities come first for a key.
+        self._new = KnownIndex()
 
     def resolve(self, name: str, type_: str) -> Known | None:
         """The existing entity ``name`` of type ``type_`` refers to, or None if new."""
@@ -80,16 +132,27 @@ class Resolver:
             return None
         if type_ == "Person" and key in SELF_NAMES:
             key = SELF_KEY
-        exact = self._exact.get((type_, key))
+        exact = self.index.exact(type_, key) or self._new.exact(type_, key)
         if exact is not None:
             return exact
-        candidates = self._names.get(type_)
-        if not candidates or len(key) < 3:
+        if len(key) < 3:
             return None
         # ratio, not WRatio: WRatio scores "sam" inside "samantha" as a near match.
-        best = process.extract(key, list(candidates), scorer=fuzz.ratio, limit=5)
-        scored = [(score, candidates[k].id, candidates[k]) for k, score, _ in best]
-        scored = [s for s in scored if s[0] >= self.threshold]
+        # Every name above the threshold is scored, so the choice (best score, then
+        # smallest id) does not depend on the order the names are held in.
+        scored: list[tuple[float, str, Known]] = []
+        for source in (self.index, self._new):
+            found = process.extract(
+                key,
+                source.choices(type_),
+                scorer=fuzz.ratio,
+                score_cutoff=self.threshold,
+                limit=None,
+            )
+            for candidate, score, _ in found:
+                entity = source.named(type_, candidate)
+                if entity is not None:
+                    scored.append((score, entity.id, entity))
         if not scored:
             return None
         scored.sort(key=lambda s: (-s[0], s[1]))
@@ -97,7 +160,4 @@ class Resolver:
 
     def remember(self, entity: Known) -> None:
         """Make a just-created entity findable by later names in the same entry."""
-        self.known.append(entity)
-        for key in (entity.key, *entity.aliases):
-            self._exact.setdefault((entity.type, key), entity)
-        self._names.setdefault(entity.type, {}).setdefault(entity.key, entity)
+        self._new.add(entity)

@@ -4,7 +4,8 @@ events, how an entry node is written, and how query rows become ``backend.models
 One FalkorDB graph per journal (``graph_key``). Entries are ``Episode`` nodes, what
 they mention are ``Entity`` nodes with their type as a second label; an episode
 ``MENTIONS`` an entity and entities ``RELATES`` to each other, each relationship
-naming the episode that stated it. Beside each graph live a few plain Redis keys: the
+naming the episode that stated it; each entity keeps its number of mentions on a
+``TALLY`` relationship to itself. Beside each graph live a few plain Redis keys: the
 entries' revisions, the entity version commits watch, blocked names and type overrides.
 """
 
@@ -37,6 +38,16 @@ MENTIONS = "MENTIONS"
 """Episode -> Entity: the entry names it (``quote``, ``names`` as written)."""
 RELATES = "RELATES"
 """Entity -> Entity: a relationship (``kind``, ``evidence``) stated by ``episode``."""
+TALLY = "TALLY"
+"""Entity -> itself, one per entity: ``mentions``, its number of MENTIONS edges (its
+in-degree), so ranking by it reads one value instead of walking every mention (as
+FalkorDB's ``indegree()`` does). It is a relationship, not a property of the entity, so
+keeping it changes nothing the full-text index holds (writing any property of a node
+re-indexes it, which moves its search score) and goes with the entity when it is
+deleted. Every write that adds or removes MENTIONS edges changes it in the same query
+(``COUNT_UP``, ``COUNT_DOWN``, ``RECOUNT``). None means unknown (entities from before
+it): a write meeting one counts it whole or leaves it unknown, never wrong, and
+``FILL_MENTION_COUNTS`` counts them all."""
 
 EPISODE_FIELDS = (
     "id",
@@ -65,6 +76,32 @@ SUMMARY_FIELDS = (
     "e.created_at"
 )
 """What to RETURN for ``summary_from_row`` (with the node bound to ``e``)."""
+
+TALLY_OF_N = f"OPTIONAL MATCH (n)-[tally:{TALLY}]->(n)"
+"""Binds ``tally`` to the count of ``n`` (null when unknown)."""
+MENTION_COUNT = "tally.mentions"
+"""The stored count, once ``TALLY_OF_N`` bound ``tally``."""
+COUNT_UP = (
+    f"MERGE (n)-[tally:{TALLY}]->(n) "
+    f"ON CREATE SET tally.mentions = indegree(n, '{MENTIONS}') "
+    "ON MATCH SET tally.mentions = tally.mentions + 1"
+)
+"""After a clause that created one MENTIONS edge into ``n`` per row, each row a different
+``n``: one more (an unknown count is counted whole, new edge included)."""
+COUNT_DOWN = f"{TALLY_OF_N} SET tally.mentions = tally.mentions - 1"
+"""Before deleting the MENTIONS edge into ``n`` that the row matched (rows add up; an
+unknown count stays unknown)."""
+RECOUNT = (
+    f"UNWIND $ids AS i MATCH (n:{ENTITY} {{id: i}}) MERGE (n)-[tally:{TALLY}]->(n) "
+    f"SET tally.mentions = indegree(n, '{MENTIONS}')"
+)
+"""Counts the mentions of the entities ``$ids`` afresh (corrections that move many
+edges at once, imports)."""
+FILL_MENTION_COUNTS = (
+    f"MATCH (n:{ENTITY}) WHERE NOT (n)-[:{TALLY}]->(n) "
+    f"CREATE (n)-[:{TALLY} {{mentions: indegree(n, '{MENTIONS}')}}]->(n)"
+)
+"""Gives every entity whose count is unknown its count (one atomic query)."""
 
 # -- Redis keys ------------------------------------------------------------------------
 

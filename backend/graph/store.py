@@ -20,6 +20,7 @@ from backend.errors import NotFoundError, ValidationError
 from backend.graph.cypher import Graph, rows_of
 from backend.graph.journals import add_journal, read_journals, rename_journal
 from backend.graph.schema import (
+    COUNT_DOWN,
     ENTRY_FIELDS,
     SUMMARY_FIELDS,
     create_episodes,
@@ -37,6 +38,10 @@ from backend.validation import check_journal_name
 # Queues extra commands into an entry write's MULTI: (pipe, entry_id, content_hash).
 Also = Callable[[redis.client.Pipeline, str, str], None]
 PRUNE_UNMENTIONED = "MATCH (n:Entity) WHERE NOT ()-[:MENTIONS]->(n) DETACH DELETE n"
+FIRST_WINDOW = 8 * 86400
+"""Seconds of entries a page query looks at first (see ``Store._newest``); after that,
+half the window the journal's last page needed."""
+MIN_WINDOW = 3600
 
 
 class RevisionConflict(Exception):
@@ -72,6 +77,8 @@ class Store:
     def __init__(self, client: redis.Redis, *, max_entry_chars: int) -> None:
         self.client = client
         self.max_entry_chars = max_entry_chars
+        # The window each journal's last page query needed (a hint, by graph key).
+        self._windows: dict[str, int] = {}
 
     # -- journals --------------------------------------------------------------------
 
@@ -290,11 +297,18 @@ class Store:
                     break
                 except redis.WatchError:
                     continue
-        rows = rows_of(replies[1])
+        rows = rows_of(replies[2])
         return bool(rows and rows[0][0])
 
     @staticmethod
     def _queue_delete(pipe: redis.client.Pipeline, graph: Graph, entry_id: str) -> None:
+        # The stored mention counts (schema.TALLY) go down with the edges.
+        pipe.execute_command(
+            *graph.command(
+                f"MATCH (:Episode {{id: $id}})-[:MENTIONS]->(n:Entity) {COUNT_DOWN}",
+                {"id": entry_id},
+            )
+        )
         # Its relationships go too, even between entities other entries mention.
         pipe.execute_command(
             *graph.command(
@@ -336,16 +350,16 @@ class Store:
     # Pagination is keyset over (entry_at, created_at, id), newest first. FalkorDB 4's
     # index scans answered ``e.entry_at = $t AND e.id < $id`` and string ranges such as
     # ``e.key < $s`` with rows that fail the condition, so each query below uses only
-    # one numeric range or equality on entry_at, and ties within one second are ordered
-    # in Python (most recently written first). The cursor is "<at>:<created>:<id>".
+    # numeric ranges or an equality on entry_at (and rows are checked again here), and
+    # ties within one second are ordered in Python (most recently written first). The
+    # cursor is "<at>:<created>:<id>".
     def list_entries(
         self, journal: Journal, *, limit: int = 100, before: str | None = None
     ) -> Page:
         """A page of entries, newest first, starting just older than cursor ``before``."""
         graph = self.graph(journal)
         rows: list[list[Any]] = []
-        where = ""
-        params: dict[str, Any] = {"limit": limit + 1}
+        at: int | None = None
         if before is not None:
             at, tie_key = _parse_cursor(before)
             rows = sorted(
@@ -353,22 +367,47 @@ class Store:
                 key=lambda r: (r[5], r[0]),
                 reverse=True,
             )
-            where = "WHERE e.entry_at < $at "
-            params["at"] = at
         if len(rows) <= limit:
-            # Sort and cut first, so previews are built for one page, not every entry.
-            rows += graph.read(
-                f"MATCH (e:Episode) {where}"
-                "WITH e ORDER BY e.entry_at DESC, e.created_at DESC, e.id DESC LIMIT $limit "
-                f"RETURN {SUMMARY_FIELDS}",
-                params,
-            )
+            rows += self._newest(graph, at, limit + 1 - len(rows))
         more = len(rows) > limit
         rows = rows[:limit]
         entries = [summary_from_row(row) for row in rows]
         last = rows[-1] if rows else None
         cursor = f"{last[3]}:{last[5]}:{last[0]}" if more and last else None
         return Page(entries=entries, next_cursor=cursor)
+
+    def _newest(self, graph: Graph, below: int | None, wanted: int) -> list[list[Any]]:
+        """The ``wanted`` newest entries with entry_at < ``below`` (None: any), newest first.
+
+        FalkorDB sorts every row a range matches before it cuts, so an open range over a
+        100,000-entry journal sorts them all (50 ms a page). Asking for a window of time
+        just below ``below`` first, and widening it only while it holds too few entries,
+        sorts about a page. Every entry at or after the window's start is in it, so a
+        full window is exactly the answer; one that is not, with nothing older than its
+        start, is too.
+        """
+        upper = int(time.time()) if below is None else below
+        window = max(MIN_WINDOW, self._windows.get(graph.key, FIRST_WINDOW) // 2)
+        while True:
+            lower = upper - window
+            # The first page's range has no upper end: entries dated later than now are in.
+            where = "e.entry_at >= $lower" + ("" if below is None else " AND e.entry_at < $at")
+            rows = [
+                r
+                for r in graph.read(
+                    f"MATCH (e:Episode) WHERE {where} WITH e ORDER BY e.entry_at DESC, "
+                    f"e.created_at DESC, e.id DESC LIMIT $limit RETURN {SUMMARY_FIELDS}",
+                    {"lower": lower, "at": below, "limit": wanted},
+                )
+                if r[3] >= lower and (below is None or r[3] < below)
+            ]
+            if len(rows) >= wanted or not graph.read(
+                "MATCH (e:Episode) WHERE e.entry_at < $lower RETURN 1 LIMIT 1", {"lower": lower}
+            ):
+                self._windows[graph.key] = window
+                return rows
+            # Grow by what the window held: a sparse stretch is crossed in a step or two.
+            window *= min(64, max(2, 2 * wanted // max(1, len(rows))))
 
     def _same_second(self, graph: Graph, at: int) -> list[list[Any]]:
         return graph.read(
@@ -387,10 +426,26 @@ class Store:
         if newer_ties:
             newer: str | None = newer_ties[0][1]
         else:
-            rows = graph.read(
-                "MATCH (e:Episode) WHERE e.entry_at > $at "
-                "RETURN e.id ORDER BY e.entry_at ASC, e.created_at ASC, e.id ASC LIMIT 1",
-                {"at": at},
-            )
-            newer = rows[0][0] if rows else None
+            newer = self._next_newer(graph, at)
         return (older[0].id if older else None, newer)
+
+    @staticmethod
+    def _next_newer(graph: Graph, at: int) -> str | None:
+        """The id of the oldest entry with entry_at > ``at`` (windowed as ``_newest``)."""
+        window = FIRST_WINDOW
+        while True:
+            rows = graph.read(
+                "MATCH (e:Episode) WHERE e.entry_at > $at AND e.entry_at <= $upper "
+                "RETURN e.id, e.entry_at ORDER BY e.entry_at ASC, e.created_at ASC, e.id ASC "
+                "LIMIT 1",
+                {"at": at, "upper": at + window},
+            )
+            rows = [r for r in rows if at < r[1] <= at + window]
+            if rows:
+                return str(rows[0][0])
+            if not graph.read(
+                "MATCH (e:Episode) WHERE e.entry_at > $upper RETURN 1 LIMIT 1",
+                {"upper": at + window},
+            ):
+                return None
+            window *= 16

@@ -27,8 +27,9 @@ BREAKER_KEY = "charlie:breaker"  # hash: reason, failures, retry_at (ms), crashe
 HUEY_NAME = "charlie"
 """The name Huey builds its own keys from (its queue, schedule and locks)."""
 WAKE_QUEUE = "huey.redis.charlie"  # zset: Huey's queue of wake-ups (Huey names it)
-WAKE_MESSAGE = "charlie:wake:message"  # string: the wake-up message a worker stored
-WAKE_SEQ = "charlie:wake:seq"  # counter: keeps queued wake-ups distinct and in order
+WAKE_PREFIX = "charlie:wake:"  # the wake-ups' own keys: never backed up or restored
+WAKE_MESSAGE = WAKE_PREFIX + "message"  # string: the wake-up message a worker stored
+WAKE_SEQ = WAKE_PREFIX + "seq"  # counter: keeps queued wake-ups distinct and in order
 
 
 def job_key(job_id: str) -> str:

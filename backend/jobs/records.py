@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import redis
 
+from backend.jobs.job_record import BACKLOG as BACKLOG  # Re-exported: the priority classes.
+from backend.jobs.job_record import INTERACTIVE, JobRecord
 from backend.jobs.keys import (
     COMPLETED,
     DEAD,
@@ -42,7 +44,6 @@ Write = Callable[[redis.client.Pipeline], None]
 # How often a commit is planned again when another write in its journal got in first.
 PLAN_ATTEMPTS = 20
 
-INTERACTIVE, BACKLOG = "interactive", "backlog"
 DONE_KEEP = 1000
 HISTORY_KEEP = 50
 # A job that crashed its worker waits behind the other jobs of its class (one offset per
@@ -137,63 +138,6 @@ def _claim_from(reply: Any, token: str) -> Claim | None:
         attempt=int(attempt),
         token=token,
     )
-
-
-@dataclass
-class JobRecord:
-    """A job record as stored, for screens and the CLI."""
-
-    id: str
-    state: str
-    kind: str = "enrich"
-    journal_id: str = ""
-    entry_id: str = ""
-    content_hash: str = ""
-    priority: str = INTERACTIVE
-    attempts: int = 0
-    max_attempts: int = 0
-    crashes: int = 0
-    worker: str = ""
-    token: str = ""
-    lease_expires: int = 0
-    started_at: int = 0
-    updated_at: int = 0
-    run_after: int = 0
-    last_error: str = ""
-    last_traceback: str = ""
-    last_failure: str = ""
-    history: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_claim(self) -> Claim:
-        """The claim its current holder has (for the owner, once that worker is dead)."""
-        return Claim(
-            job_id=self.id,
-            kind=self.kind,
-            journal_id=self.journal_id,
-            entry_id=self.entry_id,
-            content_hash=self.content_hash,
-            attempt=self.attempts,
-            token=self.token,
-        )
-
-    @classmethod
-    def from_hash(cls, raw: dict[Any, Any], history: list[Any]) -> JobRecord:
-        data = {_s(k): _s(v) for k, v in raw.items()}
-        ints = (
-            "attempts",
-            "max_attempts",
-            "crashes",
-            "lease_expires",
-            "started_at",
-            "updated_at",
-            "run_after",
-        )
-        known = cls.__dataclass_fields__
-        kwargs: dict[str, Any] = {
-            k: (int(float(v)) if k in ints else v) for k, v in data.items() if k in known
-        }
-        kwargs["history"] = [json.loads(h) for h in history]
-        return cls(**kwargs)
 
 
 class Jobs:

@@ -35,6 +35,7 @@ from backend.errors import CharlieError
 from backend.graph.enrich import entry_to_enrich, plan_enrichment, queue_enrichment
 from backend.graph.extractor import Extractor, ExtractorUnavailable, entry_text, load_extractor
 from backend.graph.extractor_probe import PROBE_TEXT
+from backend.graph.known import KnownEntities
 from backend.graph.schema import blocked_key, version_key
 from backend.jobs.breaker import (
     close_breaker,
@@ -68,6 +69,8 @@ class Runner:
     linger_seconds: float = 120.0
     fuzzy_threshold: float = 90.0
     max_entities: int = 50
+    known: KnownEntities = field(default_factory=KnownEntities)
+    """This worker's copy of each journal's entities (plans skip reading them all)."""
     current: Claim | None = None
     current_since: float = 0.0
     idle_since: float = field(default_factory=time.monotonic)
@@ -237,15 +240,18 @@ class Runner:
                 extraction,
                 threshold=self.fuzzy_threshold,
                 max_entities=self.max_entities,
+                known=self.known,
             )
             return lambda pipe: queue_enrichment(pipe, claim.journal_id, planned)
 
-        _committed, following = self.jobs.complete_and_claim(
+        committed, following = self.jobs.complete_and_claim(
             claim,
             plan=plan,
             watch=(version_key(claim.journal_id), blocked_key(claim.journal_id)),
             then=self._next(),
         )
+        if committed:  # Only then did the journal move on by exactly this plan.
+            self.known.committed(claim.journal_id)
         return True, following
 
     def _start_heartbeat(self) -> None:

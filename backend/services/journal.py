@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import TYPE_CHECKING
+
 from backend.models import Journal
 from backend.services.drafts import JournalDrafts
 from backend.services.entries import Entries
 from backend.services.friendly import friendly_errors
-from backend.services.graph import Curation, GraphViews
 from backend.shared import Backend, JournalRef
+
+if TYPE_CHECKING:
+    from backend.services.graph import Curation, GraphViews
 
 
 class JournalHandle:
@@ -23,8 +28,22 @@ class JournalHandle:
         self._ref = ref
         self.entries = Entries(backend, ref)
         self.drafts = JournalDrafts(backend, ref)
-        self.graph = GraphViews(backend, ref)
-        self.curation = Curation(backend, ref)
+
+    # The graph services are built when first used: their modules bring entity
+    # resolution (rapidfuzz) along, which `charlie new` and `list` never need.
+    @cached_property
+    def graph(self) -> GraphViews:
+        """What the graph pages show."""
+        from backend.services.graph import GraphViews
+
+        return GraphViews(self._backend, self._ref)
+
+    @cached_property
+    def curation(self) -> Curation:
+        """The user's corrections to the graph."""
+        from backend.services.graph import Curation
+
+        return Curation(self._backend, self._ref)
 
     @property
     def journal(self) -> Journal:

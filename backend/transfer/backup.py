@@ -11,8 +11,9 @@ another machine, or a server that refuses to save) does it run on the live serve
 records are the same either way, and the backup log says why the live server paused.
 Keys that only describe the running processes are left out: the broker id (clients
 check it against the handoff, so a restore must not change it), editing presence,
-worker health and the supervisor's status. Huey's own queue keys are not ``charlie:*``
-keys; wake-ups are re-sent by the sweeper, so they need no backup.
+worker health, the supervisor's status and the wake-ups' own keys (``charlie:wake:*``).
+Huey's queue key is not a ``charlie:*`` key; wake-ups are re-sent by the sweeper, so
+they need no backup.
 
 The file format is ``backend.transfer.backup_file``; restoring one is
 ``backend.transfer.restore``.

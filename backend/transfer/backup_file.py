@@ -26,7 +26,7 @@ from typing import IO, Any
 from backend.broker.atomic import atomic_file
 from backend.broker.handoff import BROKER_ID_KEY
 from backend.errors import CharlieError
-from backend.jobs.keys import EDITING_KEY, SUPERVISOR_KEY, WORKER_PREFIX
+from backend.jobs.keys import EDITING_KEY, SUPERVISOR_KEY, WAKE_PREFIX, WORKER_PREFIX
 from backend.presence import OPEN_PREFIX
 
 MAGIC = b"CHARLIE-BACKUP\n"
@@ -35,7 +35,9 @@ VERSION = 1
 SUFFIX = ".backup"
 # Keys that describe running processes, not the user's data (see backend.transfer.backup).
 EXCLUDED_KEYS = (BROKER_ID_KEY, EDITING_KEY, SUPERVISOR_KEY)
-EXCLUDED_PREFIXES = (WORKER_PREFIX, OPEN_PREFIX)
+# The wake-ups' keys are the running worker's (a backup must never carry a pickled
+# message into another worker), like its health record.
+EXCLUDED_PREFIXES = (WORKER_PREFIX, OPEN_PREFIX, WAKE_PREFIX)
 _REASON = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _HEADER_MAX = 64 * 1024
 INFLATE_RATIO = 200  # The most a stored payload may inflate, times its size...

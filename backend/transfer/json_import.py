@@ -30,7 +30,13 @@ from backend.drafts import Draft, drafts_key
 from backend.errors import ValidationError
 from backend.graph.cypher import Graph
 from backend.graph.extractor import ENTITY_TYPES
-from backend.graph.schema import blocked_key, graph_event, types_key, version_key
+from backend.graph.schema import (
+    RECOUNT,
+    blocked_key,
+    graph_event,
+    types_key,
+    version_key,
+)
 from backend.jobs.keys import EVENTS
 from backend.models import Journal
 from backend.shared import Backend
@@ -301,7 +307,10 @@ def _write_entities(graph: Graph, label: str, page: list[dict[str, Any]]) -> Non
 def _write_mentions(graph: Graph, page: list[dict[str, Any]], result: JournalImport) -> None:
     rows = graph.query(
         "UNWIND $rows AS x MATCH (e:Episode {id: x.entry}) MATCH (n:Entity {id: x.entity}) "
-        "MERGE (e)-[m:MENTIONS]->(n) SET m = x.props RETURN count(m)",
+        "MERGE (e)-[m:MENTIONS]->(n) SET m = x.props "
+        # The entities' stored counts (schema.TALLY), counted afresh in the same query.
+        f"WITH collect(DISTINCT n.id) AS ids, count(m) AS made {RECOUNT.replace('$ids', 'ids')} "
+        "RETURN made LIMIT 1",
         {
             "rows": [
                 {

@@ -173,7 +173,7 @@ def kill_job(
         assert record is not None
         # A job waiting to retry is claimed as soon as it is due; each attempt "runs"
         # for two seconds.
-        at = record.run_after or backend.jobs.records.now_ms()
+        at = record.run_after or backend.jobs.records.server_ms(api.backend.broker.client)
         held = claim(api, entry, now=at)
         if api.backend.jobs.fail(held, error, traceback, kind=kind, now=at + 2000) == "dead":
             return

@@ -214,7 +214,7 @@ def test_a_wrong_password_fails_the_worker_at_once_in_one_line(
         lines = worker.stderr().splitlines()
         assert len(lines) == 1, lines
         assert lines[0].startswith("charlie: Cannot reach the FalkorDB server at redis://")
-        assert "right-one" not in lines[0]
+        assert "right-one" not in lines[0] and "wants a password" in lines[0]
         if password:
             assert ":***@127.0.0.1" in lines[0] and "wrong" not in lines[0]
 

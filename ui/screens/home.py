@@ -3,6 +3,9 @@
 It stays live: entries written, edited or deleted by any process (another window, the
 CLI, an import) show within a second, the cursor staying on the entry it was on, and
 entries with unsaved drafts are marked (see ui/widgets/live_reload.py for the pacing).
+
+While the journal opens it shows the cached first page instead (ui/opening.py), with
+every key that needs the database greyed out; then it loads the live list in place.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, get_current_worker
 
 from backend.drafts import Draft
-from backend.models import Entry, Page
+from backend.models import Entry, EntrySummary, Page
 from ui import timeline
 from ui.dialogs.confirm_delete import ConfirmDelete
 from ui.dialogs.journals import JournalSwitcher
@@ -106,6 +109,8 @@ class HomeScreen(BackendWorkers, Screen[None]):
         self._cursor: str | None = None
         self._paging = False
         self._loaded = False
+        self.live = False
+        """Whether the list shows rows read from the database (not the cached page)."""
         # What the next reload should do: put the cursor on an entry, start over.
         self._select: str | None = None
         self._fresh = False
@@ -122,7 +127,27 @@ class HomeScreen(BackendWorkers, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#home-drafts").display = False
-        self.reload()
+        cached = self.charlie.cached_home
+        if self.charlie.opening and cached is not None:
+            self._show_cached(cached.entries)
+        else:
+            self.reload()
+
+    def _show_cached(self, cached: list[EntrySummary]) -> None:
+        """Show the kept first page until the journal is open (nothing opens meanwhile)."""
+        entries = self.entry_list
+        entries.can_open = False
+        entries.show_entries(cached, self.charlie.now())
+        self._loaded = True  # The live list replaces these rows without a spinner.
+        self._show_empty_state(not cached)
+        self.refresh_bindings()
+
+    def journal_opened(self, *, fresh: bool) -> None:
+        """The journal is open: load the live list in place of the cached one (``fresh``:
+        the default journal is another one now, start at its top)."""
+        self.entry_list.can_open = True
+        self.reload(fresh=fresh)
+        self.refresh_bindings()
 
     @property
     def entry_list(self) -> EntryList:
@@ -219,7 +244,8 @@ class HomeScreen(BackendWorkers, Screen[None]):
             self._cursor = None  # A cursor that does not move would page forever.
         self._paging = False
         if message.reset:
-            self._loaded = True
+            self._loaded = self.live = True
+            self._keep(message.page.entries)
             if message.drafts is not None:
                 self._show_drafts(message.drafts)
             entries.show_entries(
@@ -235,6 +261,13 @@ class HomeScreen(BackendWorkers, Screen[None]):
             self.refresh_bindings()
         else:
             entries.add_entries(message.page.entries)
+
+    def _keep(self, entries: list[EntrySummary]) -> None:
+        """Cache the default journal's first page for the next start (ui/opening.py)."""
+        app = self.charlie
+        if app.default_journal is not None and app.journal == app.default_journal:
+            first_page = entries[: self.PAGE_SIZE]
+            app.home_keeper.shown(self.api.settings.data_dir, app.journal, first_page)
 
     # -- drafts --------------------------------------------------------------------------
 
@@ -290,13 +323,18 @@ class HomeScreen(BackendWorkers, Screen[None]):
 
     def on_entry_list_selected(self, message: EntryList.Selected) -> None:
         """Open the chosen entry in the reader."""
+        if self.charlie.still_opening():
+            return  # A click on a cached row (Enter is greyed out meanwhile).
         # Imported on first use: the Markdown renderer is a sizeable share of start-up.
         from ui.screens.reader import ReaderScreen
 
         self.app.push_screen(ReaderScreen(message.entry_id))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Dim Edit and Delete while there is no entry under the cursor."""
+        """Dim Edit and Delete while there is no entry under the cursor, and everything
+        that needs the database while the journal opens."""
+        if self.charlie.opening and action in ("new", "edit", "delete", "reenrich", "journals"):
+            return None
         if (
             action in ("edit", "delete", "reenrich")
             and self.entry_list.highlighted_entry_id is None

@@ -70,6 +70,8 @@ class EntryList(OptionList):
         self._last_section: str | None = None
         self._summaries: dict[str, EntrySummary] = {}
         self._drafted: set[str] = set()
+        self.can_open = True
+        """Whether Enter opens an entry (not while the rows are a cached page)."""
 
     @property
     def entry_count(self) -> int:
@@ -197,6 +199,12 @@ class EntryList(OptionList):
             index += step
         if step < 0:
             self.scroll_home(animate=False)  # Reveal the first divider above the cursor.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Grey out Open while the entries cannot be opened yet."""
+        if action == "select" and not self.can_open:
+            return None
+        return True
 
     def action_select(self) -> None:
         """Open the highlighted entry."""

@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.widgets import Header, Static
 
 from ui import queue_text
+from ui.opening import OPENING_NOTE
 from ui.queue_data import QueueStatus
 
 if TYPE_CHECKING:
@@ -60,11 +61,16 @@ class WorkIndicator(Static):
 
     def on_mount(self) -> None:
         self.watch(self.app, "queue_status", self.show_status)
+        self.watch(self.app, "opening", self._show_opening)
+
+    def _show_opening(self, opening: bool) -> None:
+        self.show_status(cast("CharlieApp", self.app).queue_status)
 
     def show_status(self, status: QueueStatus | None) -> None:
-        """Word a reading of the queue (None: not read yet)."""
+        """Word a reading of the queue (None: not read yet, or the journal is opening)."""
         if status is None:
-            self.update("")
+            opening = cast("CharlieApp", self.app).opening
+            self.update(styled([(OPENING_NOTE, "busy")]) if opening else "")
             return
         now = cast("CharlieApp", self.app).now().timestamp()
         pieces = queue_text.indicator(
