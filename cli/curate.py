@@ -6,26 +6,26 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from cli.graph import entity_type  # --type in any case, as `charlie entities` takes it
+
 if TYPE_CHECKING:
     from backend.models import EntityRef
     from backend.root import Charlie
     from backend.services.journal import JournalHandle
 
-TYPES = ["Person", "Place", "Group", "Activity"]
-
 
 def register(sub: Any) -> None:
     p = sub.add_parser("retype", help="give an entity another type (Lake Merritt is a Place)")
     p.add_argument("name", help="its name (or an old name), or its id")
-    p.add_argument("type", choices=TYPES)
-    p.add_argument("--was", choices=TYPES, help="its type now, when two types share the name")
+    p.add_argument("type", type=entity_type, help="Person, Place, Group or Activity (any case)")
+    p.add_argument("--was", type=entity_type, help="its type now, when two types share the name")
     _journal(p)
     p.set_defaults(func=cmd_retype, needs_api=True)
 
     p = sub.add_parser("link", help="link a name the extractor missed to an entry")
     p.add_argument("entry", help="entry id (a unique prefix is enough)")
     p.add_argument("name", help="an existing entity's name, or a new one")
-    p.add_argument("--type", "-t", choices=TYPES, required=True)
+    p.add_argument("--type", "-t", type=entity_type, required=True)
     _journal(p)
     p.set_defaults(func=cmd_link, needs_api=True)
 
@@ -35,16 +35,16 @@ def register(sub: Any) -> None:
         "--entry", "-e", action="append", required=True, help="an entry to move (repeatable)"
     )
     p.add_argument("--into", required=True, help="the entity they move to (new or existing)")
-    p.add_argument("--type", "-t", choices=TYPES, help="its type (default: the same)")
-    p.add_argument("--was", choices=TYPES, help="the split entity's type, if names clash")
+    p.add_argument("--type", "-t", type=entity_type, help="its type (default: the same)")
+    p.add_argument("--was", type=entity_type, help="the split entity's type, if names clash")
     _journal(p)
     p.set_defaults(func=cmd_split, needs_api=True)
 
     p = sub.add_parser("merge", help="fold one entity into another (any types)")
     p.add_argument("keep", help="the entity that stays (its type wins)")
     p.add_argument("other", help="the entity folded into it")
-    p.add_argument("--keep-type", choices=TYPES, help="the kept one's type, if names clash")
-    p.add_argument("--other-type", choices=TYPES, help="the other one's type, if names clash")
+    p.add_argument("--keep-type", type=entity_type, help="the kept one's type, if names clash")
+    p.add_argument("--other-type", type=entity_type, help="the other one's type, if names clash")
     _journal(p)
     p.set_defaults(func=cmd_merge, needs_api=True)
 

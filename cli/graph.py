@@ -11,12 +11,31 @@ if TYPE_CHECKING:
     from backend.models import EntityRef
     from backend.root import Charlie
 
+ENTITY_TYPES = ("Person", "Place", "Group", "Activity")
+
+
+def entity_type(text: str) -> str:
+    """``--type`` in any case ("person", "PLACE"), as the graph spells it."""
+    for name in ENTITY_TYPES:
+        if text.casefold() == name.casefold():
+            return name
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not a type; use one of {', '.join(ENTITY_TYPES)}"
+    )
+
+
+def entries(count: int) -> str:
+    """'1 entry', '2 entries'."""
+    return f"{count} entry" if count == 1 else f"{count} entries"
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "entities", help="people, places, groups and activities, most mentioned first"
     )
-    p.add_argument("--type", "-t", choices=["Person", "Place", "Group", "Activity"])
+    p.add_argument(
+        "--type", "-t", type=entity_type, help="Person, Place, Group or Activity (any case)"
+    )
     p.add_argument("--limit", "-n", type=int, default=50, help="how many (default 50)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--journal", "-j", help="journal name (default: the default journal)")
@@ -54,6 +73,8 @@ def cmd_entities(charlie: Charlie, args: argparse.Namespace) -> int:
             )
         )
         return 0
+    if not refs:
+        print(f"No {args.type} entities yet." if args.type else "No entities yet.")
     for ref in refs:
         print(f"{ref.count:>5}  {ref.type:<8}  {ref.name}")
     return 0
@@ -102,7 +123,7 @@ def cmd_entity(charlie: Charlie, args: argparse.Namespace) -> int:
             )
         )
         return 0
-    print(f"{page.entity.name} ({page.entity.type}) · {page.mention_count} entries")
+    print(f"{page.entity.name} ({page.entity.type}) · {entries(page.mention_count)}")
     if page.aliases:
         print(f"also: {', '.join(page.aliases)}")
     if page.first_mention and page.last_mention:
@@ -157,7 +178,7 @@ def cmd_me(charlie: Charlie, args: argparse.Namespace) -> int:
             )
         )
         return 0
-    line = f"You · {page.entry_count} entries"
+    line = f"You · {entries(page.entry_count)}"
     if page.first_entry and page.last_entry:
         line += f" · first {page.first_entry:%Y-%m-%d} · last {page.last_entry:%Y-%m-%d}"
     if page.author is not None:

@@ -41,6 +41,8 @@ def cmd_jobs(charlie: Charlie, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([r.__dict__ for r in records], indent=2, default=str))
         return 0
+    if not records:
+        print(f"No {args.state} jobs." if args.state else "No jobs waiting, running or dead.")
     for r in records:
         error = f"  {r.last_error}" if r.last_error else ""
         print(f"{r.state:<10} {r.id}  attempts {r.attempts}/{r.max_attempts}{error}")

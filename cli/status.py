@@ -39,9 +39,7 @@ def cmd_status(charlie: Charlie, args: argparse.Namespace) -> int:
     if not workers:
         print("workers:   none running")
     for w in workers:
-        model = "model loaded" if w["model_loaded"] else "model not loaded"
-        doing = f", running {w['job']}" if w["job"] else ", idle"
-        print(f"worker:    {w['id']} ({w['extractor']}, {model}{doing})")
+        print(f"worker:    {worker_line(w)}")
     supervisor = status["supervisor"]
     if supervisor and supervisor["gave_up"]:
         print(f"worker:    {supervisor['gave_up']}")
@@ -53,3 +51,13 @@ def cmd_status(charlie: Charlie, args: argparse.Namespace) -> int:
         print(f"paused:    {reason} ({cause})")
     print("jobs:      " + ", ".join(f"{n} {state}" for state, n in status["jobs"].items()))
     return 0
+
+
+def worker_line(worker: dict[str, Any]) -> str:
+    """One worker, as `charlie status` shows it: an extractor without a model (rules)
+    says nothing about a model."""
+    model = ""
+    if worker.get("uses_model", True):
+        model = ", model loaded" if worker["model_loaded"] else ", model not loaded"
+    doing = f", running {worker['job']}" if worker["job"] else ", idle"
+    return f"{worker['id']} ({worker['extractor']}{model}{doing})"

@@ -93,7 +93,17 @@ def test_graph_commands(settings: Settings, capsys: pytest.CaptureFixture[str]) 
     assert {(e["name"], e["type"]) for e in listed} == {("Sarah", "Person"), ("Lisbon", "Place")}
     assert main(["entity", "sarah"]) == 0
     page = capsys.readouterr().out
-    assert page.startswith("Sarah (Person) · 1 entries") and "VISITED Lisbon" in page
+    assert page.startswith("Sarah (Person) · 1 entry\n") and "VISITED Lisbon" in page
+    # --type in any case; a type with nothing says so instead of printing nothing.
+    assert main(["entities", "--type", "place"]) == 0
+    assert "Lisbon" in capsys.readouterr().out
+    assert main(["entities", "-t", "GROUP"]) == 0
+    assert capsys.readouterr().out == "No Group entities yet.\n"
+    with pytest.raises(SystemExit):
+        main(["entities", "--type", "planet"])
+    assert "'planet' is not a type" in capsys.readouterr().err
+    assert main(["jobs", "--state", "dead"]) == 0
+    assert capsys.readouterr().out == "No dead jobs.\n"
     assert main(["search", "riv", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["entries"]) == 1
     assert main(["entity", "nobody"]) == 1
@@ -140,3 +150,14 @@ def test_a_read_only_database_folder_is_a_one_line_error(settings: Settings, fol
     assert "Read-only file system" in done.stderr.splitlines()[0], done.stderr
     assert servers_for(settings.data_dir) == []
     assert charlie("list").returncode == 0  # Writable again: it starts as usual.
+
+
+def test_status_says_nothing_about_a_model_for_an_extractor_without_one() -> None:
+    from cli.status import worker_line
+
+    rules = {"id": "h:1", "extractor": "rules", "uses_model": False, "model_loaded": True}
+    assert worker_line({**rules, "job": None}) == "h:1 (rules, idle)"
+    llama = {**rules, "extractor": "llama_cpp", "uses_model": True, "model_loaded": False}
+    assert worker_line({**llama, "job": "enrich:j:e"}) == (
+        "h:1 (llama_cpp, model not loaded, running enrich:j:e)"
+    )
