@@ -92,3 +92,16 @@ class JournalRef:
         if self._journal is None:
             self._journal = self._backend.journal(self._name)
         return self._journal
+
+
+class JournalService:
+    """What every service of one journal starts from: the Backend, and its journal as a
+    :class:`JournalRef` (looked up on first use)."""
+
+    def __init__(self, backend: Backend, journal: JournalRef) -> None:
+        self._backend = backend
+        self._ref = journal
+
+    @property
+    def _journal(self) -> Journal:
+        return self._ref.get()

@@ -6,24 +6,16 @@ from datetime import datetime
 
 from backend.drafts import Draft
 from backend.errors import NotFoundError, ValidationError
-from backend.models import Entry, Journal
+from backend.models import Entry
 from backend.services.entries import Entries
 from backend.services.friendly import friendly_errors
-from backend.shared import Backend, JournalRef
+from backend.shared import Backend, JournalRef, JournalService
 from backend.validation import local_zone, parse_entry_date
 
 
 @friendly_errors
-class JournalDrafts:
+class JournalDrafts(JournalService):
     """The drafts of one journal."""
-
-    def __init__(self, backend: Backend, journal: JournalRef) -> None:
-        self._backend = backend
-        self._ref = journal
-
-    @property
-    def _journal(self) -> Journal:
-        return self._ref.get()
 
     def save(
         self,

@@ -17,7 +17,7 @@ from backend.graph.store import Also, RevisionConflict
 from backend.jobs.records import BACKLOG, INTERACTIVE, enrich_job_id
 from backend.models import Entry, Journal, Page, content_hash
 from backend.services.friendly import friendly_errors
-from backend.shared import Backend, JournalRef
+from backend.shared import JournalService
 from backend.validation import check_body, check_title, local_zone
 
 
@@ -50,16 +50,8 @@ def check_time(entry_at: datetime | None) -> datetime:
 
 
 @friendly_errors
-class Entries:
+class Entries(JournalService):
     """The entries of one journal."""
-
-    def __init__(self, backend: Backend, journal: JournalRef) -> None:
-        self._backend = backend
-        self._ref = journal
-
-    @property
-    def _journal(self) -> Journal:
-        return self._ref.get()
 
     def add(
         self,

@@ -17,26 +17,17 @@ from backend.models import (
     EntityPage,
     EntityRef,
     EntryEntities,
-    Journal,
     PeriodSummary,
     SearchResults,
 )
 from backend.services.friendly import friendly_errors
-from backend.shared import Backend, JournalRef
+from backend.shared import JournalService
 from backend.validation import local_zone
 
 
 @friendly_errors
-class GraphViews:
+class GraphViews(JournalService):
     """Read-only views of one journal's graph, for the pages and the CLI."""
-
-    def __init__(self, backend: Backend, journal: JournalRef) -> None:
-        self._backend = backend
-        self._ref = journal
-
-    @property
-    def _journal(self) -> Journal:
-        return self._ref.get()
 
     def _graph(self) -> Graph:
         return self._backend.store.graph(self._journal)
@@ -86,16 +77,8 @@ class GraphViews:
 
 
 @friendly_errors
-class Curation:
+class Curation(JournalService):
     """The user's corrections to one journal's graph; each holds across re-enrichment."""
-
-    def __init__(self, backend: Backend, journal: JournalRef) -> None:
-        self._backend = backend
-        self._ref = journal
-
-    @property
-    def _journal(self) -> Journal:
-        return self._ref.get()
 
     @property
     def _client(self) -> Any:
