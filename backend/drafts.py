@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -28,6 +29,27 @@ from backend.models import Journal, first_line
 
 PREFIX = "charlie:drafts:"
 PREVIEW_WORDS = 12
+
+
+_clock = threading.Lock()
+_last_saved_at = 0
+TIE_WINDOW_MS = 1000
+"""How far behind this process's previous save a new stamp may be and still count as a tie."""
+
+
+def _next_saved_at() -> int:
+    """Now in ms; after this process's previous draft save if that was in the same ms.
+
+    Two saves within one millisecond would otherwise tie and "newest first" would be a coin
+    toss between them. A clock that stepped back further than TIE_WINDOW_MS is believed.
+    """
+    global _last_saved_at
+    now = int(time.time() * 1000)
+    with _clock:
+        if _last_saved_at - TIE_WINDOW_MS < now <= _last_saved_at:
+            now = _last_saved_at + 1
+        _last_saved_at = now
+        return now
 
 
 def drafts_key(journal_id: str) -> str:
@@ -111,7 +133,7 @@ class Drafts:
             body=body,
             when=when,
             base_revision=base_revision,
-            saved_at=int(time.time() * 1000),
+            saved_at=_next_saved_at(),
         )
         with self.client.pipeline(transaction=True) as pipe:
             pipe.hset(drafts_key(journal.id), draft_id, draft.to_json())

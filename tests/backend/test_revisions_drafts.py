@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -141,6 +142,16 @@ def test_two_windows_on_one_entry_keep_two_drafts(api: Charlie, second: Charlie)
         theirs, entry_id=entry.id, title="", body="EDIT-B", base_revision=1
     )
     assert sorted(d.body for d in api.drafts.list()) == ["EDIT-A", "EDIT-B"]
+
+
+def test_drafts_saved_within_one_millisecond_list_newest_first(
+    api: Charlie, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("backend.drafts.time", SimpleNamespace(time=lambda: 1_800_000_000.0))
+    ids = [new_draft_id() for _ in range(5)]
+    for n, draft_id in enumerate(ids):
+        api.journal().drafts.save(draft_id, entry_id=None, title="", body=f"draft {n}")
+    assert [d.id for d in api.journal().drafts.list()] == ids[::-1]
 
 
 def test_restore_a_draft_as_an_entry_or_as_a_new_one_on_conflict(
