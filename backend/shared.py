@@ -12,6 +12,7 @@ from typing import Any
 
 from backend.broker.ownership import BrokerConnection, open_broker
 from backend.drafts import Drafts
+from backend.graph.schema import DEFAULT_JOURNAL_KEY
 from backend.graph.store import Store
 from backend.jobs.records import Jobs
 from backend.jobs.retry import retry_policy
@@ -19,8 +20,6 @@ from backend.jobs.wakeups import Wakeups
 from backend.models import Journal
 from backend.settings import Settings
 from backend.validation import check_journal_name
-
-DEFAULT_JOURNAL_KEY = "charlie:default_journal"
 
 
 @dataclass

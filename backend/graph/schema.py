@@ -107,6 +107,8 @@ FILL_MENTION_COUNTS = (
 
 JOURNALS_KEY = "charlie:journals"
 """Hash: journal id -> JSON ``{"name", "created"}`` (ms)."""
+DEFAULT_JOURNAL_KEY = "charlie:default_journal"
+"""String: the id of the journal commands use when none is named."""
 REVISIONS_PREFIX = "charlie:revisions:"
 
 
