@@ -50,6 +50,7 @@ from ui.messages import (
     QueueChanged,
 )
 from ui.opening import NEEDS_JOURNAL, HomeKeeper, Opening, OpensJournal
+from ui.palette import app_commands
 from ui.queue_data import EntryTitles, QueueStatus, load_status
 from ui.quitting import KeepsDrafts
 from ui.screens.dead_jobs import DeadJobsScreen
@@ -467,13 +468,9 @@ class CharlieApp(OpensJournal, KeepsDrafts, App[None]):
             self.push_screen(DoctorScreen())
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The command palette (Ctrl+P): Textual's commands, and the doctor."""
+        """The command palette (Ctrl+P): Charlie's actions (ui/palette), then Textual's."""
+        yield from app_commands(self, screen)
         yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Doctor",
-            "Check the data, database, worker, model, queue and backups; say what to fix",
-            self.action_open_doctor,
-        )
 
     def action_help(self) -> None:
         """Show every key that works here, read from the bindings."""

@@ -24,4 +24,5 @@ CSS_FILES: list[str | PurePath] = [
     _HERE / "dialogs" / "dialogs.tcss",
     _HERE / "dialogs" / "graph_dialogs.tcss",
     _HERE / "dialogs" / "drafts.tcss",
+    _HERE / "dialogs" / "export.tcss",
 ]
