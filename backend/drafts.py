@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 
 import redis
 
-from backend.errors import NotFoundError, ValidationError
+from backend.errors import JournalGone, NotFoundError, ValidationError
+from backend.graph.schema import JOURNALS_KEY
 from backend.jobs.keys import EVENTS
 from backend.models import Journal, first_line
 
@@ -77,6 +78,9 @@ class Draft:
     """The entry's revision when the edit began (0 for a new entry)."""
     saved_at: int
     """When this draft was last written, in ms since the epoch."""
+    tags: str | None = None
+    """The editor's Tags field as typed; None for a draft from before the field (or from
+    something without it), which leaves an edited entry's tags as they are."""
     journal: str = ""
     """The journal's name (filled in when read, so a rename shows)."""
 
@@ -120,6 +124,7 @@ class Drafts:
         body: str,
         when: str = "",
         base_revision: int = 0,
+        tags: str | None = None,
     ) -> Draft:
         """Write (or overwrite) this session's draft; when this returns it is on disk."""
         if not draft_id or not draft_id.isalnum() or len(draft_id) > 64:
@@ -134,12 +139,23 @@ class Drafts:
             when=when,
             base_revision=base_revision,
             saved_at=_next_saved_at(),
+            tags=tags,
         )
         with self.client.pipeline(transaction=True) as pipe:
-            pipe.hset(drafts_key(journal.id), draft_id, draft.to_json())
-            pipe.publish(EVENTS, _event(journal.id, draft_id, "saved"))
-            pipe.execute()
-        return draft
+            while True:
+                try:
+                    # A draft of a deleted journal would be kept where nothing shows it.
+                    pipe.watch(JOURNALS_KEY)
+                    if not pipe.hexists(JOURNALS_KEY, journal.id):
+                        pipe.unwatch()
+                        raise JournalGone(journal.name)
+                    pipe.multi()
+                    pipe.hset(drafts_key(journal.id), draft_id, draft.to_json())
+                    pipe.publish(EVENTS, _event(journal.id, draft_id, "saved"))
+                    pipe.execute()
+                    return draft
+                except redis.WatchError:
+                    continue  # A journal was created, renamed or deleted: look again.
 
     def forget(self, pipe: redis.client.Pipeline, journal: Journal, draft_id: str) -> None:
         """Queue the draft's removal into a transaction (the save that replaces it)."""

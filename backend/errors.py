@@ -21,6 +21,16 @@ class NotFoundError(CharlieError):
     """An entry or journal that does not exist was asked for."""
 
 
+class JournalGone(NotFoundError):
+    """A write into a journal deleted (elsewhere) after it was opened here."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"The journal {name!r} was deleted (in another window or by a command), so "
+            "nothing more can be saved into it. Copy what you wrote before you leave."
+        )
+
+
 class EditConflict(CharlieError):
     """An edit started from a revision the entry has moved on from; nothing was written.
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -66,11 +68,26 @@ class Entry:
     """sha256 of title and body; changes whenever the text does."""
     revision: int = 0
     """1 when first saved, one more with every change (0: saved before revisions)."""
+    tags: tuple[str, ...] = ()
+    """Its tags, sorted: the ``#tag`` words of its title and text and those given
+    beside them (``tag_words``, ``entry_tags``)."""
+    starred: bool = False
+    """The user starred it."""
+    attachments: tuple[str, ...] = ()
+    """The files kept with it (photos), by stored name ``<sha256>.<ext>``; its text
+    links to them as ``![photo](attachment:<name>)`` (``backend.attachments``)."""
 
     @property
     def display_title(self) -> str:
         """The title, or the first line of the body when there is none."""
         return self.title or first_line(self.body)
+
+    @property
+    def own_tags(self) -> tuple[str, ...]:
+        """The tags given beside the text (the editor's tags field, ``--tag``, an
+        import's), which are not ``#tag`` words of the title or text."""
+        written = set(tag_words(f"{self.title}\n{self.body}"))
+        return tuple(tag for tag in self.tags if tag not in written)
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,8 @@ class EntrySummary:
     title: str
     preview: str
     entry_at: datetime
+    tags: tuple[str, ...] = ()
+    starred: bool = False
 
     @property
     def display_title(self) -> str:
@@ -174,6 +193,12 @@ class SearchHit:
 
     entry: EntrySummary
     snippet: str
+    """Whole words around the first match, on one line ("…" where it was cut)."""
+    marks: tuple[tuple[int, int], ...] = ()
+    """(start, end) in ``snippet`` of each word the search matched (accents and case
+    aside: "cafe" marks "Café")."""
+    title_marks: tuple[tuple[int, int], ...] = ()
+    """The same, in the entry's title."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +206,12 @@ class SearchResults:
     query: str
     entries: list[SearchHit]
     entities: list[EntityRef]
+    filters: tuple[str, ...] = ()
+    """The filters the query applied, as typed ("tag:work", "starred")."""
+    journal: str = ""
+    """The journal searched (the open one unless the query said journal:NAME)."""
+    notes: tuple[str, ...] = ()
+    """What the user should know about a filter ("Nobody is called 'Zed'.")."""
 
 
 @dataclass(frozen=True)
@@ -219,3 +250,84 @@ class AuthorPage:
     author: EntityRef | None = None
     """The author's "I" entity with its count, when an extractor made one (the rules
     extractor does not)."""
+
+
+# -- tags ------------------------------------------------------------------------------
+
+MAX_TAG_CHARS = 64
+"""A longer ``#word`` is not a tag (a hash or an id), and a longer given tag is cut."""
+# A tag word: '#' then letters, digits, '_', '-' and '/', at the start of the text or
+# after white space or an opening bracket, quote or emphasis mark, so "C#", "&#39;",
+# "page#part" and "## Heading" are not tags. Code and URLs are taken out first.
+_TAG_WORD = re.compile(r"(?<![^\s(\[{\"'*_])#(\w[\w/-]*)")
+_CODE_FENCE = re.compile(r"^ {0,3}(```|~~~)[^\n]*\n.*?(?:^ {0,3}\1[^\n]*$|\Z)", re.M | re.S)
+_INLINE_CODE = re.compile(r"`[^`\n]*`")
+_URL = re.compile(r"\b(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)\S+|\]\([^)\n]*\)")
+_NOT_TAG_CHARS = re.compile(r"[^\w/-]+")
+
+
+def tag_words(text: str) -> tuple[str, ...]:
+    """The ``#tag`` words of ``text``, lowercase, without '#', in order, each once.
+
+    A tag word is '#' followed by letters, digits, '_', '-' or '/' (trailing '-', '_', '/'
+    are not part of it), holding at least one letter: "#1" is a number, "# Title" a
+    Markdown heading. '#' counts only at the start of the text or after white space or
+    an opening bracket, quote or emphasis mark; words inside code (fenced or inline)
+    and URLs are not tags."""
+    text = _URL.sub(" ", _INLINE_CODE.sub(" ", _CODE_FENCE.sub(" ", text)))
+    found: dict[str, None] = {}
+    for match in _TAG_WORD.finditer(text):
+        tag = match.group(1).rstrip("-/_").lower()
+        if tag and len(tag) <= MAX_TAG_CHARS and any(c.isalpha() for c in tag):
+            found.setdefault(tag, None)
+    return tuple(found)
+
+
+def normalise_tag(text: str) -> str:
+    """A tag as given by hand or by another app ("#Road Trip", "@work") as Charlie
+    keeps it ("road-trip", "work"): lowercase, without a leading '#' or '@', runs of
+    anything but letters, digits, '_', '-' and '/' as one '-'; "" when nothing is left."""
+    tag = _NOT_TAG_CHARS.sub("-", text.strip().lstrip("#@").lower()).strip("-/")
+    return tag[:MAX_TAG_CHARS].rstrip("-/")
+
+
+def split_tags(text: str) -> tuple[str, ...]:
+    """Tags typed in a field, separated by commas or spaces, each ``normalise_tag``-ed,
+    in order, each once."""
+    found: dict[str, None] = {}
+    for part in re.split(r"[,\s]+", text):
+        tag = normalise_tag(part)
+        if tag:
+            found.setdefault(tag, None)
+    return tuple(found)
+
+
+def entry_tags(title: str, body: str, given: Iterable[str] = ()) -> tuple[str, ...]:
+    """An entry's tags as stored: the tag words of its title and text and the tags
+    ``given`` beside them (normalised), sorted, each once."""
+    tags = set(tag_words(f"{title}\n{body}"))
+    tags.update(t for t in (normalise_tag(g) for g in given if isinstance(g, str)) if t)
+    return tuple(sorted(tags))
+
+
+@dataclass(frozen=True)
+class TagCount:
+    """A tag with how many entries carry it and when it was last used."""
+
+    tag: str
+    count: int
+    last_used: datetime | None
+    """The time of the newest entry carrying it, in that entry's own offset."""
+
+
+@dataclass(frozen=True)
+class TagPage:
+    """Everything a tag's page shows."""
+
+    tag: str
+    count: int
+    first_used: datetime | None
+    """The time of the oldest entry carrying it (None: no entry does)."""
+    last_used: datetime | None
+    entries: Page
+    """The newest entries carrying it (a page; ask the entries for more)."""

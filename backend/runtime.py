@@ -12,7 +12,9 @@ cleanly. What the owner does besides its own work is chosen per caller:
 - ``supervise``: run the worker under a :class:`~backend.jobs.supervisor.Supervisor`
   (which also takes the daily backup) while this process owns the broker (or uses an
   external one): from the start, and from the moment it takes the data directory over
-  from an owner that left.
+  from an owner that left. The owner that supervises also makes journals from before
+  accent-folding searchable (``graph/folding``) in a background thread, between batches
+  of which closing stops it; the next owner resumes it.
 
 The app and `charlie serve` want both; a CLI command wants neither. Signals stay the
 caller's choice too: the app routes SIGHUP and SIGTERM through Textual's event loop (so
@@ -24,6 +26,7 @@ the server with :meth:`begin` and do slow imports of its own while it loads.
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from types import TracebackType
@@ -32,6 +35,8 @@ from typing import TYPE_CHECKING
 from backend.broker.ownership import BrokerConnection, PendingBroker, begin_broker
 from backend.errors import BrokerError
 from backend.settings import Settings
+
+log = logging.getLogger("charlie.runtime")
 
 if TYPE_CHECKING:
     from backend.jobs.supervisor import Supervisor
@@ -67,6 +72,8 @@ class OwnerRuntime:
         self._backend: Backend | None = None
         self._charlie: Charlie | None = None
         self._backup: threading.Thread | None = None
+        self._folding: threading.Thread | None = None
+        self._stop_folding = threading.Event()
         self._supervisors: list[Supervisor] = []
         self._closing = threading.Lock()
         self._closed = threading.Event()
@@ -180,8 +187,23 @@ class OwnerRuntime:
         if self.startup_backup and broker.is_owner:
             self._backup = threading.Thread(target=self._take_startup_backup, name="startup-backup")
             self._backup.start()
+        if self.supervise and broker.is_owner:
+            self._folding = threading.Thread(target=self._fold_journals, name="fold-journals")
+            self._folding.start()
         if self.supervise:
             self._start_supervisor()
+
+    def _fold_journals(self) -> None:
+        """Make journals from before accent-folding searchable now, not at the first search
+        (seconds for a big journal); stopped between batches by close(), resumed next time."""
+        from backend.graph.folding import fold_journal
+
+        store = self.backend.store
+        try:
+            for journal in store.list_journals():
+                fold_journal(store.graph(journal), stop=self._stop_folding)
+        except Exception:  # Logged, not dropped: the first search of that journal retries.
+            log.exception("Could not make the journals searchable by folded words")
 
     def _take_startup_backup(self) -> None:
         from backend.transfer.backup import automatic_snapshot
@@ -209,6 +231,9 @@ class OwnerRuntime:
                 return
             if self._backup is not None:
                 self._backup.join()  # It must not lose the server half-way.
+            if self._folding is not None:
+                self._stop_folding.set()
+                self._folding.join()  # At most one batch more.
             for supervisor in self._supervisors:
                 supervisor.stop()
             if self._broker is not None:

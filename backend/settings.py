@@ -9,6 +9,7 @@ from, so the user can fix it without guessing.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tomllib
@@ -112,6 +113,22 @@ class Settings:
     backup_keep: int = 10
     """How many automatic backups to keep in ``<data>/backups`` (oldest are removed)."""
 
+    attachment_max_mb: int = 50
+    """The biggest file (a photo from Day One) Charlie keeps as an attachment, in MB
+    (1-2048); a bigger one is not imported, and the import says so."""
+
+    import_attachments_max_mb: int = 4096
+    """The most one import keeps in attachments, in MB (1-1048576); photos past it are
+    not imported, and the import says which."""
+
+    daily_prompt: bool = True
+    """Show a question of the day in an empty new entry (hidden as soon as you type,
+    never saved). False turns it off."""
+
+    templates: dict[str, str] = field(default_factory=dict)
+    """Entry templates by name (the ``[templates]`` table; ``CHARLIE_TEMPLATES`` takes a
+    JSON object). Files in ``<config>/templates/NAME.md`` add more and win a name."""
+
     config_file: Path = field(default_factory=default_config_file)
     """The TOML file these settings were read from (set by ``CHARLIE_CONFIG_FILE``)."""
 
@@ -152,6 +169,10 @@ class Settings:
             raise SettingsError("draft_seconds must be between 0 (off) and 60")
         if self.backup_keep < 1:
             raise SettingsError("backup_keep must be 1 or more")
+        if not 1 <= self.attachment_max_mb <= 2048:
+            raise SettingsError("attachment_max_mb must be between 1 and 2048")
+        if not 1 <= self.import_attachments_max_mb <= 1_048_576:
+            raise SettingsError("import_attachments_max_mb must be between 1 and 1048576")
 
     def with_changes(self, **changes: object) -> Settings:
         """A copy with some fields replaced (validated like any other)."""
@@ -167,7 +188,8 @@ def _field_type(name: str) -> type:
     hint = hints[name]
     if isinstance(hint, types.UnionType):
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
-    return hint  # type: ignore[no-any-return]
+    # dict[str, str] is a table of text (the templates); its origin names the kind.
+    return typing.get_origin(hint) or hint  # type: ignore[no-any-return]
 
 
 def _coerce(name: str, value: object, source: str) -> object:
@@ -179,8 +201,11 @@ def _coerce(name: str, value: object, source: str) -> object:
         int: "a whole number",
         float: "a number",
         str: "text",
+        dict: "a table of names and text (in TOML, [name]; in a variable, a JSON object)",
     }[kind]
     try:
+        if kind is dict:
+            return _coerce_table(value)
         if kind is Path:
             if not isinstance(value, str) or not value.strip():
                 raise ValueError
@@ -213,6 +238,20 @@ def _coerce(name: str, value: object, source: str) -> object:
     except (TypeError, ValueError):
         raise SettingsError(f"{name} must be {problem}, not {value!r} (in {source}).") from None
     raise AssertionError(f"unhandled settings type {kind}")
+
+
+def _coerce_table(value: object) -> dict[str, str]:
+    """A TOML table (or a JSON object from the environment) of text by name."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except json.JSONDecodeError:
+            raise ValueError from None
+    if not isinstance(value, dict):
+        raise ValueError
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ValueError
+    return dict(value)
 
 
 def load_settings(env: typing.Mapping[str, str] | None = None) -> Settings:
@@ -250,7 +289,10 @@ def load_settings(env: typing.Mapping[str, str] | None = None) -> Settings:
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """Environment variables that give a child process exactly these settings."""
-    return {f"{ENV_PREFIX}{name.upper()}": str(value) for name, value in asdict(settings).items()}
+    return {
+        f"{ENV_PREFIX}{name.upper()}": json.dumps(value) if isinstance(value, dict) else str(value)
+        for name, value in asdict(settings).items()
+    }
 
 
 def _toml_value(value: object) -> str:
@@ -258,8 +300,34 @@ def _toml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    # TOML strings hold no control character but the tab: escape the rest (\n, \r…).
+    text = "".join(
+        _ESCAPES.get(c, f"\\u{ord(c):04x}") if ord(c) < 0x20 or ord(c) == 0x7F else c for c in text
+    )
     return f'"{text}"'
+
+
+_ESCAPES = {"\t": "\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _toml_text(current: dict[str, object]) -> str:
+    """The config file's text: plain keys first, then each table (TOML's order)."""
+    lines = [
+        f"{key} = {_toml_value(value)}\n"
+        for key, value in sorted(current.items())
+        if not isinstance(value, dict)
+    ]
+    for key, value in sorted(current.items()):
+        if isinstance(value, dict):
+            lines.append(f"\n[{_toml_key(key)}]\n")
+            lines += [f"{_toml_key(k)} = {_toml_value(v)}\n" for k, v in value.items()]
+    return "".join(lines)
+
+
+def _toml_key(key: str) -> str:
+    bare = bool(key) and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
+    return key if bare else _toml_value(key)
 
 
 def save_settings(settings: Settings, **changes: object) -> Settings:
@@ -277,7 +345,7 @@ def save_settings(settings: Settings, **changes: object) -> Settings:
     if settings.config_file.exists():
         current = tomllib.loads(settings.config_file.read_text(encoding="utf-8"))
     current.update({k: str(v) if isinstance(v, Path) else v for k, v in coerced.items()})
-    text = "".join(f"{key} = {_toml_value(value)}\n" for key, value in sorted(current.items()))
+    text = _toml_text(current)
     settings.config_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = settings.config_file.with_suffix(".toml.tmp")
     # It can hold openai_api_key: readable by its owner only, whatever the umask.

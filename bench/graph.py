@@ -17,8 +17,16 @@ p50/p95/max over many calls:
   is written (the page keeps hints of where its time windows start, never results; the
   run checks the new entry and count are on the page); ``graph.entities(limit=10)``
   (the top 10);
-- ``graph.search(prefix)`` as the user types 2-6 letters of a word or a name;
-- ``graph.entry_entities(id)`` (the reader's sidebar) and ``graph.period(y, m)``.
+- ``graph.search(prefix)`` as the user types 2-6 letters of a word or a name (target
+  p95 <= 20 ms at 10,000 entries), the same with a filter (``tag:``, ``starred``,
+  ``after:``), and filters alone (newest first);
+- ``graph.entry_entities(id)`` (the reader's sidebar) and ``graph.period(y, m)`` (the
+  month view; beside it the query it ran before, on the same months, and how much a
+  month holds: the month view's work grows with a month, and this journal's 3 years
+  make 10x the entries 10x a month);
+- the time views (``journal().time``): filling in word counts once (the journal is
+  written without them), a calendar year (days, streaks, words per week), on this day,
+  and stats.
 
 Each call goes through ``charlie.journal().graph`` as the screens' workers do, so the
 journal lookup is in the figures.
@@ -40,17 +48,22 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from backend.graph import views as graph_views  # noqa: E402
+from backend.graph.cypher import Graph  # noqa: E402
 from backend.graph.enrich import Mention, Plan, queue_enrichment  # noqa: E402
 from backend.graph.extractor import ENTITY_TYPES  # noqa: E402
+from backend.graph.folding import with_folded  # noqa: E402
 from backend.graph.schema import graph_key  # noqa: E402
+from backend.graph.words import fill_missing  # noqa: E402
 from backend.models import EntityRef, content_hash, to_epoch_and_offset  # noqa: E402
 from backend.root import Charlie  # noqa: E402
+from backend.services.time import counts_in, streaks_of, weeks_in  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 
 WORDS = (
@@ -109,6 +122,10 @@ def build(charlie: Charlie, entries: int, entities: int, rng: random.Random) -> 
                 "updated_at": epoch * 1000,
                 "source": "bench",
                 "content_hash": content_hash("", body),
+                # Tags and stars as the store keeps them: one entry in 50 is "work",
+                # one in 97 starred.
+                "tags": ["work"] if n % 50 == 0 else [],
+                "starred": n % 97 == 0,
             }
         )
         mentions = [
@@ -138,8 +155,11 @@ def build(charlie: Charlie, entries: int, entities: int, rng: random.Random) -> 
         if len(batch) == 200 or n == entries - 1:
             with client.pipeline(transaction=True) as pipe:
                 pipe.execute_command(
+                    # The same node create_episodes writes: its folded words and week
+                    # (graph/folding.py) and the label search's index is on.
                     *graph.command(
-                        "UNWIND $rows AS r CREATE (e:Episode) SET e = r", {"rows": batch}
+                        "UNWIND $rows AS r CREATE (e:Episode:Searchable) SET e = r",
+                        {"rows": [with_folded(row) for row in batch]},
                     )
                 )
                 for _, planned in ids[-len(batch) :]:
@@ -260,25 +280,110 @@ def measure(entries: int, entities: int, calls: int) -> dict[str, list[float] | 
                 letters,
             )
         series("letters", "search, two same letters", letters)
+        # The same prefixes with a filter, and filters alone (newest first), as typed in
+        # the search box: tag:, starred, after:, person: (one of the 50 most mentioned).
+        filtered: list[float] = []
+        alone: list[float] = []
+        for _ in range(calls // 2):
+            word = rng.choice(WORDS)
+            prefix = word[: rng.randint(2, max(2, min(6, len(word))))]
+            extra = rng.choice(["tag:work", "starred", "after:2024-01-01"])
+            timed(lambda q=f"{prefix} {extra}": charlie.journal().graph.search(q), filtered)
+            person = rng.choice(refs[:50]).name
+            only = rng.choice(["tag:work", "starred", "after:2024-06-01", f'person:"{person}"'])
+            timed(lambda q=only: charlie.journal().graph.search(q), alone)
+        series("filtered", "search, words and a filter", filtered)
+        series("alone", "search, filters alone", alone)
 
         sidebar: list[float] = []
         for _ in range(calls):
             entry_id = rng.choice(entry_ids)
             timed(lambda e=entry_id: charlie.journal().graph.entry_entities(e), sidebar)
         series("sidebar", "reader sidebar (entry_entities)", sidebar)
+        # The month view's work grows with what one month holds, not with the journal:
+        # this journal spreads its entries over 3 years, so 10x the entries is 10x a
+        # month. The query it used before (count(DISTINCT e), every entity's name read
+        # and sorted) runs on the same months, as the measure of what the ranking saves.
+        picked = [
+            (rng.choice([2022, 2023, 2024]), rng.randint(1, 12)) for _ in range(max(5, calls // 10))
+        ]
         months: list[float] = []
-        for _ in range(max(5, calls // 10)):
-            timed(
-                lambda: charlie.journal().graph.period(
-                    rng.choice([2022, 2023, 2024]), rng.randint(1, 12)
-                ),
-                months,
-            )
+        for year, month in picked:
+            timed(lambda y=year, m=month: charlie.journal().graph.period(y, m), months)
         series("month", "period view (one month)", months)
+        before: list[float] = []
+        for year, month in picked:
+            timed(lambda y=year, m=month: _old_period(graph, y, m), before)
+        series("month_old", "period view, query before (same months)", before)
+        # The same view over a stretch holding what a month of a 10,000-entry journal
+        # does (3 days here at 100,000): the figure to set beside the smaller journal's.
+        span = timedelta(days=30.4 * min(1.0, 10_000 / entries))
+        density: list[float] = []
+        for year, month in picked:
+            start = datetime(year, month, 1, tzinfo=UTC)
+            timed(lambda s=start: graph_views.period(graph, s, s + span), density)
+        series("month_dense", "period view, a 10,000-journal month", density)
+        held = graph.read(
+            "MATCH (e:Episode) WHERE e.entry_at >= $s AND e.entry_at < $e "
+            "OPTIONAL MATCH (e)-[m:MENTIONS]->() RETURN count(DISTINCT e), count(m)",
+            _month_bounds(2023, 5),
+        )[0]
+        print(f"  (a month holds about {held[0]:,} entries and {held[1]:,} mentions)")
+
+        # The time views (backend/graph/time_views.py). This journal was written without
+        # word counts, as one from before them: they are counted once, here.
+        started = time.perf_counter()
+        filled = fill_missing(graph)
+        out["words_fill"] = time.perf_counter() - started
+        print(f"word counts filled once: {filled:,} entries in {out['words_fill']:.1f} s")
+        today = date(2024, 6, 30)
+        calendar: list[float] = []
+        for _ in range(max(5, calls // 10)):
+            year = rng.choice([2022, 2023, 2024])
+            timed(lambda y=year: _calendar_year(charlie, y, today), calendar)
+        series("calendar", "calendar (all days, streaks, words)", calendar)
+        back: list[float] = []
+        for _ in range(max(5, calls // 10)):
+            day = today - timedelta(days=rng.randrange(365))
+            timed(lambda d=day: charlie.journal().time.on_this_day(d), back)
+        series("onthisday", "on this day", back)
+        totals: list[float] = []
+        for _ in range(max(3, calls // 40)):
+            moment = datetime(2024, rng.randint(1, 12), 15, tzinfo=UTC)
+            timed(lambda m=moment: charlie.journal().time.stats(now=m), totals)
+        series("stats", "stats (totals, streaks, top names)", totals)
     finally:
         charlie.close()
         shutil.rmtree(data, ignore_errors=True)
     return out
+
+
+def _calendar_year(charlie: Charlie, year: int, today: date) -> None:
+    """What the calendar screen reads and works out for a year (ui/screens/calendar.py)."""
+    totals = charlie.journal().time.journal_days()
+    counts_in(totals, year)
+    weeks_in(totals, year)
+    streaks_of(totals, today)
+
+
+def _month_bounds(year: int, month: int) -> dict[str, int]:
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    return {"s": int(start.timestamp()), "e": int(end.timestamp())}
+
+
+def _old_period(graph: Graph, year: int, month: int) -> None:
+    """The month view's two queries as they were before time_views.ranked_mentions."""
+    bounds = _month_bounds(year, month)
+    graph.read(
+        "MATCH (e:Episode) WHERE e.entry_at >= $s AND e.entry_at < $e RETURN count(e)", bounds
+    )
+    graph.read(
+        "MATCH (e:Episode) WHERE e.entry_at >= $s AND e.entry_at < $e "
+        "MATCH (e)-[:MENTIONS]->(n) WITH n, count(DISTINCT e) AS c "
+        "WITH n, c, n.name AS name ORDER BY c DESC, name RETURN n.id, name, n.type, c",
+        bounds,
+    )
 
 
 def p95(samples: list[float]) -> float:
@@ -311,8 +416,15 @@ def main() -> None:
         ("written", "  after a write"),
         ("top10", "top-10 entities"),
         ("search", "search as you type"),
+        ("filtered", "  with a filter"),
+        ("alone", "  filters alone"),
         ("sidebar", "reader sidebar"),
         ("month", "month view"),
+        ("month_old", "  the query before"),
+        ("month_dense", "  10k-journal month"),
+        ("calendar", "calendar"),
+        ("onthisday", "on this day"),
+        ("stats", "stats"),
     ):
         print(f"  {label:<19}" + "".join(f"{p95(r[key]):>15.2f} ms" for r in runs))  # type: ignore[arg-type]
     print(f"  {'redis-server RSS':<19}" + "".join(f"{r['rss']:>15.1f} MB" for r in runs))

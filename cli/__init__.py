@@ -20,10 +20,14 @@ REGISTRARS = (
     ("cli.backup", "register", ("backup", "restore")),
     ("cli.eval", "register", ("eval",)),
     ("cli.graph", "register", ("entities", "entity", "me", "search")),
+    ("cli.stats", "register", ("stats", "onthisday")),
     ("cli.curate", "register", ("retype", "link", "split", "merge")),
     ("cli.doctor", "register", ("doctor",)),
     ("cli.entries", "register_edit", ("edit",)),
+    ("cli.tags", "register", ("tags", "star", "unstar")),
     ("cli.drafts", "register", ("drafts",)),
+    ("cli.journals", "register", ("journals",)),
+    ("cli.templates", "register", ("templates",)),
 )
 """(module, function, commands): the function adding each group of parsers and the
 commands it adds, in the order `charlie --help` lists them. The names let a command

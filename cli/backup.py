@@ -95,5 +95,13 @@ def cmd_restore(charlie: Charlie, args: argparse.Namespace) -> int:
     print(f"Restored {len(journals)} journal(s) with {entries} entries from {result.source}.")
     if result.requeued:
         print(f"{result.requeued} job(s) that were running in the backup are queued again.")
+    if result.missing_attachments:
+        shown = ", ".join(result.missing_attachments[:5])
+        more = len(result.missing_attachments) - 5
+        print(
+            f"{len(result.missing_attachments)} attachment(s) the backup names were not found "
+            f"in the attachments folder beside it: {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
     print(f"The state before the restore is saved in {result.before}.")
     return 0

@@ -40,12 +40,20 @@ def register(sub: Any) -> None:
         metavar="KEY",
         help="your name for this save: running the same command again adds nothing",
     )
+    p.add_argument(
+        "--template",
+        metavar="NAME",
+        help="start from template NAME (see `charlie templates`); text given goes after it",
+    )
+    tag_options(p)
     journal_option(p)
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("list", help="list entries, newest first")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--limit", "-n", type=int, default=50, help="how many (default 50)")
+    p.add_argument("--tag", metavar="T", help="only entries tagged T")
+    p.add_argument("--starred", action="store_true", help="only starred entries")
     journal_option(p)
     p.set_defaults(func=cmd_list)
 
@@ -54,6 +62,23 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     journal_option(p)
     p.set_defaults(func=cmd_show)
+
+
+def tag_options(p: argparse.ArgumentParser) -> None:
+    """Add ``--tag T`` (repeatable) and ``--star`` to ``charlie new``."""
+    p.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="T",
+        help="tag the entry T (repeat for more; #words in the text are tags too)",
+    )
+    p.add_argument("--star", action="store_true", help="star the entry")
+
+
+def tags_text(tags: tuple[str, ...], starred: bool) -> str:
+    """An entry's star and tags on one line ("★ #a #b"), "" for neither."""
+    return " ".join((["★"] if starred else []) + [f"#{t}" for t in tags])
 
 
 def register_delete(sub: Any) -> None:
@@ -102,6 +127,8 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
         "updated_at": entry.updated_at.isoformat(),
         "source": entry.source,
         "content_hash": entry.content_hash,
+        "tags": list(entry.tags),
+        "starred": entry.starred,
     }
 
 
@@ -111,14 +138,43 @@ def cmd_new(charlie: Charlie, args: argparse.Namespace) -> int:
         body = args.text
     elif not sys.stdin.isatty():
         body = read_stdin()
-    else:
+    elif not args.template:
         raise CharlieError("Give the entry text as an argument or on standard input.")
+    else:
+        body = ""
     when = _when(args.date)  # A date that does not read is reported first.
+    title = args.title or ""
+    if args.template:
+        title, body = _from_template(charlie, args, body, when)
     entry = charlie.journal(args.journal).entries.add(
-        body, title=args.title or "", entry_at=when, source="cli", id_key=args.id_key
+        body,
+        title=title,
+        entry_at=when,
+        source="cli",
+        id_key=args.id_key,
+        tags=args.tag,
+        starred=args.star,
     )
     print(entry.id)
     return 0
+
+
+def _from_template(
+    charlie: Charlie, args: argparse.Namespace, text: str, when: datetime | None
+) -> tuple[str, str]:
+    """(title, body) of ``charlie new --template NAME``: the template filled in for the
+    entry's date and journal, ``text`` after it; ``--title`` wins over the template's."""
+    from backend.services.writing import Writing, with_text
+
+    journal = args.journal or charlie.journals.default_name()
+    moment = when or datetime.now().astimezone()
+    filled = Writing(charlie.settings).fill(args.template, moment, journal)
+    for field in filled.unknown:
+        print(
+            f"charlie: template {args.template!r}: {field} is not a field; left as typed",
+            file=sys.stderr,
+        )
+    return args.title or filled.title, with_text(filled, text)
 
 
 def cmd_list(charlie: Charlie, args: argparse.Namespace) -> int:
@@ -128,7 +184,10 @@ def cmd_list(charlie: Charlie, args: argparse.Namespace) -> int:
     while len(rows) < args.limit:
         # The journal is found with each page, so `--limit 0` never looks for it.
         page = charlie.journal(args.journal).entries.list(
-            limit=min(500, args.limit - len(rows)), before=cursor
+            limit=min(500, args.limit - len(rows)),
+            before=cursor,
+            tag=args.tag,
+            starred=args.starred,
         )
         rows.extend(page.entries)
         cursor = page.next_cursor
@@ -141,13 +200,17 @@ def cmd_list(charlie: Charlie, args: argparse.Namespace) -> int:
                 "title": e.title,
                 "preview": e.preview,
                 "date": e.entry_at.isoformat(),
+                "tags": list(e.tags),
+                "starred": e.starred,
             }
             for e in rows
         ]
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         for e in rows:
-            print(f"{e.id}  {e.entry_at:%Y-%m-%d %H:%M}  {e.display_title}")
+            marks = tags_text(e.tags, e.starred)
+            line = f"{e.id}  {e.entry_at:%Y-%m-%d %H:%M}  {e.display_title}"
+            print(f"{line}  {marks}" if marks else line)
     return 0
 
 
@@ -159,7 +222,9 @@ def cmd_show(charlie: Charlie, args: argparse.Namespace) -> int:
         print(json.dumps(_entry_json(entry), ensure_ascii=False, indent=2))
     else:
         print(f"# {entry.display_title}" if entry.title else "", end="\n" if entry.title else "")
-        print(f"{entry.entry_at:%A %d %B %Y, %H:%M %z}  ({entry.journal}, {entry.id})\n")
+        print(f"{entry.entry_at:%A %d %B %Y, %H:%M %z}  ({entry.journal}, {entry.id})")
+        marks = tags_text(entry.tags, entry.starred)
+        print(f"{marks}\n" if marks else "")
         print(entry.body)
     return 0
 

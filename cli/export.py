@@ -11,6 +11,10 @@ if TYPE_CHECKING:
     from backend.root import Charlie
 
 
+SHOW_FILES = 5
+"""File names listed in a line about removed or kept files; the rest are counted."""
+
+
 def register(sub: Any) -> None:
     """Add ``charlie export`` and ``charlie import-export``."""
     p = sub.add_parser(
@@ -23,6 +27,12 @@ def register(sub: Any) -> None:
     kinds = p.add_subparsers(dest="kind", required=True)
     md = kinds.add_parser("markdown", help="one .md file per entry in a folder")
     md.add_argument("directory", help="the folder to write into (created if needed)")
+    md.add_argument(
+        "--sync",
+        action="store_true",
+        help="also remove the files an earlier export into this folder wrote for entries "
+        "deleted since (never a file you edited, nor one Charlie did not write)",
+    )
     js = kinds.add_parser("json", help="one JSON document with everything")
     js.add_argument("file", help="the file to write (replaced whole, never half-written)")
     for q in (md, js):
@@ -69,13 +79,41 @@ def cmd_export(charlie: Charlie, args: argparse.Namespace) -> int:
     transfer = charlie.transfer
     with progress_bar("Exporting") as update:
         if args.kind == "markdown":
-            count = transfer.export_markdown(args.directory, journal=args.journal, progress=update)
-            where = args.directory
+            done = transfer.export_markdown_folder(
+                args.directory, journal=args.journal, sync=args.sync, progress=update
+            )
+            count, where = done.written, args.directory
         else:
             count = transfer.export_json(args.file, journal=args.journal, progress=update)
             where = args.file
     print(f"Exported {count} entr{'y' if count == 1 else 'ies'} to {where}.")
+    if args.kind == "markdown":
+        print_sync(done.sync)
     return 0
+
+
+def _files(names: list[str]) -> str:
+    shown = ", ".join(names[:SHOW_FILES])
+    more = f" and {len(names) - SHOW_FILES} more" if len(names) > SHOW_FILES else ""
+    return f"{len(names)} file{'' if len(names) == 1 else 's'} ({shown}{more})"
+
+
+def print_sync(outcome: Any) -> None:
+    """What the export did to the files of earlier exports (``SyncOutcome``)."""
+    if outcome.manifest_problem:
+        print(f"Note: {outcome.manifest_problem}.")
+    if outcome.removed:
+        print(f"Removed {_files(outcome.removed)} of entries deleted since the last export.")
+    if outcome.kept_edited:
+        print(
+            f"Kept {_files(outcome.kept_edited)} of entries deleted since: they were "
+            "edited after Charlie wrote them."
+        )
+    if outcome.stale:
+        print(
+            f"{_files(outcome.stale)} of entries deleted since an earlier export are "
+            "still there; --sync removes them."
+        )
 
 
 def cmd_import_export(charlie: Charlie, args: argparse.Namespace) -> int:
@@ -95,6 +133,8 @@ def cmd_import_export(charlie: Charlie, args: argparse.Namespace) -> int:
             print(f"    {j.dangling} links point at entries or entities not in the file.")
         if j.queued and not summary.dry_run:
             print(f"    {j.queued} entries without entities are queued for enrichment.")
+    for missing in summary.missing_attachments[:10]:
+        print(f"  Attachment not kept: {missing}")
     if summary.backup:
         print(f"  Backup taken first: {summary.backup}")
     return 0

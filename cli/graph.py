@@ -1,14 +1,15 @@
-"""`charlie entities`, `charlie entity NAME`, `charlie me`, `charlie search TEXT`: the graph
-from a shell."""
+"""`charlie entities`, `charlie entity NAME`, `charlie me`, `charlie search [TEXT]`: the
+graph from a shell."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from backend.models import EntityRef
+    from backend.models import EntityRef, SearchResults
     from backend.root import Charlie
 
 ENTITY_TYPES = ("Person", "Place", "Group", "Activity")
@@ -57,8 +58,24 @@ def register(sub: Any) -> None:
     p.add_argument("--journal", "-j", help="journal name (default: the default journal)")
     p.set_defaults(func=cmd_me, needs_api=True)
 
-    p = sub.add_parser("search", help="entries and entities matching words (last one a prefix)")
-    p.add_argument("text", help="what to look for")
+    p = sub.add_parser(
+        "search",
+        help="entries and entities matching words (last one a prefix) and filters",
+        description=(
+            "Words match accents and case aside (cafe finds Café), the last one as a prefix. "
+            "Filters go in the text or as options: journal:NAME tag:T person:NAME "
+            "place:NAME before:YYYY-MM-DD after:YYYY-MM-DD starred (a name with spaces in "
+            'double quotes: person:"Ana Lopez"). Filters alone list entries newest first.'
+        ),
+    )
+    p.add_argument("text", nargs="*", help="words and filters")
+    p.add_argument("--tag", action="append", default=[], help="entries with this tag")
+    p.add_argument("--person", action="append", default=[], help="entries mentioning them")
+    p.add_argument("--place", action="append", default=[], help="entries mentioning it")
+    p.add_argument("--before", help="entries written before this day (YYYY-MM-DD)")
+    p.add_argument("--after", help="entries written on or after this day (YYYY-MM-DD)")
+    p.add_argument("--starred", action="store_true", help="starred entries only")
+    p.add_argument("--limit", "-n", type=int, default=20, help="how many entries (default 20)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--journal", "-j", help="journal name (default: the default journal)")
     p.set_defaults(func=cmd_search, needs_api=True)
@@ -192,31 +209,78 @@ def cmd_me(charlie: Charlie, args: argparse.Namespace) -> int:
     return 0
 
 
+def search_text(args: argparse.Namespace) -> str:
+    """The query the options say, in the search syntax (``--tag work`` -> ``tag:work``)."""
+    parts = list(args.text)
+    for key in ("tag", "person", "place"):
+        for value in getattr(args, key):
+            value = value.replace('"', "")
+            parts.append(f'{key}:"{value}"' if " " in value else f"{key}:{value}")
+    for key in ("before", "after"):
+        if getattr(args, key) is not None:
+            parts.append(f"{key}:{getattr(args, key)}")
+    if args.starred:
+        parts.append("starred")
+    return " ".join(parts)
+
+
 def cmd_search(charlie: Charlie, args: argparse.Namespace) -> int:
-    results = charlie.journal(args.journal).graph.search(args.text)
+    text = search_text(args)
+    if not text.strip():
+        print("Give words or filters to search for (charlie search --help).", file=sys.stderr)
+        return 2
+    results = charlie.journal(args.journal).graph.search(text, limit=max(1, args.limit))
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "entries": [
-                        {
-                            "id": h.entry.id,
-                            "date": h.entry.entry_at.isoformat(),
-                            "snippet": h.snippet,
-                        }
-                        for h in results.entries
-                    ],
-                    "entities": [
-                        {"id": r.id, "name": r.name, "type": r.type} for r in results.entities
-                    ],
-                }
-            )
-        )
+        print(json.dumps(search_json(results)))
         return 0
+    for note in results.notes:
+        print(note)
     for ref in results.entities:
         print(f"{ref.type:<8}  {ref.name} ({ref.count})")
+    bold = sys.stdout.isatty()
     for hit in results.entries:
-        print(f"{hit.entry.id[:8]}  {hit.entry.entry_at:%Y-%m-%d}  {hit.snippet}")
+        title = hit.entry.title
+        line = f"{hit.entry.id[:8]}  {hit.entry.entry_at:%Y-%m-%d}  "
+        if title:
+            line += _marked(title, hit.title_marks, bold) + " — "
+        print(line + _marked(hit.snippet, hit.marks, bold))
     if not results.entities and not results.entries:
         print("Nothing found.")
     return 0
+
+
+def search_json(results: SearchResults) -> dict[str, Any]:
+    """``charlie search --json`` (shape in the README)."""
+    return {
+        "query": results.query,
+        "journal": results.journal,
+        "filters": list(results.filters),
+        "notes": list(results.notes),
+        "entries": [
+            {
+                "id": h.entry.id,
+                "date": h.entry.entry_at.isoformat(),
+                "title": h.entry.title,
+                "snippet": h.snippet,
+                "marks": [list(m) for m in h.marks],
+                "tags": list(h.entry.tags),
+                "starred": h.entry.starred,
+            }
+            for h in results.entries
+        ],
+        "entities": [
+            {"id": r.id, "name": r.name, "type": r.type, "entries": r.count}
+            for r in results.entities
+        ],
+    }
+
+
+def _marked(text: str, marks: tuple[tuple[int, int], ...], bold: bool) -> str:
+    """``text`` with the matched words in ANSI bold (only for a terminal)."""
+    if not bold or not marks:
+        return text
+    out, at = [], 0
+    for start, end in marks:
+        out += [text[at:start], "\x1b[1m", text[start:end], "\x1b[22m"]
+        at = end
+    return "".join(out) + text[at:]

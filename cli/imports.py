@@ -30,7 +30,12 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--dry-run", "-n", action="store_true", help="show what would happen; write nothing"
     )
-    p.add_argument("--journal", "-j", help="journal to import into (default: the default one)")
+    p.add_argument(
+        "--journal",
+        "-j",
+        help="import every entry into this journal (default: the journal each file's "
+        "journal: front matter names, else the default one)",
+    )
     p.set_defaults(func=cmd_import, needs_api=True)
 
 
@@ -84,6 +89,14 @@ def print_summary(summary: ImportSummary, out: Any = None) -> None:
         print(f"    {item.where}: {item.reason}", file=out)
     if len(summary.rejected) > SHOW_REJECTED:
         print(f"    … and {len(summary.rejected) - SHOW_REJECTED} more.", file=out)
+    if len(summary.journals) > 1:
+        # The source put its entries in several journals (journal: in front matter).
+        for count in summary.journals:
+            new = " (new journal)" if count.created else ""
+            print(
+                f"    {count.name}{new}: {verb.lower()} {count.added}, skipped {count.skipped}",
+                file=out,
+            )
     if summary.backup:
         print(f"  Backup taken first: {summary.backup}", file=out)
     if summary.added and not summary.dry_run:

@@ -49,6 +49,7 @@ from ui.messages import (
     JournalRenamed,
     QueueChanged,
 )
+from ui.navigation import OpensScreens
 from ui.opening import NEEDS_JOURNAL, HomeKeeper, Opening, OpensJournal
 from ui.palette import app_commands
 from ui.queue_data import EntryTitles, QueueStatus, load_status
@@ -56,7 +57,6 @@ from ui.quitting import KeepsDrafts
 from ui.screens.dead_jobs import DeadJobsScreen
 from ui.screens.home import HomeScreen
 from ui.screens.import_screen import ImportScreen
-from ui.screens.job_detail import JobDetailScreen
 from ui.screens.queue import QueueScreen
 from ui.screens.settings import SettingsScreen
 from ui.screens.startup_error import StartupErrorScreen
@@ -68,9 +68,6 @@ Clock = Callable[[], datetime]
 EVENTS_GROUP = "queue-events"
 """The group of the one long-lived worker that follows job events (tests skip it
 when they wait for the app to settle)."""
-WORK_SCREENS = (QueueScreen, DeadJobsScreen, JobDetailScreen, SettingsScreen)
-"""Screens about background work: opening another one replaces them, so going back
-and forth between them never piles up screens."""
 
 
 GRAPH_SCREENS = {
@@ -89,26 +86,23 @@ def system_clock() -> datetime:
     return datetime.now().astimezone()
 
 
-class CharlieApp(OpensJournal, KeepsDrafts, App[None]):
+class CharlieApp(OpensScreens, OpensJournal, KeepsDrafts, App[None]):
     """Charlie's terminal UI on top of one backend root object."""
 
     TITLE = "Charlie"
     CSS_PATH = CSS_FILES
-    # Each key that a text field would type has an F-key twin, which works while a
-    # text field has the focus (the footer then shows the F-key instead).
+    # The letters that open screens are the browsing screens' (ui/keys.py BROWSING), so
+    # a screen you type into never takes a letter for a shortcut; the F-keys work
+    # everywhere, a text field's focus included.
     BINDINGS = [
-        Binding("w", "open_queue", "Queue"),
-        Binding("f2", "open_queue", "Queue"),
-        Binding("exclamation_mark", "open_dead", "Dead jobs", key_display="!", show=False),
+        Binding("f2", "open_queue", "Queue", show=False),
         Binding("f3", "open_dead", "Dead jobs", show=False),
-        Binding("comma", "open_settings", "Settings", key_display=",", show=False),
         Binding("f4", "open_settings", "Settings", show=False),
         Binding("f7", "open_import", "Import", show=False),
-        # Shown in the home screen's footer (a binding there); here for every other screen.
-        Binding("slash", "open_search", "Search", key_display="/", show=False),
         Binding("f5", "open_search", "Search", show=False),
         Binding("f6", "open_period", "Month", show=False),
         Binding("f8", "open_blocked", "Blocked names", show=False),
+        Binding("f9", "open_calendar", "Calendar", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         # F1 too, because ? types a question mark while a text field has the focus.
         Binding("f1", "help", "Help"),
@@ -410,62 +404,6 @@ class CharlieApp(OpensJournal, KeepsDrafts, App[None]):
         if GRAPH_SCREENS.get(action) == type(self.screen).__name__:
             return False
         return True
-
-    def _open(self, screen: Screen[None]) -> None:
-        if isinstance(self.screen, type(screen)) or self.still_opening():
-            return
-        if isinstance(self.screen, WORK_SCREENS):
-            self.switch_screen(screen)
-        else:
-            self.push_screen(screen)
-
-    def action_open_queue(self) -> None:
-        """Show what the background worker is doing and what waits."""
-        self._open(QueueScreen())
-
-    def action_open_dead(self) -> None:
-        """Show jobs that failed for good."""
-        self._open(DeadJobsScreen())
-
-    def action_open_settings(self) -> None:
-        """Show the settings."""
-        self._open(SettingsScreen())
-
-    def action_open_import(self) -> None:
-        """Import entries from another journaling app or a folder of files."""
-        self._open(ImportScreen())
-
-    def action_open_search(self) -> None:
-        """Search entries and names."""
-        from ui.screens.search import SearchScreen
-
-        self._open(SearchScreen())
-
-    def action_open_period(self) -> None:
-        """Show who and what appeared this month."""
-        from ui.screens.period import PeriodScreen
-
-        self._open(PeriodScreen())
-
-    def action_open_author(self) -> None:
-        """Show the author's own page: their people, places, groups and activities."""
-        from ui.screens.author import AuthorScreen
-
-        self._open(AuthorScreen())
-
-    def action_open_blocked(self) -> None:
-        """List the names that are never picked out of entries."""
-        from ui.dialogs.blocked import BlockedNames
-
-        if not isinstance(self.screen, BlockedNames) and not self.still_opening():
-            self.push_screen(BlockedNames())
-
-    def action_open_doctor(self) -> None:
-        """Check the setup and say what to fix (the report `charlie doctor` prints)."""
-        from ui.screens.doctor import DoctorScreen
-
-        if not isinstance(self.screen, DoctorScreen) and not self.still_opening():
-            self.push_screen(DoctorScreen())
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The command palette (Ctrl+P): Charlie's actions (ui/palette), then Textual's."""

@@ -28,10 +28,12 @@ class Snapshot:
     when: str
     """The When field exactly as typed (it may not parse yet)."""
     body: str
+    tags: str | None = None
+    """The Tags field as typed; None: not known (a draft from before the field)."""
 
     @classmethod
     def of_draft(cls, draft: Draft) -> Snapshot:
-        return cls(draft.title, draft.when, draft.body)
+        return cls(draft.title, draft.when, draft.body, draft.tags)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class DraftKeeper:
                     body=snapshot.body,
                     when=snapshot.when,
                     base_revision=self.base_revision,
+                    tags=snapshot.tags,
                 )
                 self._stored = _Stored(snapshot, self.entry_id, self.base_revision)
             return True

@@ -32,6 +32,7 @@ def app_commands(app: CharlieApp, screen: Screen[object]) -> Iterable[SystemComm
     for title, help_text, run in (
         ("Search", "Entries and names (filters: journal: tag: person: …)", app.action_open_search),
         ("Month", "Who and what appeared this month", app.action_open_period),
+        ("Calendar", "Entries per day, streaks, words per week", app.action_open_calendar),
         ("Your page", "Your people, places, groups and activities", app.action_open_author),
         ("Queue", "What the background worker does and what waits", app.action_open_queue),
         ("Dead jobs", "Jobs that failed for good: retry or discard", app.action_open_dead),

@@ -21,8 +21,11 @@ CSS_FILES: list[str | PurePath] = [
     _HERE / "screens" / "period.tcss",
     _HERE / "screens" / "author.tcss",
     _HERE / "screens" / "doctor.tcss",
+    _HERE / "screens" / "calendar.tcss",
     _HERE / "dialogs" / "dialogs.tcss",
     _HERE / "dialogs" / "graph_dialogs.tcss",
     _HERE / "dialogs" / "drafts.tcss",
     _HERE / "dialogs" / "export.tcss",
+    _HERE / "screens" / "tag.tcss",
+    _HERE / "dialogs" / "tag_filter.tcss",
 ]

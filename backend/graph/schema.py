@@ -12,10 +12,18 @@ entries' revisions, the entity version commits watch, blocked names and type ove
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from backend.graph.cypher import Graph, decode
+from backend.graph.folding import (
+    FOLDED,
+    SEARCHABLE,
+    create_searchable_index,
+    mark_folded,
+    with_folded,
+)
+from backend.graph.words import word_count
 from backend.models import (
     EntityMention,
     EntityRef,
@@ -24,6 +32,7 @@ from backend.models import (
     Journal,
     Relation,
     content_hash,
+    entry_tags,
     from_epoch_and_offset,
     from_millis,
 )
@@ -59,9 +68,13 @@ EPISODE_FIELDS = (
     "updated_at",
     "source",
     "content_hash",
+    "tags",
+    "starred",
 )
 """An entry node's properties: ``entry_at`` in UTC epoch seconds with ``utc_offset``
-(minutes) kept apart, ``created_at``/``updated_at`` in ms."""
+(minutes) kept apart, ``created_at``/``updated_at`` in ms, ``tags`` a sorted list of
+lowercase tags (``backend.models.entry_tags``) and ``starred`` a boolean (an entry
+written before tags has neither: no tags, not starred)."""
 ENTRY_FIELDS = ", ".join(f"e.{name}" for name in EPISODE_FIELDS)
 """What to RETURN for ``entry_from_row`` (with the node bound to ``e``)."""
 
@@ -73,7 +86,7 @@ PREVIEW_CHARS = 240
 SUMMARY_FIELDS = (
     f"e.id, e.title, CASE WHEN size(e.body) <= {PREVIEW_CHARS} THEN e.body "
     f"ELSE substring(e.body, 0, {PREVIEW_CHARS}) END, e.entry_at, e.utc_offset, "
-    "e.created_at"
+    "e.created_at, e.tags, e.starred"
 )
 """What to RETURN for ``summary_from_row`` (with the node bound to ``e``)."""
 
@@ -166,10 +179,25 @@ def create_indexes(graph: Graph) -> None:
     so this runs once per journal, right after the journal is registered."""
     graph.query(f"CREATE INDEX FOR (e:{EPISODE}) ON (e.id)")
     graph.query(f"CREATE INDEX FOR (e:{EPISODE}) ON (e.entry_at)")
-    graph.query(f"CALL db.idx.fulltext.createNodeIndex('{EPISODE}', 'title', 'body')")
+    create_searchable_index(graph)  # Entries' words, accents aside (graph/folding.py).
     graph.query(f"CREATE INDEX FOR (n:{ENTITY}) ON (n.id)")
     graph.query(f"CREATE INDEX FOR (n:{ENTITY}) ON (n.key)")
-    graph.query(f"CALL db.idx.fulltext.createNodeIndex('{ENTITY}', 'name')")
+    graph.query(f"CALL db.idx.fulltext.createNodeIndex('{ENTITY}', 'name', '{FOLDED}')")
+    mark_folded(graph)  # Every entry of a new journal is written with its folded words.
+    create_tag_indexes(graph)
+
+
+TAG_INDEXES = ("tags", "starred")
+"""The Episode properties indexed for the tag and star filters (``'x' IN e.tags`` is
+answered by the index on the list)."""
+
+
+def create_tag_indexes(graph: Graph, existing: Sequence[str] = ()) -> None:
+    """Index the Episode properties of ``TAG_INDEXES`` not in ``existing`` (a journal
+    made before tags gets them on first use: ``backend.graph.tags``)."""
+    for name in TAG_INDEXES:
+        if name not in existing:
+            graph.query(f"CREATE INDEX FOR (e:{EPISODE}) ON (e.{name})")
 
 
 def episode_properties(
@@ -181,10 +209,13 @@ def episode_properties(
     utc_offset: int,
     source: str,
     now: int,
+    tags: Iterable[str] = (),
+    starred: bool = False,
 ) -> dict[str, Any]:
     """A new entry node's properties (``EPISODE_FIELDS``, in order): ``entry_at`` in
     epoch seconds and ``utc_offset`` in minutes (``to_epoch_and_offset``), created and
-    updated at ``now`` (ms), with the content hash of its title and body."""
+    updated at ``now`` (ms), with the content hash of its title and body, its tags (the
+    tag words of its text and the ``tags`` given) and whether it is starred."""
     return {
         "id": entry_id,
         "title": title,
@@ -195,6 +226,9 @@ def episode_properties(
         "updated_at": now,
         "source": source,
         "content_hash": content_hash(title, body),
+        "tags": list(entry_tags(title, body, tags)),
+        "starred": bool(starred),
+        "words": word_count(title, body),  # For totals without reading bodies (graph/words.py).
     }
 
 
@@ -210,10 +244,13 @@ def create_episodes(
     With ``returning`` the reply has a row per entry (the stored node, ``ENTRY_FIELDS``
     for ``entry_from_row``); without, nothing comes back, as a large batch wants.
     """
-    cypher = f"UNWIND $rows AS p MERGE (e:{EPISODE} {{id: p.id}}) ON CREATE SET e = p"
+    cypher = (
+        f"UNWIND $rows AS p MERGE (e:{EPISODE} {{id: p.id}}) ON CREATE SET e = p, e:{SEARCHABLE}"
+    )
     if returning:
         cypher += f" RETURN {ENTRY_FIELDS}"
-    return graph.command(cypher, {"rows": [dict(row) for row in rows]})
+    # Each node also gets its folded words for accent-blind search (graph/folding.py).
+    return graph.command(cypher, {"rows": [with_folded(dict(row)) for row in rows]})
 
 
 # -- rows -> models --------------------------------------------------------------------
@@ -240,6 +277,8 @@ def entry_from_row(row: Sequence[Any], *, journal: str, revision: int) -> Entry:
         source=row[7],
         content_hash=row[8],
         revision=revision,
+        tags=tags_of(row[9]) if len(row) > 9 else (),
+        starred=is_true(row[10]) if len(row) > 10 else False,
     )
 
 
@@ -251,7 +290,27 @@ def summary_from_row(row: Sequence[Any]) -> EntrySummary:
         title=row[1],
         preview=row[2],
         entry_at=from_epoch_and_offset(row[3], row[4]),
+        tags=tags_of(row[6]) if len(row) > 6 else (),
+        starred=is_true(row[7]) if len(row) > 7 else False,
     )
+
+
+def tags_of(value: Any) -> tuple[str, ...]:
+    """The tags of a row's ``e.tags``: a list, or the text a verbose reply makes of one
+    ("[a, b]": tags hold no spaces, commas or brackets); None (no tags yet) as ()."""
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(str(decode(v)) for v in value)
+    text = str(value).strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return tuple(part for part in text.split(", ") if part)
+
+
+def is_true(value: Any) -> bool:
+    """A row's boolean (verbose replies give "true"/"false"; None is false)."""
+    return value is True or value == "true" or value == b"true"
 
 
 def entity_ref(row: Sequence[Any]) -> EntityRef:

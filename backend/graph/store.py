@@ -8,20 +8,24 @@ names, fields and row conversions are ``schema``.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 import redis
 
-from backend.errors import NotFoundError, ValidationError
+from backend.attachments import names_of
+from backend.errors import JournalGone, NotFoundError, ValidationError
 from backend.graph.cypher import Graph, rows_of
+from backend.graph.folding import folded_field
 from backend.graph.journals import add_journal, read_journals, rename_journal
 from backend.graph.schema import (
     COUNT_DOWN,
     ENTRY_FIELDS,
+    JOURNALS_KEY,
     SUMMARY_FIELDS,
     create_episodes,
     entry_event,
@@ -31,8 +35,9 @@ from backend.graph.schema import (
     revisions_key,
     summary_from_row,
 )
+from backend.graph.words import word_count
 from backend.jobs.keys import EVENTS
-from backend.models import Entry, Journal, Page, content_hash, to_epoch_and_offset
+from backend.models import Entry, Journal, Page, content_hash, entry_tags, to_epoch_and_offset
 from backend.validation import check_journal_name
 
 # Queues extra commands into an entry write's MULTI: (pipe, entry_id, content_hash).
@@ -141,8 +146,11 @@ class Store:
         source: str,
         entry_id: str | None = None,
         also: Also | None = None,
+        tags: Iterable[str] = (),
+        starred: bool = False,
     ) -> Entry:
-        """Store a new entry (inputs already validated) and return it as stored.
+        """Store a new entry (inputs already validated) and return it as stored, with
+        the tag words of its text and ``tags`` as its tags.
 
         ``also(pipe, entry_id, content_hash)`` may queue more commands (the job for
         the entry) that commit in the same MULTI/EXEC as the entry itself. With an
@@ -159,20 +167,25 @@ class Store:
             utc_offset=offset,
             source=source,
             now=_now_millis(),
+            tags=tags,
+            starred=starred,
         )
         graph = self.graph(journal)
         revisions = revisions_key(journal.id)
         with self.client.pipeline(transaction=True) as pipe:
             while True:
                 try:
-                    if entry_id is not None:
-                        # Every entry written here has a revision field, so watching the
-                        # hash makes "not there yet" and the create one atomic step.
-                        pipe.watch(revisions)
-                        if pipe.hexists(revisions, entry_id):
-                            pipe.unwatch()
-                            return self.get_entry(journal, entry_id)
-                        pipe.multi()
+                    # Every entry written here has a revision field, so watching the
+                    # hash makes "not there yet" and the create one atomic step; watching
+                    # the journals makes "the journal is still there" part of it too.
+                    pipe.watch(JOURNALS_KEY, revisions)
+                    if not pipe.hexists(JOURNALS_KEY, journal.id):
+                        pipe.unwatch()
+                        raise JournalGone(journal.name)
+                    if entry_id is not None and pipe.hexists(revisions, entry_id):
+                        pipe.unwatch()
+                        return self.get_entry(journal, entry_id)
+                    pipe.multi()
                     pipe.execute_command(*create_episodes(graph, [params], returning=True))
                     pipe.hset(revisions, new_id, 1)
                     if also is not None:
@@ -198,10 +211,13 @@ class Store:
         entry_at: datetime,
         expected_revision: int,
         also: Also | None = None,
+        tags: Iterable[str] = (),
     ) -> Entry:
         """Replace an entry's title, body and time (inputs already validated), only if it
         is still at ``expected_revision``; the revision goes up by one in the same
-        transaction. Raises RevisionConflict (nothing written) if it moved on or is gone.
+        transaction. Its tags become the tag words of the new text and ``tags`` (its own
+        tags, given beside the text); whether it is starred is left as it is. Raises
+        RevisionConflict (nothing written) if it moved on or is gone.
         """
         epoch, offset = to_epoch_and_offset(entry_at)
         revisions = revisions_key(journal.id)
@@ -214,6 +230,9 @@ class Store:
             "utc_offset": offset,
             "updated_at": _now_millis(),
             "content_hash": content_hash(title, body),
+            "tags": list(entry_tags(title, body, tags)),
+            "folded": folded_field(title, body, epoch),  # search (graph/folding.py)
+            "words": word_count(title, body),  # totals without reading bodies (graph/words.py)
         }
         with self.client.pipeline(transaction=True) as pipe:
             while True:
@@ -239,7 +258,8 @@ class Store:
                         *graph.command(
                             "MATCH (e:Episode {id: $id}) SET e.title = $title, e.body = $body, "
                             "e.entry_at = $entry_at, e.utc_offset = $utc_offset, "
-                            "e.updated_at = $updated_at, "
+                            "e.updated_at = $updated_at, e.tags = $tags, "
+                            "e.folded = $folded, e:Searchable, e.words = $words, "
                             f"e.content_hash = $content_hash RETURN {ENTRY_FIELDS}",
                             params,
                         )
@@ -256,6 +276,23 @@ class Store:
         if not rows:  # Deleted between our look and the write: it wrote nothing.
             raise RevisionConflict(None)
         return entry_from_row(rows[0], journal=journal.name, revision=current + 1)
+
+    def set_starred(self, journal: Journal, entry_id: str, starred: bool) -> bool:
+        """Star or unstar an entry; False if there is no such entry. It writes only
+        ``starred``, leaving the revision as it is: an edit saved at the same moment
+        (which writes everything but ``starred``) loses nothing, and an editor open on
+        the entry does not see a conflict. Publishes the entry's change event."""
+        graph = self.graph(journal)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.execute_command(
+                *graph.command(
+                    "MATCH (e:Episode {id: $id}) SET e.starred = $starred RETURN e.id",
+                    {"id": entry_id, "starred": bool(starred)},
+                )
+            )
+            pipe.publish(EVENTS, entry_event(journal.id, entry_id, "starred"))
+            replies = pipe.execute()
+        return bool(rows_of(replies[0]))
 
     @staticmethod
     def _exists(graph: Graph, entry_id: str) -> bool:
@@ -326,14 +363,19 @@ class Store:
         pipe.execute_command(*graph.command(PRUNE_UNMENTIONED))
 
     def get_entry(self, journal: Journal, entry_id: str) -> Entry:
+        # Its attachments come after the fields every entry read returns (only the
+        # reader and exports need them).
         rows = self.graph(journal).read(
-            f"MATCH (e:Episode {{id: $id}}) RETURN {ENTRY_FIELDS}", {"id": entry_id}
+            f"MATCH (e:Episode {{id: $id}}) RETURN {ENTRY_FIELDS}, e.attachments",
+            {"id": entry_id},
         )
         if not rows:
             raise NotFoundError(f"There is no entry {entry_id} in {journal.name!r}.")
-        return entry_from_row(
-            rows[0], journal=journal.name, revision=self.revision(journal, entry_id)
+        entry = entry_from_row(
+            rows[0][:-1], journal=journal.name, revision=self.revision(journal, entry_id)
         )
+        attachments = names_of(rows[0][-1])
+        return dataclasses.replace(entry, attachments=attachments) if attachments else entry
 
     def find_entry_ids(self, journal: Journal, prefix: str) -> list[str]:
         """Ids in this journal starting with ``prefix`` (for short ids on the command line)."""

@@ -1,6 +1,6 @@
 """Read-only views of a journal's knowledge graph: entity pages, the author's own page,
-an entry's connections, search and what a period held. Every query takes user text only
-as parameters."""
+an entry's connections and what a period held (search is ``search``). Every query takes
+user text only as parameters."""
 
 from __future__ import annotations
 
@@ -12,18 +12,17 @@ from backend.errors import NotFoundError
 from backend.graph.cypher import Graph
 from backend.graph.enrich import SEP, split_list
 from backend.graph.extractor import ENTITY_TYPES
+from backend.graph.folding import fold
 from backend.graph.resolution import SELF_ID, normalise
 from backend.graph.schema import (
     FILL_MENTION_COUNTS,
     MENTION_COUNT,
-    PREVIEW_CHARS,
-    TALLY,
     TALLY_OF_N,
     entity_ref,
     mention_from_row,
     relation_from_row,
-    summary_from_row,
 )
+from backend.graph.time_views import ranked_mentions
 from backend.graph.windows import journal_end, windowed_mentions
 from backend.models import (
     AuthorPage,
@@ -31,14 +30,11 @@ from backend.models import (
     EntityRef,
     EntryEntities,
     PeriodSummary,
-    SearchHit,
-    SearchResults,
     from_epoch_and_offset,
 )
 
 _NAMES = "reduce(s = '', x IN coalesce(m.names, []) | s + x + $sep)"
 _WORD = re.compile(r"\w+", re.UNICODE)
-SNIPPET_CHARS = 160
 # "Appears with" looks at an entity's most recent entries only, so the page of someone
 # mentioned in thousands of entries opens as fast as anyone's.
 APPEARS_WITH_RECENT = 300
@@ -203,75 +199,6 @@ def entry_entities(graph: Graph, entry_id: str) -> EntryEntities:
     return EntryEntities(mentions=mentions, relations=relations)
 
 
-def fulltext_query(text: str) -> str:
-    """A RediSearch query for what the user typed: every word must match, the last one
-    as a prefix (so results appear while typing). "" when nothing searchable is left."""
-    words = _WORD.findall(text)
-    if not words:
-        return ""
-    *head, last = words
-    return " ".join([*head, f"{last}*" if len(last) >= 2 else last])
-
-
-def search(graph: Graph, text: str, *, limit: int = 20) -> SearchResults:
-    """Entries (full-text on title and body) and entities (by name) matching ``text``.
-    One letter (or digit) alone finds the entities whose name starts with it, most
-    mentioned first, and no entries: the full-text index matches no prefix that short,
-    and nearly every entry has a word starting with any letter."""
-    words = _WORD.findall(text)
-    if len(words) == 1 and len(words[0]) == 1:
-        return SearchResults(text, [], _starting_with(graph, words[0].casefold(), limit))
-    query = fulltext_query(text)
-    if not query:
-        return SearchResults(text, [], [])
-    rows = graph.read(
-        # Sorted and cut before the bodies are read: a two-letter prefix matches most of
-        # a large journal (see list_entities).
-        "CALL db.idx.fulltext.queryNodes('Episode', $q) YIELD node, score "
-        "WITH node, score ORDER BY score DESC, node.entry_at DESC, node.id LIMIT $limit "
-        "RETURN node.id, node.title, node.body, node.entry_at, node.utc_offset",
-        {"q": query, "limit": limit},
-    )
-    words = [w.casefold() for w in _WORD.findall(text)]
-    entries = [
-        SearchHit(
-            summary_from_row([r[0], r[1], r[2][:PREVIEW_CHARS], r[3], r[4]]),
-            snippet(r[2], words),
-        )
-        for r in rows
-    ]
-    entities = [
-        entity_ref(r)
-        for r in _counted(
-            graph,
-            "CALL db.idx.fulltext.queryNodes('Entity', $q) YIELD node, score "
-            f"OPTIONAL MATCH (node)-[tally:{TALLY}]->(node) "
-            f"WITH node, score, {MENTION_COUNT} AS c "
-            "ORDER BY score DESC, c DESC, node.name, node.id LIMIT $limit "
-            "RETURN node.id, node.name, node.type, c, score",
-            {"q": query, "limit": limit},
-            column=3,
-        )
-    ]
-    return SearchResults(text, entries, entities)
-
-
-def _starting_with(graph: Graph, letter: str, limit: int) -> list[EntityRef]:
-    """Entities whose name (or its matching key: no leading "the") starts with
-    ``letter``, most mentioned first."""
-    return [
-        entity_ref(r)
-        for r in _counted(
-            graph,
-            "MATCH (n:Entity) WHERE n.key STARTS WITH $p OR toLower(n.name) STARTS WITH $p "
-            f"{TALLY_OF_N} WITH n, {MENTION_COUNT} AS c "
-            "ORDER BY c DESC, n.name, n.id LIMIT $limit RETURN n.id, n.name, n.type, c",
-            {"p": letter, "limit": limit},
-            column=3,
-        )
-    ]
-
-
 def find_entity(graph: Graph, name: str, *, type_: str | None = None) -> EntityRef | None:
     """The entity called ``name`` (exactly, after normalising; or by an alias),
     optionally of one type; the first by id if several are."""
@@ -286,25 +213,16 @@ def find_entity(graph: Graph, name: str, *, type_: str | None = None) -> EntityR
 def entries_containing(graph: Graph, text: str) -> list[tuple[str, str]]:
     """The id and content hash of every entry whose title or body has all the words of
     ``text`` (full-text); [] when it has no words."""
-    query = " ".join(_WORD.findall(text))
+    # Folded as every search is: the index holds each entry's accent-free spellings.
+    query = " ".join(_WORD.findall(fold(text)))
     if not query:
         return []
     rows = graph.read(
-        "CALL db.idx.fulltext.queryNodes('Episode', $q) YIELD node "
+        "CALL db.idx.fulltext.queryNodes('Searchable', $q) YIELD node "
         "RETURN node.id, node.content_hash",
         {"q": query},
     )
     return [(row[0], row[1]) for row in rows]
-
-
-def snippet(body: str, words: list[str]) -> str:
-    """A line of ``body`` around the first word of the search, on one line."""
-    flat = " ".join(body.split())
-    lower = flat.casefold()
-    hits = [i for i in (lower.find(w) for w in words) if i >= 0]
-    start = max(0, min(hits) - 40) if hits else 0
-    text = flat[start : start + SNIPPET_CHARS]
-    return ("…" if start else "") + text + ("…" if start + SNIPPET_CHARS < len(flat) else "")
 
 
 def period(graph: Graph, start: datetime, end: datetime, *, per_type: int = 30) -> PeriodSummary:
@@ -314,20 +232,10 @@ def period(graph: Graph, start: datetime, end: datetime, *, per_type: int = 30) 
         "MATCH (e:Episode) WHERE e.entry_at >= $start AND e.entry_at < $end RETURN count(e)",
         bounds,
     )[0][0]
-    found: dict[str, list[EntityRef]] = {t: [] for t in ENTITY_TYPES}
-    for r in graph.read(
-        # Through the entry_at index, grouped by node (not by the returned fields), with
-        # no label check on what is mentioned (only entities are) and the name read
-        # once per entity before the sort, not at every comparison: 2,800 entries of a
-        # month in a 100,000-entry journal take 25 ms instead of 36.
-        "MATCH (e:Episode) WHERE e.entry_at >= $start AND e.entry_at < $end "
-        "MATCH (e)-[:MENTIONS]->(n) WITH n, count(DISTINCT e) AS c "
-        "WITH n, c, n.name AS name ORDER BY c DESC, name RETURN n.id, name, n.type, c",
-        bounds,
-    ):
-        refs = found.setdefault(r[2], [])
-        if len(refs) < per_type:
-            refs.append(entity_ref(r))
+    # Through the entry_at index; only the entities that can make a list have their
+    # names read and sorted (see time_views.ranked_mentions).
+    ranked = ranked_mentions(graph, bounds["start"], bounds["end"], per_type=per_type)
+    found = {t: ranked.pop(t, []) for t in ENTITY_TYPES} | ranked
     return PeriodSummary(start, end, count, found)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from backend.drafts import Draft
 from backend.errors import NotFoundError, ValidationError
-from backend.models import Entry
+from backend.models import Entry, split_tags
 from backend.services.entries import Entries
 from backend.services.friendly import friendly_errors
 from backend.shared import Backend, JournalRef, JournalService
@@ -26,6 +26,7 @@ class JournalDrafts(JournalService):
         body: str,
         when: str = "",
         base_revision: int = 0,
+        tags: str | None = None,
     ) -> Draft:
         """Keep what an editor shows, durably (see backend/drafts.py)."""
         return self._backend.drafts.save(
@@ -36,6 +37,7 @@ class JournalDrafts(JournalService):
             body=body,
             when=when,
             base_revision=base_revision,
+            tags=tags,
         )
 
     def discard(self, draft_id: str) -> bool:
@@ -80,7 +82,13 @@ class Drafts:
         when = _draft_time(draft)
         entries = Entries(self._backend, JournalRef(self._backend, draft.journal))
         if draft.entry_id is None or as_new:
-            return entries.add(draft.body, title=draft.title, entry_at=when, draft_id=draft.id)
+            return entries.add(
+                draft.body,
+                title=draft.title,
+                entry_at=when,
+                draft_id=draft.id,
+                tags=split_tags(draft.tags or ""),
+            )
         return entries.edit(
             draft.entry_id,
             body=draft.body,
@@ -88,6 +96,8 @@ class Drafts:
             entry_at=when,
             expected_revision=draft.base_revision,
             draft_id=draft.id,
+            # A draft without the Tags field keeps the entry's; a cleared field clears them.
+            tags=None if draft.tags is None else split_tags(draft.tags),
         )
 
 

@@ -6,6 +6,7 @@ queues the entry's enrichment job in the same transaction as its write (DESIGN.m
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 
 import redis
@@ -14,10 +15,11 @@ from backend import presence
 from backend.errors import EditConflict, NotFoundError, ValidationError
 from backend.graph.schema import version_key
 from backend.graph.store import Also, RevisionConflict
+from backend.graph.tags import filtered_page
 from backend.jobs.records import BACKLOG, INTERACTIVE, enrich_job_id
-from backend.models import Entry, Journal, Page, content_hash
+from backend.models import Entry, Journal, Page, content_hash, normalise_tag
 from backend.services.friendly import friendly_errors
-from backend.shared import JournalService
+from backend.services.tags import TagViews, check_tag
 from backend.validation import check_body, check_title, local_zone
 
 
@@ -50,8 +52,8 @@ def check_time(entry_at: datetime | None) -> datetime:
 
 
 @friendly_errors
-class Entries(JournalService):
-    """The entries of one journal."""
+class Entries(TagViews):
+    """The entries of one journal (with their tags and stars: ``TagViews``)."""
 
     def add(
         self,
@@ -62,8 +64,13 @@ class Entries(JournalService):
         source: str = "tui",
         draft_id: str | None = None,
         id_key: str | None = None,
+        tags: Iterable[str] = (),
+        starred: bool = False,
     ) -> Entry:
         """Validate and store a new entry. When this returns, the entry is on disk.
+
+        Its tags are the ``#tag`` words of its title and text and ``tags`` (given
+        beside the text: "#Work", "work" and "Work" are one tag); ``starred`` stars it.
 
         ``draft_id``: the draft this entry was written in, removed in the same transaction.
         ``id_key``: any text naming this save (a script's own id for it); a save with a
@@ -73,6 +80,7 @@ class Entries(JournalService):
         body = check_body(body, self._backend.settings.max_entry_chars)
         title = check_title(title)
         when = check_time(entry_at)
+        given = check_given_tags(tags)
         target = self._journal
         priority = BACKLOG if source == "import" else INTERACTIVE
         entry = self._backend.store.add_entry(
@@ -83,6 +91,8 @@ class Entries(JournalService):
             source=source,
             entry_id=None if id_key is None else keyed_entry_id(target, id_key),
             also=both(self._enqueue(priority), self._forget_draft(draft_id)),
+            tags=given,
+            starred=bool(starred),
         )
         return entry
 
@@ -116,8 +126,12 @@ class Entries(JournalService):
         entry_at: datetime | None = None,
         expected_revision: int | None = None,
         draft_id: str | None = None,
+        tags: Iterable[str] | None = None,
     ) -> Entry:
         """Change any of an entry's body, title and time; the others stay as they were.
+
+        Its tags follow the ``#tag`` words of the new text; ``tags`` replaces the tags
+        given beside the text (None keeps them: ``Entry.own_tags``). The star stays.
 
         With ``expected_revision`` (the revision the user's edit began from), a change
         made meanwhile elsewhere raises EditConflict and nothing is written. Without it,
@@ -130,6 +144,7 @@ class Entries(JournalService):
         new_body = None if body is None else check_body(body, limit)
         new_title = None if title is None else check_title(title)
         when = None if entry_at is None else check_time(entry_at)
+        new_tags = None if tags is None else check_given_tags(tags)
         while True:
             current = store.get_entry(target, entry_id)
             if expected_revision is not None and current.revision != expected_revision:
@@ -145,6 +160,7 @@ class Entries(JournalService):
                     body=final_body,
                     entry_at=current.entry_at if when is None else when,
                     expected_revision=current.revision,
+                    tags=current.own_tags if new_tags is None else new_tags,
                     also=both(
                         self._enqueue(INTERACTIVE) if changed else None,
                         self._forget_draft(draft_id),
@@ -202,11 +218,23 @@ class Entries(JournalService):
             raise ValidationError(f"{prefix!r} matches several entries; give more digits.")
         return matches[0]
 
-    def list(self, *, limit: int = 100, before: str | None = None) -> Page:
-        """A page of entries, newest first; pass ``page.next_cursor`` as ``before``."""
+    def list(
+        self,
+        *,
+        limit: int = 100,
+        before: str | None = None,
+        tag: str | None = None,
+        starred: bool = False,
+    ) -> Page:
+        """A page of entries, newest first; pass ``page.next_cursor`` as ``before``.
+        With ``tag`` only the entries carrying it, with ``starred`` only starred ones."""
         if limit < 1:
             raise ValidationError("A page holds at least one entry.")
-        return self._backend.store.list_entries(self._journal, limit=limit, before=before)
+        wanted = None if tag is None else check_tag(tag)
+        if wanted is None and not starred:
+            return self._backend.store.list_entries(self._journal, limit=limit, before=before)
+        graph = self._backend.store.graph(self._journal)
+        return filtered_page(graph, tag=wanted, starred=starred, limit=limit, before=before)
 
     def count(self) -> int:
         return self._backend.store.count_entries(self._journal)
@@ -229,3 +257,12 @@ class Entries(JournalService):
         """How many other editor sessions show the entry now."""
         client = self._backend.broker.client
         return presence.open_elsewhere(client, self._journal.id, entry_id, session)
+
+
+def check_given_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags given beside an entry's text, normalised ("#Work" is "work"); a text or
+    something else that is not a list of tags is a ValidationError."""
+    given = None if isinstance(tags, str) else list(tags)
+    if given is None or not all(isinstance(t, str) for t in given):
+        raise ValidationError("Tags must be given as a list of words.")
+    return tuple(t for t in (normalise_tag(t) for t in given) if t)

@@ -7,10 +7,12 @@ from typing import Any
 
 from backend.errors import NotFoundError, ValidationError
 from backend.graph import corrections, curation
+from backend.graph import search as graph_search
 from backend.graph import views as graph_views
 from backend.graph.cypher import Graph
 from backend.graph.evaluation import gold_from_journal
 from backend.graph.extractor import ENTITY_TYPES
+from backend.graph.search_query import parse as parse_search
 from backend.jobs.records import INTERACTIVE
 from backend.models import (
     AuthorPage,
@@ -58,8 +60,17 @@ class GraphViews(JournalService):
         return graph_views.find_entity(self._graph(), name, type_=type)
 
     def search(self, text: str, *, limit: int = 20) -> SearchResults:
-        """Entries and entities matching what the user typed (last word as a prefix)."""
-        return graph_views.search(self._graph(), text, limit=limit)
+        """Entries and entities matching what the user typed: words (the last one as a
+        prefix; accents and case aside) and filters (``backend.graph.search_query``:
+        ``journal:``, ``tag:``, ``person:``, ``place:``, ``before:``, ``after:``,
+        ``starred``). A filter it cannot read raises ValidationError saying why."""
+        query = parse_search(text)
+        store = self._backend.store
+        journal = store.journal(query.journal) if query.journal else self._journal
+        graph = store.graph(journal)
+        return graph_search.search(
+            graph, query, zone=local_zone(), limit=limit, journal=journal.name
+        )
 
     def period(self, year: int, month: int) -> PeriodSummary:
         """Who and what appeared in a month (local time)."""

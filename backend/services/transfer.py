@@ -16,13 +16,14 @@ if TYPE_CHECKING:
     from backend.transfer.importer_source import ImportSummary
     from backend.transfer.importing import Rejected
     from backend.transfer.json_import import ExportImportSummary
+    from backend.transfer.markdown_export import MarkdownExport
 
 ImportProgress = Callable[[str, int, int | None], None]
 """``progress(stage, done, total)`` while an import runs."""
 ExportProgress = Callable[[int, int], None]
 """``progress(done, total)`` while an export runs."""
 
-__all__ = ["ExportImportSummary", "ImportSummary", "Rejected", "Transfer"]
+__all__ = ["ExportImportSummary", "ImportSummary", "MarkdownExport", "Rejected", "Transfer"]
 
 
 @friendly_errors
@@ -80,6 +81,23 @@ class Transfer:
         from backend.transfer.markdown_export import export_markdown
 
         return export_markdown(self._backend, directory, journal=journal, progress=progress)
+
+    def export_markdown_folder(
+        self,
+        directory: Path | str,
+        *,
+        journal: str | None = None,
+        sync: bool = False,
+        progress: ExportProgress | None = None,
+    ) -> MarkdownExport:
+        """One Markdown file per entry, and with ``sync`` the files an earlier export
+        wrote for entries deleted since removed (never one edited since); returns what
+        was written, removed and kept."""
+        from backend.transfer.markdown_export import export_markdown_folder
+
+        return export_markdown_folder(
+            self._backend, directory, journal=journal, progress=progress, sync=sync
+        )
 
     def export_json(
         self,

@@ -18,6 +18,15 @@ they need no backup.
 The file format is ``backend.transfer.backup_file``; restoring one is
 ``backend.transfer.restore``.
 
+Attachments (photos, ``backend.attachments``) are files, not keys: a backup names every
+attachment the data directory holds when it is taken, and keeps each file once, for
+every backup, in ``<backups>/attachments/`` (a hard link to the data directory's file
+where both are on one file system, so a photo takes its space once, not once a backup).
+The list is taken after the database is read: every entry in the backup had its files
+stored before it was written, so the backup names them all. Rotation removes a kept file
+only when no backup left names it. Copying a backup elsewhere means copying its
+``attachments`` folder too (``charlie restore`` looks for it beside the file).
+
 Automatic backups (every reason but ``manual``) are rotated: the newest
 ``settings.backup_keep`` of them are kept. Manual ones (``charlie backup``) are the
 user's to delete and do not count.
@@ -26,9 +35,11 @@ user's to delete and do not count.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +47,14 @@ from typing import TYPE_CHECKING
 
 import redis
 
+from backend.attachments import (
+    link_into,
+    remove,
+    store_root,
+    stored_names,
+    sync_folders,
+    unreferenced,
+)
 from backend.broker.ownership import rejoined
 from backend.broker.private import append_private
 from backend.jobs.chores import Chore
@@ -45,6 +64,7 @@ from backend.transfer.backup_file import (
     SKIP_LUA,
     BackupError,
     Record,
+    attachment_names,
     read_header,
     skip_args,
     write_backup,
@@ -142,11 +162,64 @@ def take_snapshot(
         raise BackupError(f"Could not read the database for a backup: {exc}") from exc
     directory = backup_dir(settings)
     try:
-        path = write_backup(directory, records, reason)
+        with attachments_lock(directory):
+            path = write_backup(directory, records, reason, keep_attachments(settings))
     except OSError as exc:
         raise BackupError(f"Could not write a backup into {directory}: {exc}") from exc
     rotate(settings, spare=spare)
     return path
+
+
+def backup_attachments_dir(settings: Settings) -> Path:
+    """Where backups keep attachments: ``<data>/backups/attachments``."""
+    return backup_dir(settings) / "attachments"
+
+
+@contextlib.contextmanager
+def attachments_lock(directory: Path) -> Iterator[None]:
+    """Held while a backup is written, or the attachments of ``directory`` (a backups
+    folder) are pruned: a file kept for a backup being written is never pruned before
+    that backup names it."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # The folder itself is locked (flock works on a folder): no lock file among backups.
+    fd = os.open(directory, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def keep_attachments(settings: Settings) -> list[str]:
+    """Keep every attachment of the data directory in the backups' store (once: a file
+    kept for an earlier backup is not copied again) and return their names. Call it
+    holding ``attachments_lock``, after reading the database."""
+    source = store_root(settings.data_dir)
+    kept = backup_attachments_dir(settings)
+    names = list(stored_names(source))
+    added = [name for name in names if link_into(source, kept, name, sync=False)]
+    sync_folders(kept, added)
+    return names
+
+
+def prune_attachments(settings: Settings) -> list[str]:
+    """Remove the kept attachments no backup names any more; returns their names.
+    Nothing is removed while any backup cannot be read (it may name any of them)."""
+    directory = backup_dir(settings)
+    kept = backup_attachments_dir(settings)
+    if not kept.is_dir():
+        return []
+    with attachments_lock(directory):
+        named: set[str] = set()
+        for _, _, path in backup_files(settings):
+            try:
+                named.update(attachment_names(path))
+            except (BackupError, OSError):
+                return []
+        doomed = unreferenced(kept, named)
+        for name in doomed:
+            remove(kept, name)
+    return doomed
 
 
 def snapshot(backend: Backend, reason: str) -> Path:
@@ -283,8 +356,8 @@ def rotate(
     settings: Settings, *, spare: Path | None = None, now: datetime | None = None
 ) -> list[Path]:
     """Delete automatic backups that the retention policy does not keep (never
-    ``spare``, never manual ones) and temp files a crash left behind. Returns what was
-    deleted."""
+    ``spare``, never manual ones), temp files a crash left behind, and kept attachments
+    no backup left names. Returns the backups and temp files deleted."""
     doomed = [path for path, reasons in retention(settings, now).items() if not reasons]
     directory = backup_dir(settings)
     if directory.is_dir():
@@ -301,6 +374,7 @@ def rotate(
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
             deleted.append(path)
+    prune_attachments(settings)  # Only what no backup left names (some may be deleted by hand).
     return deleted
 
 

@@ -2,7 +2,11 @@
 
 ``<data>/backups/charlie-<UTC stamp>-<reason>.backup`` is written atomically: a magic
 line, one JSON header line (format version, reason, key count, payload size and sha256)
-and a gzip payload of ``(key, ttl, dump)`` records. A file is checked whole (magic,
+and a gzip payload of ``(key, ttl, dump)`` records, then (version 2) the names of the
+attachments the backup keeps, one a line (``attachments`` of them, ``attachments_bytes``
+long; the sha256 covers the payload and this list). The files themselves are kept once
+for every backup in ``<backups>/attachments/`` (``backend.transfer.backup``). Version 1
+files (no attachments) are still read. A file is checked whole (magic,
 version, size, checksum, every record, the shape of every key) before a restore touches
 anything. Keys that only describe the running processes are never in a backup (see
 ``backend.transfer.backup``): ``EXCLUDED_KEYS`` and ``EXCLUDED_PREFIXES``.
@@ -23,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from backend.attachments import is_name
 from backend.broker.atomic import atomic_file
 from backend.broker.handoff import BROKER_ID_KEY
 from backend.errors import CharlieError
@@ -31,7 +36,9 @@ from backend.presence import OPEN_PREFIX
 
 MAGIC = b"CHARLIE-BACKUP\n"
 FORMAT = "charlie-backup"
-VERSION = 1
+VERSION = 2
+READS = (1, 2)
+"""The versions this Charlie reads: 1 has no attachments."""
 SUFFIX = ".backup"
 # Keys that describe running processes, not the user's data (see backend.transfer.backup).
 EXCLUDED_KEYS = (BROKER_ID_KEY, EDITING_KEY, SUPERVISOR_KEY)
@@ -102,13 +109,18 @@ def _new_path(directory: Path, reason: str) -> Path:
         moment += timedelta(milliseconds=1)
 
 
-def write_backup(directory: Path, records: list[Record], reason: str) -> Path:
-    """Write ``records`` as a new backup file in ``directory`` and return its path."""
+def write_backup(
+    directory: Path, records: list[Record], reason: str, attachments: list[str] | None = None
+) -> Path:
+    """Write ``records`` as a new backup file in ``directory`` and return its path; it
+    names ``attachments`` (kept in ``<directory>/attachments/``) as its own."""
     if not _REASON.match(reason):
         raise BackupError(f"{reason!r} is not a backup reason (lowercase letters, digits, '-').")
     # Level 1: the payload is mostly already-compact DUMP data; speed matters more here,
     # since the start-up and daily backups run while the user works.
     payload = gzip.compress(_encode(records), compresslevel=1, mtime=0)
+    names = sorted(set(attachments or ()))
+    listed = "".join(f"{name}\n" for name in names).encode()
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -116,7 +128,9 @@ def write_backup(directory: Path, records: list[Record], reason: str) -> Path:
         "reason": reason,
         "keys": len(records),
         "payload_bytes": len(payload),
-        "sha256": hashlib.sha256(payload).hexdigest(),
+        "attachments": len(names),
+        "attachments_bytes": len(listed),
+        "sha256": hashlib.sha256(payload + listed).hexdigest(),
     }
     while True:
         path = _new_path(directory, reason)
@@ -125,6 +139,7 @@ def write_backup(directory: Path, records: list[Record], reason: str) -> Path:
                 handle.write(MAGIC)
                 handle.write(json.dumps(header).encode() + b"\n")
                 handle.write(payload)
+                handle.write(listed)
         except FileExistsError:
             continue  # Another backup took this name in the same millisecond.
         return path
@@ -144,22 +159,37 @@ def read_header(handle: IO[bytes], path: Path) -> dict[str, Any]:
         raise BackupError(f"{path} is damaged: its header cannot be read.") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise BackupError(f"{path} is damaged: its header is not a Charlie backup header.")
-    if header.get("version") != VERSION:
+    if header.get("version") not in READS:
         raise BackupError(
             f"{path} is a version {header.get('version')} backup; this Charlie reads "
-            f"version {VERSION}. Use the Charlie that made it."
+            f"versions {READS[0]} to {READS[-1]}. Use the Charlie that made it."
         )
     for field in ("created_at", "reason", "keys", "payload_bytes", "sha256"):
         if field not in header:
             raise BackupError(f"{path} is damaged: its header has no {field}.")
+    # None when it names no attachments (and version 1 never does). A list the header
+    # does not count still fails the size and checksum checks.
+    header.setdefault("attachments", 0)
+    header.setdefault("attachments_bytes", 0)
+    for field in ("keys", "payload_bytes", "attachments", "attachments_bytes"):
+        value = header[field]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise BackupError(f"{path} is damaged: its header's {field} is not a count.")
     return header
 
 
 def read_backup(path: Path) -> tuple[dict[str, Any], list[Record]]:
-    """The header and records of a backup file, checked whole: a truncated, altered or
-    foreign file raises BackupError. Nothing in it is trusted: only a regular file is
-    opened (a FIFO would block for ever), it inflates to a bounded size, and every key
-    must be one Charlie writes, holding the type Charlie keeps there."""
+    """The header and records of a backup file, checked whole (``read_backup_whole``)."""
+    header, records, _names = read_backup_whole(path)
+    return header, records
+
+
+def read_backup_whole(path: Path) -> tuple[dict[str, Any], list[Record], list[str]]:
+    """The header, records and attachment names of a backup file, checked whole: a
+    truncated, altered or foreign file raises BackupError. Nothing in it is trusted:
+    only a regular file is opened (a FIFO would block for ever), it inflates to a
+    bounded size, every key must be one Charlie writes, holding the type Charlie keeps
+    there, and every attachment name must be one (``<sha256>.<ext>``)."""
     try:
         if not stat.S_ISREG(path.stat().st_mode):
             raise BackupError(f"{path} is not a regular file, so it is not a backup.")
@@ -170,18 +200,46 @@ def read_backup(path: Path) -> tuple[dict[str, Any], list[Record]]:
         raise BackupError(f"There is no backup file {path}.") from None
     except OSError as exc:
         raise BackupError(f"Cannot read {path}: {exc}") from exc
-    if len(payload) != header["payload_bytes"]:
+    expected = header["payload_bytes"] + header["attachments_bytes"]
+    if len(payload) != expected:
         raise BackupError(
             f"{path} is damaged: it holds {len(payload):,} bytes of data where "
-            f"{header['payload_bytes']:,} were written (truncated?)."
+            f"{expected:,} were written (truncated?)."
         )
     if hashlib.sha256(payload).hexdigest() != header["sha256"]:
         raise BackupError(f"{path} is damaged: its checksum does not match its contents.")
-    raw = _inflate(payload, path)
+    listed = payload[header["payload_bytes"] :]
+    raw = _inflate(payload[: header["payload_bytes"]], path)
     records = _decode(raw, path)
     if len(records) != header["keys"]:
         raise BackupError(f"{path} is damaged: {len(records)} keys where {header['keys']}.")
-    return header, records
+    return header, records, _names(listed, header, path)
+
+
+def _names(listed: bytes, header: dict[str, Any], path: Path) -> list[str]:
+    """The attachment names of a backup's list, each checked to be one."""
+    try:
+        names = listed.decode("ascii").splitlines()
+    except UnicodeDecodeError:
+        raise BackupError(f"{path} is damaged: its list of attachments is not names.") from None
+    if len(names) != header["attachments"] or not all(is_name(n) for n in names):
+        raise BackupError(f"{path} is damaged: its list of attachments is not names.")
+    return names
+
+
+def attachment_names(path: Path) -> list[str]:
+    """The attachments a backup file names, read without reading its payload (for
+    rotation: which kept files a backup still needs). BackupError if it cannot tell."""
+    try:
+        with path.open("rb") as handle:
+            header = read_header(handle, path)
+            handle.seek(header["payload_bytes"], 1)
+            listed = handle.read(header["attachments_bytes"])
+    except OSError as exc:
+        raise BackupError(f"Cannot read {path}: {exc}") from exc
+    if len(listed) != header["attachments_bytes"]:
+        raise BackupError(f"{path} is damaged: its list of attachments is cut short.")
+    return _names(listed, header, path)
 
 
 def _inflate(payload: bytes, path: Path) -> bytes:
@@ -243,6 +301,9 @@ _SCHEMA = [
     (re.compile(r"charlie:breaker"), "hash"),
     (re.compile(rf"charlie:journal:{_HEX}"), "module"),
     (re.compile(rf"charlie:journal:{_HEX}:entities"), "string"),
+    # Search's markers: the journal's entries, and its entity names at a version, are
+    # folded for accent-blind search (backend.graph.folding).
+    (re.compile(rf"charlie:journal:{_HEX}:(folded|folded_names)"), "string"),
     (re.compile(rf"charlie:journal:{_HEX}:(blocked|types)"), "hash"),
     (re.compile(rf"charlie:(revisions|drafts):{_HEX}"), "hash"),
     (re.compile(r"charlie:jobs:(queued|running|retry|dead|done)"), "zset"),

@@ -28,11 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backend.errors import ValidationError
 from backend.graph.schema import episode_properties
 from backend.models import Journal, content_hash, to_epoch_and_offset
 from backend.shared import Backend
+from backend.transfer.import_attachments import AttachmentWriter
 from backend.transfer.importing import (
     MAX_REJECTED,
+    ImportedAttachment,
     ImportedEntry,
     Importer,
     ImportOptions,
@@ -74,6 +77,20 @@ class ImportSummary(Summary, Tally):
     rejected: list[Rejected] = field(default_factory=list)
     added_ids: list[str] = field(default_factory=list)
     """The ids of the entries added (for a dry run, that would be added)."""
+    journals: list[JournalCount] = field(default_factory=list)
+    """Each journal imported into, when the source names them (``ImportedEntry.journal``):
+    its own counts. ``journal`` then names them all."""
+
+
+@dataclass(kw_only=True)
+class JournalCount:
+    """What an import did (or would do) to one of the journals it imported into."""
+
+    name: str
+    added: int = 0
+    skipped: int = 0
+    created: bool = False
+    """The journal did not exist before the import."""
 
 
 # progress(stage, done, total): stage "reading" (total None: not known yet) then
@@ -86,6 +103,8 @@ FOUND_COST = 300
 its digest, and its place in the lists and sets that tell what is already there."""
 REJECTED_COST = 150
 """What holding one rejected item costs besides its two texts."""
+ATTACHMENT_COST = 250
+"""What holding one entry's attachment costs besides its two texts."""
 
 
 @dataclass(slots=True)
@@ -103,6 +122,13 @@ class _Found:
     text: bytes | None
     """Its title and text in UTF-8 with a NUL between (neither holds one), or None once
     the import holds no texts (``_Scan``): then the source is read again to write it."""
+    tags: tuple[str, ...] = ()
+    """The tags the source gives beside its text (``given_tags``)."""
+    starred: bool = False
+    attachments: tuple[ImportedAttachment, ...] = ()
+    """Its files (photos), stored when it is written (``import_attachments``)."""
+    journal: str = ""
+    """The journal the source names for it ("" for none, or when the user named one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +140,22 @@ class _Row:
     body: str
     epoch: int
     offset: int
+    tags: tuple[str, ...] = ()
+    starred: bool = False
+    attachments: tuple[ImportedAttachment, ...] = ()
+
+
+def given_attachments(item: ImportedEntry) -> tuple[ImportedAttachment, ...]:
+    """The attachments an importer gave an entry (anything else among them left out)."""
+    found = item.attachments if isinstance(item.attachments, tuple | list) else ()
+    return tuple(a for a in found if isinstance(a, ImportedAttachment))
+
+
+def given_tags(item: ImportedEntry) -> tuple[str, ...]:
+    """The tags an importer gave an entry (anything but text among them is left out:
+    the tags are the importer's reading of the source, not the user's words)."""
+    tags = item.tags if isinstance(item.tags, tuple | list) else ()
+    return tuple(t for t in tags if isinstance(t, str))
 
 
 def _cost(item: _Found | Rejected) -> int:
@@ -121,7 +163,9 @@ def _cost(item: _Found | Rejected) -> int:
     if isinstance(item, Rejected):
         return REJECTED_COST + sys.getsizeof(item.where) + sys.getsizeof(item.reason)
     text = len(item.text) if item.text is not None else 0
-    return FOUND_COST + len(item.source_id) + len(item.same_as) + text
+    tags = sum(len(t) for t in item.tags)
+    files = sum(ATTACHMENT_COST + len(a.ref) + len(a.where) for a in item.attachments)
+    return FOUND_COST + len(item.source_id) + len(item.same_as) + text + tags + files
 
 
 class _Scan:
@@ -139,6 +183,7 @@ class _Scan:
     def __init__(self, options: ImportOptions, keep_texts: bool) -> None:
         self.max_chars = options.max_entry_chars
         self.limit = options.max_kept_bytes
+        self.by_journal = options.journals_from_source
         self.items: list[_Found | Rejected] = []
         self.texts = keep_texts
         """Texts are held (else they are read again to be written)."""
@@ -170,7 +215,16 @@ class _Scan:
         same_as = item.same_as if isinstance(item.same_as, str) else ""
         text = f"{title}\x00{body}".encode() if self.texts else None
         key = content_key(content_hash(title, body), epoch)
-        self._hold(_Found(item.source_id, same_as, key, epoch, offset, text))
+        found = _Found(item.source_id, same_as, key, epoch, offset, text)
+        found.tags, found.starred = given_tags(item), item.starred is True
+        found.attachments = given_attachments(item)
+        if self.by_journal and isinstance(item.journal, str) and item.journal.strip():
+            try:
+                found.journal = check_journal_name(item.journal)
+            except ValidationError as exc:
+                self._hold(Rejected(printable(item.where), f"Its journal: {exc}"))
+                return
+        self._hold(found)
 
     def _hold(self, item: _Found | Rejected) -> None:
         if isinstance(item, Rejected):
@@ -238,7 +292,13 @@ def run_import(
     path = Path(source).expanduser()
     if not path.exists():
         raise ImportSourceError(f"{path} does not exist.")
-    options = ImportOptions(recursive=recursive, max_entry_chars=backend.settings.max_entry_chars)
+    options = ImportOptions(
+        recursive=recursive,
+        max_entry_chars=backend.settings.max_entry_chars,
+        max_attachment_bytes=backend.settings.attachment_max_mb * 1024 * 1024,
+        max_attachments_bytes=backend.settings.import_attachments_max_mb * 1024 * 1024,
+        journals_from_source=journal is None,
+    )
     # Read the whole source before touching the database: a source that turns out to be
     # malformed half-way must leave nothing behind, not even a new journal. A dry run
     # writes nothing, so it holds no texts.
@@ -269,6 +329,12 @@ class _ImporterSource(Source[ImportSummary]):
         self.scans = [scan]
         self.scan = scan
         self.rows: list[_Found] = []
+        self.order: list[str] = []
+        """The journals the entries go into, without case ("": the one named, or the
+        default journal), in the order the pipeline takes them (``journals``)."""
+        self.groups: dict[str, list[_Found]] = {}
+        self.picked: list[list[_Found]] = []
+        """The new entries of each journal, in ``order`` (``select``)."""
 
     def start(self, dry_run: bool) -> ImportSummary:
         # Writing consumes a scan (it lets each text go once written), so a second
@@ -288,49 +354,95 @@ class _ImporterSource(Source[ImportSummary]):
         )
 
     def journals(self) -> list[Wanted]:
-        return [Wanted(None if self.journal is None else self.journal.strip())]
+        """The journal named on the command line; else each journal the entries name
+        (Charlie's Markdown export writes ``journal:``), the default one for the others."""
+        if self.journal is not None:
+            self.order = [""]
+            return [Wanted(self.journal.strip())]
+        names: dict[str, str] = {}
+        for item in self.scan.items:
+            if isinstance(item, _Found):
+                names.setdefault(item.journal.casefold(), item.journal)
+        self.order = list(names) or [""]
+        return [Wanted(names.get(key) or None) for key in self.order]
 
     def select(self, n: int, target: Target, presence: Presence, summary: ImportSummary) -> int:
-        summary.journal = target.name
+        if n == 0:
+            self._split(summary)
+            self.picked = []
         journal = target.journal
+        count = JournalCount(name=target.name, created=journal is None)
+        rows: list[_Found] = []
+        for item in self.groups.pop(self.order[n], []):
+            ids = () if journal is None else (self._id(journal, item.source_id), item.same_as)
+            if presence.claim(item.source_id, ids=ids, content=item.key):
+                rows.append(item)
+            else:
+                count.skipped += 1
+        summary.skipped += count.skipped
+        summary.journals.append(count)
+        summary.journal = ", ".join(c.name for c in summary.journals)
+        self.picked.append(rows)
+        if summary.dry_run:
+            count.added = len(rows)
+            summary.added += len(rows)
+            if journal is not None:
+                summary.added_ids += [self._id(journal, r.source_id) for r in rows]
+        return len(rows)
+
+    def _split(self, summary: ImportSummary) -> None:
+        """Sort the scan's items into their journals (``order``); rejected ones go to the
+        summary."""
         items, self.scan.items = self.scan.items, []
-        self.rows = []
+        routed = self.journal is None
+        self.groups = {key: [] for key in self.order}
         for item in items:
             if isinstance(item, Rejected):
                 summary.rejected.append(item)
-                continue
-            ids = () if journal is None else (self._id(journal, item.source_id), item.same_as)
-            if presence.claim(item.source_id, ids=ids, content=item.key):
-                self.rows.append(item)
             else:
-                summary.skipped += 1
-        del items
-        if summary.dry_run:
-            summary.added = len(self.rows)
-            if journal is not None:
-                summary.added_ids = [self._id(journal, r.source_id) for r in self.rows]
-        return len(self.rows)
+                self.groups[item.journal.casefold() if routed else ""].append(item)
 
     def _id(self, journal: Journal, source_id: str) -> str:
         return entry_id_for(self.name, journal.id, source_id)
 
     def write(self, backend: Backend, targets: list[Target], summary: ImportSummary) -> None:
-        [target] = targets
+        picked, self.picked = self.picked, []
+        for target, rows, count in zip(targets, picked, summary.journals, strict=True):
+            before = summary.added
+            self.rows = rows
+            self._write_into(backend, target, summary)
+            count.added = summary.added - before
+            count.name, count.created = target.name, target.created
+        summary.journal = ", ".join(c.name for c in summary.journals)
+
+    def _write_into(self, backend: Backend, target: Target, summary: ImportSummary) -> None:
+        """Write the entries picked for one journal (``rows``)."""
         assert target.journal is not None  # The pipeline made it.
-        summary.journal = target.name
         rows, self.rows = self.rows, []
+        files = AttachmentWriter(backend.settings, self.importer, self.path, summary.rejected)
         if self.scan.texts:
-            _write(backend, target.journal, summary, map(_held_row, rows), len(rows), self.progress)
+            with files:
+                _write(
+                    backend,
+                    target.journal,
+                    summary,
+                    map(_held_row, rows),
+                    len(rows),
+                    self.progress,
+                    files,
+                )
             return
         try:
-            _write(
-                backend,
-                target.journal,
-                summary,
-                _reread(self.importer, self.path, self.options, rows, summary),
-                len(rows),
-                self.progress,
-            )
+            with files:
+                _write(
+                    backend,
+                    target.journal,
+                    summary,
+                    _reread(self.importer, self.path, self.options, rows, summary),
+                    len(rows),
+                    self.progress,
+                    files,
+                )
         except ImportSourceError as exc:
             backup = f" (a backup was taken first: {summary.backup})" if summary.backup else ""
             raise ImportSourceError(
@@ -348,12 +460,14 @@ def _write(
     rows: Iterator[_Row],
     total: int,
     progress: Progress | None,
+    files: AttachmentWriter,
 ) -> None:
     """Write ``rows`` (``total`` of them, or fewer if the source changed) batch by
-    batch (``EntryWriter``), each with the entry's enrichment job."""
+    batch (``EntryWriter``), each with the entry's enrichment job and its attachments
+    (stored by ``files`` first)."""
 
     def node(row: _Row, now: int) -> dict[str, Any]:
-        return episode_properties(
+        props = episode_properties(
             entry_id_for(summary.importer, journal.id, row.source_id),
             title=row.title,
             body=row.body,
@@ -361,7 +475,15 @@ def _write(
             utc_offset=row.offset,
             source=summary.importer,
             now=now,
+            tags=row.tags,
+            starred=row.starred,
         )
+        if row.attachments:
+            # Stored (fsynced) now, before the MULTI that writes the entry naming them.
+            names = files.store(row.attachments)
+            if names:
+                props["attachments"] = names
+        return props
 
     def written() -> None:
         if progress is not None:
@@ -388,7 +510,16 @@ def _held_row(found: _Found) -> _Row:
     """The row to write for an entry whose text the import held."""
     title, _, body = (found.text or b"").decode().partition("\x00")
     found.text = None  # Written (or about to be): let it go.
-    return _Row(found.source_id, title, body, found.epoch, found.offset)
+    return _Row(
+        found.source_id,
+        title,
+        body,
+        found.epoch,
+        found.offset,
+        found.tags,
+        found.starred,
+        found.attachments,
+    )
 
 
 def _reread(
@@ -418,7 +549,16 @@ def _reread(
         if content_key(content_hash(title, body), epoch) != found.key or offset != found.offset:
             continue  # Another item with the same id (the one planned may come later).
         del pending[item.source_id]
-        yield _Row(found.source_id, title, body, epoch, offset)
+        yield _Row(
+            found.source_id,
+            title,
+            body,
+            epoch,
+            offset,
+            given_tags(item),
+            item.starred is True,
+            given_attachments(item),
+        )
     for found in pending.values():
         summary.rejected.append(
             Rejected(

@@ -25,6 +25,7 @@ import dataclasses
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
@@ -215,6 +216,9 @@ class ImportOptions:
 
     recursive: bool = False
     """Folders: look into sub-folders too."""
+    journals_from_source: bool = True
+    """Each entry goes into the journal the source names for it (``ImportedEntry.journal``,
+    none: the default journal); False when the user named one journal for the import."""
     max_entry_chars: int = 100_000
     """The settings' limit; importers reject bigger items early, reading no more of them
     than ``read_text`` does."""
@@ -227,6 +231,12 @@ class ImportOptions:
     max_unpacked_bytes: int = 0
     """The most bytes unpacked from archives (0: follows ``max_entry_chars``, see
     ``import_unpack_limit``)."""
+    max_attachment_bytes: int = 50 * 1024 * 1024
+    """The biggest attachment (a photo) kept (the ``attachment_max_mb`` setting)."""
+    max_attachments_bytes: int = 4096 * 1024 * 1024
+    """What all of one import's attachments may take together (the
+    ``import_attachments_max_mb`` setting). Attachments are read (to name them by their
+    content) against this, not against ``max_unpacked_bytes``, which is for text."""
     budget: ReadBudget = field(init=False, compare=False, repr=False)
     """This reading's running count against ``max_unpacked_bytes``; importers charge
     what they unpack to it (``read_limited`` and ``JsonReader`` do)."""
@@ -265,6 +275,34 @@ class ImportedEntry:
     same_as: str = ""
     """The id the entry had in Charlie, when the source is Charlie's own export: if the
     journal holds an entry with this id, this one is already present."""
+    tags: tuple[str, ...] = ()
+    """Tags the source gives beside the text, as it writes them ("@work", "#work",
+    "Road Trip"); Charlie normalises them, and finds the text's own #tag words anyway."""
+    starred: bool = False
+    """The source marks the entry starred (a favourite)."""
+    journal: str = ""
+    """The journal the source puts the entry in ("" for none): Charlie's own Markdown
+    export writes ``journal:``. Without ``--journal`` the entry goes there (created if
+    need be); ``--journal`` puts every entry of the import into one journal."""
+    attachments: tuple[ImportedAttachment, ...] = ()
+    """Files (photos) the source keeps with the entry; its text links to each as
+    ``![photo](attachment:<name>)`` (``backend.attachments``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedAttachment:
+    """A file of the source an entry keeps (a photo), found and read through once: the
+    pipeline reads it again, through ``Importer.open_attachments``, to store it."""
+
+    name: str
+    """Its stored name, ``<sha256 of its content>.<ext>`` (``backend.attachments``)."""
+    ref: str
+    """Where it is in the source, as the importer's ``open_attachments`` takes it (a
+    zip member's name)."""
+    size: int
+    """Its size in bytes, as read."""
+    where: str
+    """Where it is, for messages ("Export.zip: photos/3f2a….jpeg")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +343,15 @@ class Importer(ABC):
         (``backend.transfer.json_stream``, with ``options.max_value_bytes``), and charge every
         byte unpacked from an archive to ``options.budget`` (``read_limited`` and
         ``JsonReader`` do)."""
+
+    @contextmanager
+    def open_attachments(self, source: Path) -> Iterator[Callable[[str], BinaryIO]]:
+        """While open: a function giving the file of an attachment this importer found
+        in ``source`` (by its ``ImportedAttachment.ref``) to read, once; it raises
+        ImportSourceError when that file cannot be read. Only importers that find
+        attachments override this."""
+        raise ImportSourceError(f"The {self.name!r} importer keeps no attachments.")
+        yield  # A generator, for @contextmanager.
 
 
 def installed_importers() -> dict[str, str]:

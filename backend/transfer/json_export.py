@@ -1,7 +1,8 @@
 """JSON export: ``{format: "charlie-export", version: 1, exported_at, journals: [...]}``
 holding every entry with all its properties, the entities, mentions, relationships,
 blocked names, retyped names and drafts, so an import (``backend.transfer.json_import``)
-reproduces the journal (same ids) elsewhere.
+reproduces the journal (same ids) elsewhere. The entries' attachments (photos) are copied
+beside the file, into ``<file>.attachments/``, where the import reads them back.
 
 The document is written as it is read, a page at a time (``export_reading``), to a temp
 file that is fsynced and renamed over its final name: it appears whole or not at all.
@@ -12,11 +13,13 @@ an exact point-in-time copy of everything use a backup.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from backend.attachments import export_copy, names_of, store_root
 from backend.broker.atomic import atomic_file
 from backend.drafts import Draft
 from backend.errors import ValidationError
@@ -130,6 +133,7 @@ def export_json(
         nonlocal written
         for page in pages(ids):
             batch = entries_by_id(graph, page)
+            copy_attachments(backend, batch, attachments_folder(target))
             yield from batch
             written += len(batch)
             if progress is not None:
@@ -168,9 +172,29 @@ def export_json(
                 drafts = [_draft_item(d) for d in backend.drafts.of_journal(j)]
                 out.write(f'   "drafts": {json.dumps(drafts, ensure_ascii=False)}\n  }}'.encode())
             out.write(b"\n ]\n}\n")
+            if attachments_folder(target).is_dir():
+                os.sync()  # The attachments (copied unsynced) on disk before the file is.
     except OSError as exc:
         raise ValidationError(f"Cannot write {target}: {exc}") from exc
     return written
+
+
+def attachments_folder(path: Path) -> Path:
+    """Where an export at ``path`` keeps its entries' attachments: ``<path>.attachments``."""
+    return path.with_name(f"{path.name}.attachments")
+
+
+def copy_attachments(backend: Backend, entries: list[dict[str, Any]], folder: Path) -> None:
+    """Copy the attachments of ``entries`` into ``folder`` (flushed with the export).
+    The entries keep their links as they are (``attachment:<name>``): importing the
+    export reads the files back from ``folder`` under the same names."""
+    root = store_root(backend.settings.data_dir)
+    for entry in entries:
+        for name in names_of(entry.get("attachments")):
+            try:
+                export_copy(root, name, folder)
+            except OSError as exc:
+                raise ValidationError(f"Cannot write {folder / name}: {exc}") from exc
 
 
 DRAFT_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -181,8 +205,11 @@ DRAFT_FIELDS: dict[str, type | tuple[type, ...]] = {
     "when": str,
     "base_revision": int,
     "saved_at": int,
+    "tags": (str, type(None)),
 }
 """A draft's fields as an export holds them, with their types (checked on import)."""
+OPTIONAL_DRAFT_FIELDS = frozenset({"tags"})
+"""What exports from before a field lack."""
 
 
 def _draft_item(draft: Draft) -> dict[str, Any]:

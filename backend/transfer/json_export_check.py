@@ -20,10 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from backend.attachments import is_name
 from backend.errors import ValidationError
 from backend.graph.extractor import ENTITY_TYPES, RELATION_KINDS
 from backend.transfer.importing import import_keep_limit, json_value_limit, value_too_big
-from backend.transfer.json_export import DRAFT_FIELDS, FORMAT, VERSION
+from backend.transfer.json_export import DRAFT_FIELDS, FORMAT, OPTIONAL_DRAFT_FIELDS, VERSION
 from backend.transfer.json_stream import JsonProblem, JsonReader, ValueTooBig, ValueTooCostly
 from backend.validation import check_body, check_journal_name, check_title
 
@@ -315,6 +316,18 @@ def _check_entry(e: Any, at: str, max_entry_chars: int) -> None:
         if not _FIRST_SECOND * 1000 <= e[key] <= _LAST_SECOND * 1000:
             raise _problem(at, f"{key} {e[key]} is not between the years 1 and 9999")
     _need(e, "content_hash", str, at)
+    # Tags and the star came later: an export from before has neither.
+    if e.get("tags") is not None and (
+        not isinstance(e["tags"], list) or not all(isinstance(t, str) for t in e["tags"])
+    ):
+        raise _problem(at, "'tags' is not a list of words")
+    if e.get("starred") is not None and not isinstance(e["starred"], bool):
+        raise _problem(at, "'starred' is not true or false")
+    # Attachments too; each is a stored name (<sha256>.<ext>), never a path.
+    if e.get("attachments") is not None and (
+        not isinstance(e["attachments"], list) or not all(is_name(n) for n in e["attachments"])
+    ):
+        raise _problem(at, "'attachments' is not a list of attachment names")
     _check_values(e, at)
 
 
@@ -411,9 +424,11 @@ def _check_values(item: dict[str, Any], where: str) -> None:
 
 
 def _check_draft(d: Any, where: str) -> None:
-    if not isinstance(d, dict) or set(d) != set(DRAFT_FIELDS):
+    required = set(DRAFT_FIELDS) - OPTIONAL_DRAFT_FIELDS
+    if not isinstance(d, dict) or not required <= set(d) <= set(DRAFT_FIELDS):
         raise _problem(where, f"a draft must have exactly {', '.join(DRAFT_FIELDS)}")
     for key, kind in DRAFT_FIELDS.items():
-        _need(d, key, kind, where)
+        if key in d:
+            _need(d, key, kind, where)
     if not d["id"].isalnum() or len(d["id"]) > 64:
         raise _problem(where, f"{d['id']!r} is not a draft id")

@@ -6,7 +6,9 @@ Entries keep their ids (ones already present are skipped) and every property (an
 entry's added and excluded names too); entities are merged by id with their properties
 and type label; mentions, relationships, blocked names, retyped names and drafts are
 recreated. Entries that come with mentions are not queued for enrichment; entries
-without any are (as backlog).
+without any are (as backlog). Their attachments are read from ``<file>.attachments/``
+(``backend.transfer.import_attachments``), each stored before the batch writing its
+entry.
 
 The whole file is checked first (``read_export``) and nothing is written if any of it is
 wrong. Then, in the pipeline: each journal is targeted by the export's id, else by its
@@ -38,8 +40,10 @@ from backend.graph.schema import (
     version_key,
 )
 from backend.jobs.keys import EVENTS
-from backend.models import Journal
+from backend.models import Journal, entry_tags
 from backend.shared import Backend
+from backend.transfer.import_attachments import ExportAttachments
+from backend.transfer.json_export import attachments_folder
 from backend.transfer.json_export_check import (
     SECTIONS,
     ExportPlan,
@@ -85,6 +89,12 @@ class ExportImportSummary(Summary):
     """What ``import_json_export`` did, per journal."""
 
     journals: list[JournalImport] = field(default_factory=list)
+    attachments: int = 0
+    """Attachments (photos) of the entries written, stored from ``<file>.attachments/``
+    (or found stored already)."""
+    missing_attachments: list[str] = field(default_factory=list)
+    """``<entry id>: <name> (why)`` of each attachment that could not be kept (the
+    entry was written without it)."""
 
     @property
     def added(self) -> int:
@@ -174,7 +184,8 @@ class _ExportSource(Source[ExportImportSummary]):
         assert self.handle is not None  # Inside writing().
         for result, target in zip(summary.journals, targets, strict=True):
             result.name, result.created = target.name, target.created
-        writer = _Writer(backend, self.plan, targets, summary.journals, self.new)
+        files = ExportAttachments(backend.settings, attachments_folder(self.path))
+        writer = _Writer(backend, self.plan, targets, summary.journals, self.new, files)
         try:
             # Charlie writes entries and entities before what links them, so one
             # more reading writes everything; a file in another order takes two.
@@ -185,6 +196,7 @@ class _ExportSource(Source[ExportImportSummary]):
                 writer.sections = sections
                 writer.last = n == len(passes) - 1
                 walk_export(self.handle, self.path, self.max_chars, writer)
+            summary.attachments, summary.missing_attachments = files.stored, files.missing
         except (ValidationError, OSError) as exc:
             # Checked through before; it must have changed since, in place.
             raise ValidationError(
@@ -206,8 +218,11 @@ class _Writer(Sink):
         targets: list[Target],
         results: list[JournalImport],
         new: list[set[str]],
+        files: ExportAttachments,
     ) -> None:
         self.backend = backend
+        self.files = files
+        """Stores each new entry's attachments right before the batch writing it."""
         self.plan = plan
         self.results = results
         self.new = new
@@ -227,7 +242,7 @@ class _Writer(Sink):
                     backend,
                     target.journal,
                     results[n],
-                    node=lambda entry, now: _props(entry),
+                    node=lambda entry, now: self.files.props(_entry_props(entry)),
                     cost=rough_cost,
                     max_cost=PAGE_COST,
                     queue=_without(plan.journals[n].mentioned),
@@ -292,6 +307,17 @@ def _without(mentioned: set[str]) -> Callable[[dict[str, Any]], bool]:
 def _props(item: dict[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]:
     # A null property is no property in the graph.
     return {k: v for k, v in item.items() if v is not None and k not in drop}
+
+
+def _entry_props(entry: dict[str, Any]) -> dict[str, Any]:
+    """An exported entry's node: its properties, with its tags as Charlie keeps them
+    (the tag words of its text and those it was given; an export from before tags has
+    none, so the text's own #tags are found now) and whether it is starred."""
+    props = _props(entry)
+    given = props.get("tags") or ()
+    props["tags"] = list(entry_tags(props["title"], props["body"], given))
+    props["starred"] = props.get("starred") is True
+    return props
 
 
 def _write_entities(graph: Graph, label: str, page: list[dict[str, Any]]) -> None:

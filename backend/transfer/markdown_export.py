@@ -1,6 +1,13 @@
 """Markdown export: one file per entry, ``YYYY-MM-DD-<slug>-<id8>.md``, with YAML front
-matter (id, title, date with the entry's own offset, timezone, journal) and the body after
-it byte for byte.
+matter (id, title, date with the entry's own offset, timezone, journal, tags as a YAML
+flow list, starred) and the body after it byte for byte, but for links to attachments:
+an entry's attachments are copied into ``<folder>/attachments/`` and its links point
+there (``![photo](attachments/<name>)``). One newline follows the body, so every file
+ends with one (the files importer takes it off again, see ``plugins/importers/files.py``).
+
+The folder keeps a manifest of the files written (``backend.transfer.export_manifest``):
+with ``sync``, files an earlier export wrote for entries deleted since are removed,
+unless the user edited them.
 
 Every file is written to a temp file and renamed over its final name, so a crash never
 leaves a half file under that name; the files are flushed to disk all at once at the
@@ -16,13 +23,16 @@ import json
 import os
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backend.attachments import export_copy, names_of, relinked, store_root
 from backend.broker.atomic import atomic_file, fsync_dir
 from backend.errors import ValidationError
 from backend.models import from_epoch_and_offset
 from backend.shared import Backend
+from backend.transfer.export_manifest import Manifest, SyncOutcome
 from backend.transfer.export_reading import (
     Progress,
     entries_by_id,
@@ -32,6 +42,8 @@ from backend.transfer.export_reading import (
 )
 
 SLUG_CHARS = 40
+ATTACHMENTS_FOLDER = "attachments"
+"""Where an export's attachments go, inside its folder."""
 
 
 def slug(text: str) -> str:
@@ -62,7 +74,9 @@ def offset_text(minutes: int) -> str:
 
 
 def markdown_file(entry: dict[str, Any], journal: str) -> bytes:
-    """One entry as a Markdown file: front matter, then the body exactly as stored."""
+    """One entry as a Markdown file: front matter, then the body exactly as stored, then
+    one newline (always one, even after a body that ends with one, so the importer can
+    take exactly that one off)."""
     when = from_epoch_and_offset(entry["entry_at"], entry["utc_offset"])
     front = (
         "---\n"
@@ -71,9 +85,34 @@ def markdown_file(entry: dict[str, Any], journal: str) -> bytes:
         f"date: {_yaml_string(when.isoformat())}\n"
         f"timezone: {_yaml_string(offset_text(entry['utc_offset']))}\n"
         f"journal: {_yaml_string(journal)}\n"
+        f"{tags_front_matter(entry)}"
         "---\n"
     )
-    return front.encode("utf-8") + entry["body"].encode("utf-8")
+    return front.encode("utf-8") + entry["body"].encode("utf-8") + b"\n"
+
+
+def tags_front_matter(entry: dict[str, Any]) -> str:
+    """The ``tags:`` (a YAML flow list, which is JSON's) and ``starred:`` lines of an
+    entry's front matter (an entry from before tags: none, not starred)."""
+    tags = ", ".join(_yaml_string(str(t)) for t in entry.get("tags") or ())
+    starred = "true" if entry.get("starred") is True else "false"
+    return f"tags: [{tags}]\nstarred: {starred}\n"
+
+
+def with_attachments(backend: Backend, entry: dict[str, Any], target: Path) -> dict[str, Any]:
+    """The entry with its attachments copied into ``<target>/attachments/`` and its
+    text's links to them pointing there (``attachments/<name>``, relative to the file).
+    One the data directory lacks keeps its link as it was (``attachment:<name>``)."""
+    names = names_of(entry.get("attachments"))
+    if not names:
+        return entry
+    root = store_root(backend.settings.data_dir)
+    folder = target / ATTACHMENTS_FOLDER
+    try:
+        copied = [name for name in names if export_copy(root, name, folder)]
+    except OSError as exc:
+        raise ValidationError(f"Cannot write the attachments into {folder}: {exc}") from exc
+    return {**entry, "body": relinked(entry["body"], copied, ATTACHMENTS_FOLDER)}
 
 
 def markdown_name(entry: dict[str, Any], taken: set[str]) -> str:
@@ -93,6 +132,15 @@ def markdown_name(entry: dict[str, Any], taken: set[str]) -> str:
     return name
 
 
+@dataclass
+class MarkdownExport:
+    """What a Markdown export wrote, and what it did to files of earlier exports."""
+
+    folder: Path
+    written: int
+    sync: SyncOutcome
+
+
 def export_markdown(
     backend: Backend,
     directory: Path | str,
@@ -102,6 +150,20 @@ def export_markdown(
 ) -> int:
     """Write one Markdown file per entry into ``directory`` (created if needed); all
     journals unless ``journal`` names one. Returns how many files were written."""
+    return export_markdown_folder(backend, directory, journal=journal, progress=progress).written
+
+
+def export_markdown_folder(
+    backend: Backend,
+    directory: Path | str,
+    *,
+    journal: str | None = None,
+    progress: Progress | None = None,
+    sync: bool = False,
+) -> MarkdownExport:
+    """Write one Markdown file per entry into ``directory`` (created if needed); all
+    journals unless ``journal`` names one. With ``sync``, remove the files an earlier
+    export into the folder wrote for entries deleted since (never one edited since)."""
     target = Path(directory).expanduser()
     if target.exists() and not target.is_dir():
         raise ValidationError(f"{target} is a file; give a folder to export into.")
@@ -109,6 +171,7 @@ def export_markdown(
         target.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise ValidationError(f"Cannot create the folder {target}: {exc}") from exc
+    manifest = Manifest(target)
     plan = [(j, backend.store.graph(j)) for j in journals_to_export(backend, journal)]
     id_lists = [entry_ids(graph) for _, graph in plan]
     total = sum(len(ids) for ids in id_lists)
@@ -120,15 +183,21 @@ def export_markdown(
         for page in pages(ids):
             for entry in entries_by_id(graph, page):
                 path = target / markdown_name(entry, taken)
+                entry = with_attachments(backend, entry, target)
+                data = markdown_file(entry, journal_obj.name)
                 try:
                     # Flushed all at once below (see the module docstring).
                     with atomic_file(path, sync=False) as handle:
-                        handle.write(markdown_file(entry, journal_obj.name))
+                        handle.write(data)
                 except OSError as exc:
                     raise ValidationError(f"Cannot write {path}: {exc}") from exc
+                manifest.wrote(path.name, entry["id"], journal_obj.id, data)
                 written += 1
             if progress is not None:
                 progress(written, total)
+    outcome = manifest.finish(
+        journal_ids={j.id for j, _ in plan}, every_journal=journal is None, sync=sync
+    )
     os.sync()
     fsync_dir(target)
-    return written
+    return MarkdownExport(target, written, outcome)

@@ -4,6 +4,12 @@ A restore replaces every data key in one MULTI (a script deletes the current one
 ``RESTORE … REPLACE`` each saved one). It refuses to run while another process owns the
 broker, and while a worker is alive; jobs that were running when the backup was taken
 are given back to the queue without charging the attempt, so the queue resumes.
+
+The attachments a backup names are put back first, from the ``attachments`` folder
+beside the backup file, so no restored entry names a file that is not there; one that
+folder lacks (a backup copied without it) is listed in the result, and the rest of the
+restore goes on: the words are in the database, and a missing photo must not keep them
+from coming back.
 """
 
 from __future__ import annotations
@@ -16,18 +22,25 @@ from typing import Any
 
 import redis
 
+from backend.attachments import link_into, store_root, sync_folders
 from backend.broker.handoff import BROKER_ID_KEY
 from backend.broker.paths import try_worker_lock, worker_lock_path
 from backend.jobs.keys import EVENTS, RUNNING
 from backend.jobs.records import Jobs
 from backend.settings import Settings
 from backend.shared import Backend
-from backend.transfer.backup import backup_dir, dump_all, rotate
+from backend.transfer.backup import (
+    attachments_lock,
+    backup_dir,
+    dump_all,
+    keep_attachments,
+    rotate,
+)
 from backend.transfer.backup_file import (
     SKIP_LUA,
     BackupError,
     Record,
-    read_backup,
+    read_backup_whole,
     skip_args,
     write_backup,
 )
@@ -58,6 +71,28 @@ class RestoreResult:
     keys: int
     requeued: int
     """Jobs that were running in the backup and went back to the queue."""
+    attachments: int = 0
+    """Attachments the backup names that were put back (the others were there)."""
+    missing_attachments: tuple[str, ...] = ()
+    """Attachments the backup names that are neither here nor beside the backup file."""
+
+
+def _bring_back(settings: Settings, kept: Path, names: list[str]) -> tuple[int, list[str]]:
+    """Put the attachments ``names`` (kept in ``kept``) back in the data directory's
+    store; returns how many were put back and the names ``kept`` lacks."""
+    root = store_root(settings.data_dir)
+    added: list[str] = []
+    missing: list[str] = []
+    for name in names:
+        try:
+            if link_into(kept, root, name, sync=False):
+                added.append(name)
+        except FileNotFoundError:
+            missing.append(name)
+        except OSError as exc:
+            raise BackupError(f"Could not put the attachment {name} back: {exc}") from exc
+    sync_folders(root, added)
+    return len(added), missing
 
 
 def _rdb_version(dump: bytes) -> int:
@@ -129,7 +164,7 @@ def restore(backend: Backend, path: Path) -> RestoreResult:
     process owns the broker or a worker is alive (stop the supervisor first)."""
     path = Path(path).expanduser()
     _refuse_if_not_alone(backend)
-    _header, records = read_backup(path)
+    _header, records, names = read_backup_whole(path)
     client = backend.broker.client
     external = backend.broker.role == "external"
     lock = None if external else try_worker_lock(backend.settings)
@@ -141,7 +176,12 @@ def restore(backend: Backend, path: Path) -> RestoreResult:
     try:
         _check_compatible(client, records, path)
         current = dump_all(client)
-        before = write_backup(backup_dir(backend.settings), current, "before-restore")
+        directory = backup_dir(backend.settings)
+        with attachments_lock(directory):
+            kept = keep_attachments(backend.settings)
+            before = write_backup(directory, current, "before-restore", kept)
+        # Files first: no restored entry may name one that is not there.
+        brought, missing = _bring_back(backend.settings, path.parent / "attachments", names)
         try:
             _replace_all(client, records)
         except BackupError as exc:
@@ -164,7 +204,14 @@ def restore(backend: Backend, path: Path) -> RestoreResult:
     # sweeper too, so these only save a few seconds.
     client.publish(EVENTS, json.dumps({"event": "restored"}))
     backend.wakeups.send()  # One is enough: each claim wakes another worker.
-    return RestoreResult(source=path, before=before, keys=len(records), requeued=requeued)
+    return RestoreResult(
+        source=path,
+        before=before,
+        keys=len(records),
+        requeued=requeued,
+        attachments=brought,
+        missing_attachments=tuple(missing),
+    )
 
 
 def resolve_backup(settings: Settings, name: str) -> Path:

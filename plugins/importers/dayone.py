@@ -9,24 +9,29 @@ an absolute path), a symlink, or a journal file that compresses suspiciously wel
 bomb) is rejected with a reason and nothing is read from it; what the whole zip unpacks
 counts against the import's budget, past which the import stops and writes nothing. A
 member found broken part-way (bad JSON, a bad checksum) is rejected whole, taking back
-the entries already read from it. Photos, videos and audio are not imported; their
-links are removed from the text. Entries keep Day One's ``uuid`` as their source id, so
-importing the same export twice adds nothing, and their own time zone (``timeZone``;
-UTC when it is unknown).
+the entries already read from it. Photos in the zip are kept as the entries'
+attachments, in their place in the text (``plugins.importers.dayone_photos``); a plain
+``Journal.json`` holds none, and the import says so once. Videos and audio are not
+imported; their links are removed from the text. Entries keep Day One's ``uuid`` as
+their source id, so importing the same export twice adds nothing, their own time zone
+(``timeZone``; UTC when it is unknown), their ``tags`` and whether they are ``starred``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from backend.transfer.importing import (
+    ImportedAttachment,
     ImportedEntry,
     Importer,
     ImportOptions,
@@ -38,6 +43,15 @@ from backend.transfer.importing import (
 )
 from backend.transfer.json_stream import JsonProblem, JsonReader, NotJson, NotUtf8, ValueTooBig
 from plugins.importers import content_id, normalise_newlines, split_heading, tidy_body, zone_named
+from plugins.importers.dayone_photos import (
+    ZipPhotos,
+    no_zip,
+    read_photos,
+    too_many,
+    with_photo_links,
+    zip_members,
+)
+from plugins.importers.tagging import TOO_MANY_TAGS, TooManyTags, read_flag, read_tags
 
 SPLIT_HINT = (
     "Export it from Day One in parts (a few journals, or a date range, at a time) and "
@@ -94,12 +108,19 @@ class DayOneImporter(Importer):
         except OSError as exc:
             raise ImportSourceError(f"Could not read {source}: {exc.strerror or exc}.") from exc
 
+    @contextmanager
+    def open_attachments(self, source: Path) -> Iterator[Callable[[str], BinaryIO]]:
+        """The zip's photo members, to store them (``dayone_photos.zip_members``)."""
+        with zip_members(source, unsafe_member) as open_member:
+            yield open_member
+
     def _scan_zip(self, source: Path, options: ImportOptions) -> Iterator[ImportedEntry | Rejected]:
         try:
             archive = zipfile.ZipFile(source)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise ImportSourceError(f"{source} is not a readable zip file ({exc}).") from exc
         with archive:
+            photos = ZipPhotos(archive, source.name, options, unsafe_member)
             found = False
             for info in archive.infolist():
                 if info.is_dir():
@@ -114,7 +135,7 @@ class DayOneImporter(Importer):
                 found = True
                 # What all the members unpack to together counts against the import's
                 # budget as they are read (options.budget): past it the import stops.
-                yield from _scan_member(archive, info, source.name, options)
+                yield from _scan_member(archive, info, source.name, options, photos)
             if not found:
                 raise ImportSourceError(f"{source} holds no Day One journal (.json) file.")
 
@@ -153,7 +174,11 @@ def why_unread(problem: JsonProblem, options: ImportOptions) -> str:
 
 
 def _scan_member(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, zip_name: str, options: ImportOptions
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    zip_name: str,
+    options: ImportOptions,
+    photos: ZipPhotos,
 ) -> Iterator[ImportedEntry | Rejected]:
     where = f"{zip_name}: {info.filename}"
     packed = max(info.compress_size, 1)
@@ -169,7 +194,7 @@ def _scan_member(
         with archive.open(info) as member:
             # Unpacked a chunk at a time as the entries are read, never further than the
             # header says (zipfile stops there and checks the checksum).
-            for item in journal_items(member, where, options, charge=True):
+            for item in journal_items(member, where, options, charge=True, photos=photos):
                 read += 1
                 yield item
     except JsonProblem as exc:
@@ -188,10 +213,18 @@ def _scan_member(
 
 
 def journal_items(
-    stream: BinaryIO, label: str, options: ImportOptions, *, charge: bool
+    stream: BinaryIO,
+    label: str,
+    options: ImportOptions,
+    *,
+    charge: bool,
+    photos: ZipPhotos | None = None,
 ) -> Iterator[ImportedEntry | Rejected]:
-    """The entries of the journal file in ``stream``, one at a time, as they are read.
-    Raises JsonProblem when the file is not a Day One export, or stops being one."""
+    """The entries of the journal file in ``stream``, one at a time, as they are read,
+    each with its photos from the zip (``photos``; None for a plain JSON file, which
+    holds none: then one item at the end says how many were left behind). Raises
+    JsonProblem when the file is not a Day One export, or stops being one."""
+    left_behind = 0
     reader = JsonReader(
         stream,
         max_value_bytes=options.max_value_bytes,
@@ -211,10 +244,43 @@ def journal_items(
             except ValueTooBig as exc:
                 exc.entry = index + 1
                 raise
-            yield _entry(raw, label, index + 1, options.max_entry_chars)
+            listed = raw.get("photos") if isinstance(raw, dict) else None
+            if photos is None and listed:
+                left_behind += listed if isinstance(listed, int) else len(listed)
+            yield from _entry_items(raw, label, index + 1, options.max_entry_chars, photos)
     if not found:
         raise NotJson(NOT_A_JOURNAL)
     reader.finish()
+    if left_behind:
+        yield no_zip(label, left_behind)
+
+
+def _entry_items(
+    raw: Any, label: str, index: int, max_chars: int, photos: ZipPhotos | None
+) -> list[ImportedEntry | Rejected]:
+    """An entry with the photos of the zip it lists, and an item for each photo not
+    kept (none when the entry itself is rejected)."""
+    listed = raw.get("photos") if isinstance(raw, dict) else None
+    if photos is None or not listed:
+        return [_entry(raw, label, index, max_chars)]
+    where = _where(raw, label, index)
+    files: list[ImportedAttachment] = []
+    links: dict[str, str] = {}
+    if isinstance(listed, int):
+        rejected = [Rejected(where, too_many(listed))]
+    else:
+        files, links, rejected = photos.keep(listed, where)
+    item = _entry(raw, label, index, max_chars, links)
+    if not isinstance(item, ImportedEntry):
+        return [item]
+    return [*rejected, dataclasses.replace(item, attachments=tuple(files))]
+
+
+def _where(raw: dict[str, Any], file_label: str, index: int) -> str:
+    """An entry as the user finds it in the source: its file, place and uuid."""
+    uuid = raw.get("uuid")
+    uuid = uuid.strip() if isinstance(uuid, str) else ""
+    return f"{file_label}, entry {index}" + (f" ({uuid})" if uuid else "")
 
 
 class _Long:
@@ -248,6 +314,12 @@ def _read_entry(reader: JsonReader, options: ImportOptions) -> Any:
                 # Not a real one; what it starts with still tells it apart.
                 value = f"{value[:40]}…{digest_id(value)}"
             raw[key] = value
+        elif key == "tags":
+            raw[key] = read_tags(reader)
+        elif key == "starred":
+            raw[key] = read_flag(reader)
+        elif key == "photos":
+            raw[key] = read_photos(reader)
         elif key in MEDIA_KEYS:
             reader.skip()
             raw[key] = True
@@ -256,7 +328,9 @@ def _read_entry(reader: JsonReader, options: ImportOptions) -> Any:
     return raw
 
 
-def _entry(raw: Any, file_label: str, index: int, max_chars: int) -> ImportedEntry | Rejected:
+def _entry(
+    raw: Any, file_label: str, index: int, max_chars: int, links: dict[str, str] | None = None
+) -> ImportedEntry | Rejected:
     if not isinstance(raw, dict):
         return Rejected(f"{file_label}, entry {index}", "It is not a Day One entry object.")
     uuid = raw.get("uuid")
@@ -282,16 +356,22 @@ def _entry(raw: Any, file_label: str, index: int, max_chars: int) -> ImportedEnt
         return Rejected(where, too_long(text.chars, max_chars))
     if not isinstance(text, str):
         return Rejected(where, "Its text is not text.")
-    cleaned = tidy_body(clean_text(text))
+    # The links to the photos kept become links to their attachments (``links``).
+    cleaned = tidy_body(clean_text(with_photo_links(text, links) if links else text))
     if not cleaned.strip():
         media = "photos" in raw or "videos" in raw or "audios" in raw or "dayone-moment" in text
         why = " (only media, which Charlie does not import)" if media else ""
         return Rejected(where, f"It has no text{why}.")
     title, body = split_heading(cleaned)
+    tags = raw.get("tags") or ()
+    if isinstance(tags, TooManyTags):
+        return Rejected(where, TOO_MANY_TAGS)
     return ImportedEntry(
         source_id=f"uuid:{uuid}" if uuid else content_id(title, body, moment),
         title=title,
         body=body,
         entry_at=moment,
         where=where,
+        tags=tags,
+        starred=raw.get("starred", False),
     )

@@ -3,8 +3,12 @@
 The date comes from front matter (``date:``), else from a name starting with
 ``YYYY-MM-DD`` (optionally followed by a time, ``2024-03-05 0730 walk.md``), else from
 the file's modification time. Front matter may also give ``title:``, ``timezone:`` and
-``id:`` (Charlie's own Markdown export writes all of these); a Markdown file without a
-title that starts with ``# Heading`` takes the heading as its title.
+``id:``, ``tags:`` (a list, or words separated by commas) and ``starred:`` (Charlie's
+own Markdown export writes all of these); a Markdown file without a
+title that starts with ``# Heading`` takes the heading as its title. ``journal:`` names
+the journal the entry goes into (``--journal`` overrides it), and in a file with ``id:``
+and ``journal:`` (Charlie's export) the one newline the export adds after the body is
+taken off again.
 
 Text must be UTF-8 (a byte-order mark is fine) or UTF-16 with a byte-order mark. Other
 encodings are rejected with a reason instead of guessed: a wrong guess (Latin-1 decodes
@@ -214,12 +218,36 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
     for end in range(1, min(len(lines), FRONT_MATTER_LINES)):
         if lines[end].strip() in ("---", "..."):
             fields: dict[str, str] = {}
+            last = ""
             for line in lines[1:end]:
                 key, sep, value = line.partition(":")
                 if sep and key.strip() and not key.startswith((" ", "\t", "-", "#")):
-                    fields[key.strip().lower()] = unquote(value.strip())
+                    last = key.strip().lower()
+                    fields[last] = unquote(value.strip())
+                elif last == "tags" and line.lstrip().startswith("- "):
+                    fields["tags"] = add_block_item(fields["tags"], line.lstrip()[2:])
             return fields, "\n".join(lines[end + 1 :])
     return {}, text
+
+
+def add_block_item(tags: str, item: str) -> str:
+    """``tags`` (a front-matter value) with one more item of a YAML block list
+    ("tags:" then "  - work" lines, as Obsidian writes them), as a flow list."""
+    items = front_matter_tags(tags)
+    return json.dumps([*items, unquote(item.strip())], ensure_ascii=False)
+
+
+def front_matter_tags(value: str) -> list[str]:
+    """The tags a front-matter ``tags:`` value gives: a flow list (``["a", "b"]``,
+    ``[a, b]``) or words separated by commas or spaces."""
+    value = value.strip()
+    if value.startswith("[") and value.endswith("]"):
+        try:
+            found = json.loads(value)
+        except json.JSONDecodeError:
+            found = [unquote(part.strip()) for part in value[1:-1].split(",")]
+        return [str(t) for t in found if isinstance(t, str | int) and str(t).strip()]
+    return [part for part in re.split(r"[,\s]+", value) if part]
 
 
 def unquote(value: str) -> str:
@@ -286,6 +314,8 @@ def parse_text(
     # Below front matter the text is kept as written, so Charlie's own export comes
     # back unchanged; a plain file loses its leading blank lines and trailing space.
     body = rest if fields else tidy_body(rest)
+    if "id" in fields and "journal" in fields and body.endswith("\n"):
+        body = body[:-1]  # The one newline Charlie's export writes after every body.
     if not title and markdown:
         title, body = split_heading(body)
     given = fields.get("id", "")
@@ -296,4 +326,7 @@ def parse_text(
         entry_at=when,
         where=where,
         same_as=given,
+        tags=tuple(front_matter_tags(fields.get("tags", ""))),
+        starred=fields.get("starred", "").strip().lower() in ("true", "yes"),
+        journal=fields.get("journal", "").strip(),
     )

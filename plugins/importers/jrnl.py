@@ -2,6 +2,9 @@
 ``{"tags": {...}, "entries": [{"date": "YYYY-MM-DD", "time": "HH:MM", "title": ...,
 "body": ..., "starred": ...}]}``.
 
+An entry's ``tags`` (jrnl writes each with its tag symbol, "@work" or "#work") become
+its tags without the symbol, and ``starred`` stars it.
+
 jrnl keeps no id of its own, so an entry's source id is a digest of its title, body,
 date and time. Times are local (jrnl stores no zone); an entry without a time gets
 09:00, jrnl's own default. jrnl takes an entry's first sentence as its title; when
@@ -28,6 +31,7 @@ from backend.transfer.importing import (
 from backend.transfer.json_stream import JsonProblem, JsonReader, NotJson, NotUtf8, ValueTooBig
 from backend.validation import MAX_TITLE_CHARS
 from plugins.importers import normalise_newlines, parse_clock, tidy_body
+from plugins.importers.tagging import TOO_MANY_TAGS, TooManyTags, read_flag, read_tags
 
 DEFAULT_TIME = time(9, 0)
 SPLIT_HINT = (
@@ -116,8 +120,11 @@ def _read_entry(reader: JsonReader, max_chars: int) -> Any:
     # the limit is too long whatever it says, and is not kept.
     longest = 2 * max_chars + 64 * 1024
     for key in reader.keys():
+        if key in ("tags", "starred"):
+            raw[key] = read_tags(reader) if key == "tags" else read_flag(reader)
+            continue
         if key not in FIELDS:
-            reader.skip()  # tags, starred, and the like
+            reader.skip()  # Anything jrnl adds one day.
             continue
         kind = reader.peek()[0]
         if kind == "null":
@@ -167,4 +174,14 @@ def entry(raw: Any, where: str, max_chars: int = 100_000) -> ImportedEntry | Rej
         # The "title" is the entry's only (or over-long) sentence: keep it as text.
         text = f"{title}\n{text}".strip() if text else title
         title = ""
-    return ImportedEntry(source_id=source_id, title=title, body=text, entry_at=moment, where=where)
+    if isinstance(raw.get("tags"), TooManyTags):
+        return Rejected(where, TOO_MANY_TAGS)
+    return ImportedEntry(
+        source_id=source_id,
+        title=title,
+        body=text,
+        entry_at=moment,
+        where=where,
+        tags=raw.get("tags") or (),
+        starred=raw.get("starred", False),
+    )

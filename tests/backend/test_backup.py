@@ -26,7 +26,14 @@ from backend.transfer.backup import (
     list_backups,
     snapshot,
 )
-from backend.transfer.backup_file import MAGIC, BackupError, Record, read_backup, write_backup
+from backend.transfer.backup_file import (
+    MAGIC,
+    VERSION,
+    BackupError,
+    Record,
+    read_backup,
+    write_backup,
+)
 from backend.transfer.restore import restore
 from tests.helpers import ROOT
 from tests.helpers.procs import OwnerProc, wait_until
@@ -76,7 +83,7 @@ def test_snapshot_then_restore_brings_everything_back(api: Charlie) -> None:
     verify(handoff).close()
     # Indexes came back with the graph: full-text search finds a restored entry.
     found = api.backend.store.graph(api.journals.get()).read(
-        "CALL db.idx.fulltext.queryNodes('Episode', 'Kathmandu') YIELD node RETURN node.id"
+        "CALL db.idx.fulltext.queryNodes('Searchable', 'Kathmandu') YIELD node RETURN node.id"
     )
     assert [row[0] for row in found] == [built["ids"][1]]
 
@@ -138,7 +145,7 @@ def _damaged(path: Path, how: str) -> Path:
         target.write_bytes(b"PK\x03\x04 not a backup at all")
     elif how == "newer":
         header = json.loads(data[len(MAGIC) : header_end])
-        header["version"] = 2
+        header["version"] = VERSION + 1
         target.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + data[header_end:])
     return target
 
@@ -149,7 +156,7 @@ def _damaged(path: Path, how: str) -> Path:
         ("truncated", "truncated?"),
         ("flipped", "checksum does not match"),
         ("foreign", "is not a Charlie backup"),
-        ("newer", "version 2 backup"),
+        ("newer", f"version {VERSION + 1} backup"),
     ],
 )
 def test_a_damaged_backup_is_refused_before_anything_changes(

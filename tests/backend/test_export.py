@@ -168,7 +168,7 @@ def test_markdown_export_writes_one_exact_file_per_entry(api: Charlie, tmp_path:
 
     count = export_markdown(api.backend, out)
 
-    files = sorted(out.iterdir())
+    files = sorted(out.glob("*.md"))  # Beside them: the folder's .charlie-export.json.
     assert count == len(files) == len(ENTRIES) + 1
     by_id = {}
     for path in files:
@@ -178,7 +178,8 @@ def test_markdown_export_writes_one_exact_file_per_entry(api: Charlie, tmp_path:
         by_id[fields["id"]] = (path.name, fields, body)
     for (title, body, when), entry_id in zip(ENTRIES, built["ids"], strict=True):
         name, fields, stored = by_id[entry_id]
-        assert stored == body.encode("utf-8")  # Byte for byte, \r\n and trailing space too.
+        # Byte for byte, \r\n and trailing space too, then the one newline every file ends with.
+        assert stored == body.encode("utf-8") + b"\n"
         assert fields["title"] == title
         assert fields["journal"] == "Journal"
         assert datetime.fromisoformat(fields["date"]) == when
@@ -200,9 +201,9 @@ def test_markdown_file_names_never_collide(api: Charlie, tmp_path: Path) -> None
 
     export_markdown(api.backend, tmp_path / "md")
 
-    names = sorted(p.name for p in (tmp_path / "md").iterdir())
+    names = sorted(p.name for p in (tmp_path / "md").glob("*.md"))
     assert len(set(names)) == 3
-    bodies = {_front_matter(p.read_bytes())[0]["id"] for p in (tmp_path / "md").iterdir()}
+    bodies = {_front_matter(p.read_bytes())[0]["id"] for p in (tmp_path / "md").glob("*.md")}
     assert bodies == {"abcdef0100000001", "abcdef0100000002", "abcdef0100000003"}
 
 
@@ -285,7 +286,7 @@ def test_export_and_import_from_the_command_line(
     assert f"Exported {len(ENTRIES) + 1} entries to {path}." in capsys.readouterr().out
     assert main(["export", "markdown", str(tmp_path / "md"), "--journal", "Work"]) == 0
     assert "Exported 1 entry" in capsys.readouterr().out
-    assert len(list((tmp_path / "md").iterdir())) == 1
+    assert len(list((tmp_path / "md").glob("*.md"))) == 1
 
     assert main(["import-export", str(path), "--dry-run"]) == 0
     out = capsys.readouterr().out

@@ -209,9 +209,13 @@ def test_dayone_json_unescapes_drops_media_and_keeps_each_time_zone(
     source = write(tmp_path / "Journal.json", json.dumps(dayone_doc()))
     summary = run_import(api.backend, "dayone", source)
 
-    assert (summary.total, summary.added, summary.skipped) == (4, 2, 0)
+    assert (summary.total, summary.added, summary.skipped) == (5, 2, 0)
     reasons = {r.where: r.reason for r in summary.rejected}
     assert reasons == {
+        "Journal.json": (
+            "2 photos of its entries are not imported: Day One keeps photos in the export "
+            "zip, beside this file. Import the zip to keep them."
+        ),
         "Journal.json, entry 3 (C1B2C3D4E5F60718293A4B5C6D7E8F92)": (
             "It has no text (only media, which Charlie does not import)."
         ),

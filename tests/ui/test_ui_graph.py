@@ -283,7 +283,7 @@ async def test_rename_shows_refusals_inline_then_updates_every_view(api: Charlie
         page = app.screen
         assert isinstance(page, EntityScreen) and page.entity_id == sarah.id
 
-        await pilot.press("r")
+        await pilot.press("e")
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, RenameEntity)
@@ -620,17 +620,23 @@ async def test_new_keys_are_in_the_help_panel(api: Charlie) -> None:
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         sections = dict(app.screen.sections)
-        assert ("/ f5", "Search") in sections["Everywhere"]
+        assert ("f5", "Search") in sections["Everywhere"]
         rows = {desc: keys for keys, desc in sections["Entity"]}
         assert rows == {
             "Back": "esc",
-            "Rename": "r",
+            "Rename": "e",
             "Type": "t",
             "Split": "s",
             "Merge": "m",
             "Delete": "d",
             "Block": "b",
             "Blocked": "B",
+            # The browsing screens' own keys (ui/keys.py).
+            "Queue": "w",
+            "Dead jobs": "!",
+            "Settings": ",",
+            "Search": "/",
+            "Quit": "q",
         }
 
 

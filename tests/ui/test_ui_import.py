@@ -44,7 +44,7 @@ def notes(tmp_path: Path) -> Path:
 async def open_import(pilot: Pilot[Any], source: Path | str = "") -> ImportScreen:
     """Open the Import screen from home with ``i`` and fill in the source."""
     await settle(pilot)
-    await pilot.press("i")
+    await pilot.press("f7")
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, ImportScreen)
@@ -82,7 +82,7 @@ async def test_preview_import_and_import_again(api: Charlie, notes: Path) -> Non
         assert where == "scan.md" and "NUL" in reason
         assert api.journal().entries.count() == 0
 
-        await pilot.press("ctrl+r")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         done = screen.summary
         assert done is not None and not done.dry_run
@@ -93,7 +93,7 @@ async def test_preview_import_and_import_again(api: Charlie, notes: Path) -> Non
         assert sorted(e.title for e in api.journal().entries.list().entries) == sorted(TITLES)
         assert {api.journal().entries.get(i).title for i in done.added_ids} == set(TITLES)
 
-        await pilot.press("ctrl+r")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         again = screen.summary
         assert again is not None
@@ -150,7 +150,7 @@ async def test_an_unreadable_source_is_reported_and_nothing_written(
     app = make_app(api)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_import(pilot, empty)
-        await pilot.press("ctrl+r")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ErrorDialog)
         assert "Found no .md, .markdown, .txt or .rtf files" in app.screen.message
@@ -177,7 +177,7 @@ async def test_import_into_a_new_journal_recursively(api: Charlie, notes: Path) 
         assert static_text(app, "#import-journal-note").startswith("A new journal")
         screen.query_one(Checkbox).value = True
 
-        await pilot.press("ctrl+r")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert screen.summary is not None and screen.summary.added == 4
         assert api.journal("Old notes").entries.count() == 4
@@ -229,7 +229,7 @@ async def test_escape_while_writing_says_the_import_is_running(
     async with app.run_test(size=SIZE) as pilot:
         said = Notes(app)
         screen = await open_import(pilot, notes)
-        await pilot.press("ctrl+r")
+        await pilot.press("ctrl+s")
         await wait_for(pilot, reached.is_set, "the import to start writing")
         await wait_for(
             pilot,
@@ -263,7 +263,7 @@ async def test_escape_while_reading_stops_before_anything_is_written(
         said = Notes(app)
         screen = await open_import(pilot, notes)
         screen.query_one("#import-journal", Input).value = "Elsewhere"
-        await pilot.press("ctrl+r")
+        await pilot.press("ctrl+s")
         await wait_for(pilot, reached.is_set, "the import to finish reading")
         assert static_text(app, "#import-status") == "Reading the source: starting"
 
@@ -298,7 +298,7 @@ async def test_f7_opens_import_from_any_screen_and_help_lists_its_keys(
             return sections
 
         await settle(pilot)
-        assert (await help_sections())["Entries"]["i"] == "Import"
+        assert (await help_sections())["Everywhere"]["f7"] == "Import"
         await pilot.press("w")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
@@ -308,10 +308,13 @@ async def test_f7_opens_import_from_any_screen_and_help_lists_its_keys(
         await settle(pilot)
         assert isinstance(app.screen, ImportScreen)
         sections = await help_sections()
-        assert sections["Import"] == {"esc": "Back", "^t": "Preview", "^r": "Import"}
+        assert sections["Import"] == {"esc": "Back", "^t": "Preview", "^s": "Import"}
         # The key of the screen already showing is hidden, as for the other screens.
         assert "f7" not in sections["Everywhere"]
-        # Like any screen opened from a work screen, Import took the Queue's place.
+        # Escape goes back the way the user came: to the Queue, then home.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)

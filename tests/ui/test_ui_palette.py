@@ -23,6 +23,7 @@ EVERY_ACTION = {
     "Switch journal",
     "Search",
     "Month",
+    "Calendar",
     "Your page",
     "Queue",
     "Dead jobs",

@@ -48,12 +48,15 @@ async def test_inference_switch_pauses_the_queue_and_says_why(api: Charlie) -> N
         assert static_text(app, "#settings-inference-note").startswith("Off: the queue is paused")
         assert "paused: Inference is turned off in Settings." in indicator_text(app)
 
-        await pilot.press("w")
+        await pilot.press("f2")  # A letter would not leave a form; the F-key does.
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert "Paused: Inference is turned off in Settings." in static_text(app, "#queue-alerts")
 
-        await pilot.press("s", "space")
+        await pilot.press("comma")  # Back to the Settings already open, its switch focused.
+        await settle(pilot)
+        assert isinstance(app.screen, SettingsScreen)
+        await pilot.press("space")
         await settle(pilot)
         assert api.queue.inference_enabled() and api.queue.paused_reasons() == {}
         assert "paused" not in indicator_text(app)

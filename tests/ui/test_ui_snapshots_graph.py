@@ -55,7 +55,7 @@ def test_rename_dialog_with_error(snap_compare: Any, api: Charlie) -> None:
     seed_graph(api)
 
     async def rename(pilot: Pilot[Any]) -> None:
-        await keys(*TO_SARAH, "r")(pilot)
+        await keys(*TO_SARAH, "e")(pilot)
         pilot.app.screen.query_one(Input).value = "?!"
         await pilot.press("enter")
         await settle(pilot)

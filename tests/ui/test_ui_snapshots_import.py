@@ -38,7 +38,7 @@ def notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 async def open_import(pilot: Pilot[Any], source: str = "") -> ImportScreen:
     await settle(pilot)
-    await pilot.press("i")
+    await pilot.press("f7")
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, ImportScreen)

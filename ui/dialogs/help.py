@@ -82,7 +82,7 @@ class HelpScreen(ModalScreen[None]):
                 for heading, rows in self.sections:
                     yield Label(heading, classes="help-heading")
                     yield Static(self._table(rows, width), classes="help-table")
-            yield Static("Press Escape to close.", id="help-hint")
+            yield Static("Ctrl+P finds any command by name. Escape closes this.", id="help-hint")
 
     @staticmethod
     def _table(rows: list[tuple[str, str]], width: int) -> Content:

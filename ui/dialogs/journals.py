@@ -1,4 +1,6 @@
-"""The journal switcher: pick a journal, create one, or rename the highlighted one."""
+"""The journal switcher: pick a journal, create one, rename or delete the highlighted one.
+
+Each journal shows how many entries it holds (counted for all of them in one round trip)."""
 
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
 from backend.models import Journal
+from backend.services.journal import DeletedJournal, JournalInfo
+from ui.dialogs.delete_journal import DeleteJournal, entries_text
 from ui.messages import JournalRenamed
 from ui.workers import BackendWorkers
 
-HINT = "Enter switch · n new · r rename · Esc close"
+HINT = "Enter switch · n new · r rename · d delete · Esc close"
 NAMING_HINT = "Enter save · Esc cancel"
 
 
@@ -34,12 +38,13 @@ class JournalSwitcher(BackendWorkers, ModalScreen[str | None]):
         Binding("escape", "close", "Close"),
         Binding("n", "create", "New journal"),
         Binding("r", "rename", "Rename"),
+        Binding("d", "delete", "Delete"),
     ]
 
     class Loaded(Message):
         """The list of journals arrived."""
 
-        def __init__(self, journals: list[Journal], select: str | None) -> None:
+        def __init__(self, journals: list[JournalInfo], select: str | None) -> None:
             super().__init__()
             self.journals = journals
             self.select = select
@@ -59,12 +64,20 @@ class JournalSwitcher(BackendWorkers, ModalScreen[str | None]):
             self.old = old
             self.journal = journal
 
+    class Deleted(Message):
+        """A journal was deleted (after a backup)."""
+
+        def __init__(self, result: DeletedJournal) -> None:
+            super().__init__()
+            self.result = result
+
     def __init__(self, current: str) -> None:
         super().__init__()
         self.current = current
         """The open journal; it is marked in the list and highlighted first."""
         self._naming: str | None = None  # "create" or "rename" while the name box shows
         self._renaming: str | None = None
+        self._counts: dict[str, int] = {}  # Entries per journal name, as last loaded.
 
     def compose(self) -> ComposeResult:
         with Vertical(id="journals-box", classes="dialog"):
@@ -86,7 +99,7 @@ class JournalSwitcher(BackendWorkers, ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="journals-load", exit_on_error=False)
     def _load(self, select: str | None) -> None:
-        journals = self.api.journals.list()
+        journals = self.api.journals.overview()
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(journals, select))
 
@@ -94,18 +107,27 @@ class JournalSwitcher(BackendWorkers, ModalScreen[str | None]):
         """Fill the list and highlight the journal asked for."""
         options = self.query_one(OptionList)
         options.loading = False
+        self._counts = {info.name: info.entries for info in message.journals}
+        width = max(len(info.name) for info in message.journals) if message.journals else 0
         options.set_options(
-            Option(self._label(journal), id=journal.name) for journal in message.journals
+            Option(self._label(info, width), id=info.name) for info in message.journals
         )
-        names = [journal.name for journal in message.journals]
+        names = [info.name for info in message.journals]
         wanted = message.select if message.select in names else self.current
         options.highlighted = names.index(wanted) if wanted in names else 0
         options.focus()
 
-    def _label(self, journal: Journal) -> Content:
-        if journal.name.casefold() == self.current.casefold():
-            return Content.assemble((journal.name, "bold"), ("  (open)", "$foreground-muted"))
-        return Content(journal.name)
+    def _label(self, info: JournalInfo, width: int) -> Content:
+        """The name (bold and marked when open), then its entry count, in a column."""
+        is_open = info.name.casefold() == self.current.casefold()
+        mark = "  (open)" if is_open else ""
+        pad = " " * (width - len(info.name) + 8 - len(mark))
+        return Content.assemble(
+            (info.name, "bold" if is_open else ""),
+            (mark, "$foreground-muted"),
+            pad,
+            (f"{entries_text(info.entries):>13}", "$foreground-muted"),
+        )
 
     @on(OptionList.OptionSelected, "#journal-list")
     def _switch(self, event: OptionList.OptionSelected) -> None:
@@ -121,6 +143,49 @@ class JournalSwitcher(BackendWorkers, ModalScreen[str | None]):
         if name is not None:
             self._renaming = name
             self._ask_name("rename", name, f"New name for {name!r}, then Enter")
+
+    def action_delete(self) -> None:
+        """Ask, naming the journal and its entries, before deleting the highlighted one."""
+        name = self.highlighted_name
+        if name is None or name not in self._counts:
+            return
+        if len(self._counts) < 2:
+            self.notify(
+                f"{name!r} is your only journal: create another before deleting it.",
+                severity="warning",
+            )
+            return
+        entries = self._counts[name]
+        is_open = name.casefold() == self.current.casefold()
+
+        def answered(delete: bool | None) -> None:
+            if delete:
+                self.query_one(OptionList).loading = True
+                self._delete(name, entries)
+
+        self.app.push_screen(DeleteJournal(name, entries, is_open=is_open), answered)
+
+    @work(thread=True, exclusive=True, group="journals-write", exit_on_error=False)
+    def _delete(self, name: str, entries: int) -> None:
+        self.post_message(self.Deleted(self.api.journals.delete(name, expected_entries=entries)))
+
+    def on_journal_switcher_deleted(self, message: Deleted) -> None:
+        """Say what went and where the backup is; open another journal if it was open."""
+        result = message.result
+        self.notify(
+            f"Deleted {result.name!r} and its {entries_text(result.entries)}. "
+            f"Backup: {result.backup}",
+            timeout=10,
+        )
+        app = self.charlie
+        if app.default_journal is not None and app.default_journal.casefold() == (
+            result.name.casefold()
+        ):
+            app.default_journal = result.default
+        if result.name.casefold() == self.current.casefold():
+            self.dismiss(result.default)
+        else:
+            self._load(None)
 
     def _ask_name(self, mode: str, value: str, placeholder: str) -> None:
         self._naming = mode
@@ -138,8 +203,8 @@ class JournalSwitcher(BackendWorkers, ModalScreen[str | None]):
         self.query_one("#journal-hint", Static).update(HINT)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While the name box is open, n and r belong to the text being typed."""
-        if action in ("create", "rename") and self._naming is not None:
+        """While the name box is open, n, r and d belong to the text being typed."""
+        if action in ("create", "rename", "delete") and self._naming is not None:
             return False
         return True
 

@@ -14,16 +14,18 @@ from textual.content import Content
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 from textual.worker import Worker
 
 from backend.models import AuthorPage, EntityRef
 from backend.services.graph import ENTITY_TYPES
+from ui.keys import browsing
 from ui.messages import DataChanged, EntryEnriched, GraphChanged
 from ui.screens.entity import EntityScreen
 from ui.screens.period import column_rows
 from ui.widgets import graph_text
 from ui.widgets.entity_list import EntityList, Row, entity_row, note_row
+from ui.widgets.footer import CharlieFooter
 from ui.widgets.live_reload import LiveReload
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
@@ -56,7 +58,7 @@ class AuthorScreen(BackendWorkers, Screen[None]):
     """The author's page: the journal at a glance, through who and what it mentions."""
 
     HELP_TITLE = "You"
-    BINDINGS = [Binding("escape", "back", "Back")]
+    BINDINGS = browsing(Binding("escape", "back", "Back"))
 
     class Loaded(Message):
         """The page arrived."""
@@ -89,7 +91,7 @@ class AuthorScreen(BackendWorkers, Screen[None]):
                 with Vertical(classes="author-column"):
                     yield Label("This year", id="author-year-heading", classes="author-heading")
                     yield EntityList(id="author-year", classes="author-list")
-        yield Footer()
+        yield CharlieFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.charlie.journal

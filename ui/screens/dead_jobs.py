@@ -8,14 +8,16 @@ from textual.binding import Binding
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from ui import queue_text
 from ui.dialogs.confirm import ConfirmAction, confirm_discard
+from ui.keys import browsing
 from ui.messages import QueueChanged
 from ui.queue_data import JobRow, load_dead
 from ui.screens.job_detail import JobDetailScreen
+from ui.widgets.footer import CharlieFooter
 from ui.widgets.job_table import JobTable
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers, OneAtATime
@@ -25,12 +27,12 @@ class DeadJobsScreen(BackendWorkers, Screen[None]):
     """Lists dead jobs, most recent first; Enter shows one in full."""
 
     HELP_TITLE = "Dead jobs"
-    BINDINGS = [
+    BINDINGS = browsing(
         Binding("escape", "back", "Back"),
         Binding("r", "retry", "Retry"),
         Binding("R", "retry_all", "Retry all"),
         Binding("x", "discard", "Discard"),
-    ]
+    )
 
     class Loaded(Message):
         """The dead jobs arrived."""
@@ -61,11 +63,14 @@ class DeadJobsScreen(BackendWorkers, Screen[None]):
         )
         yield JobTable("Entry", "Journal", "Failure", "Attempts", "Last error", id="dead-table")
         yield Static("No dead jobs. Everything that failed has been dealt with.", id="dead-empty")
-        yield Footer()
+        yield CharlieFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Dead jobs"
         self.table.loading = True
+        # Neither "none" nor the explanation of dead jobs until the list says which fits.
+        self.query_one("#dead-empty").display = False
+        self.query_one("#dead-intro").display = False
         self._reader.request()
 
     @property
@@ -101,6 +106,7 @@ class DeadJobsScreen(BackendWorkers, Screen[None]):
         empty = not message.rows
         table.display = not empty
         self.query_one("#dead-empty").display = empty
+        self.query_one("#dead-intro").display = not empty
         if not empty:
             table.focus()
         self.refresh_bindings()

@@ -14,10 +14,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker
 
 from backend.doctor import PROBE_TIMEOUT_SECONDS, Check, all_ok, run_checks, tally
+from ui.keys import browsing
+from ui.widgets.footer import CharlieFooter
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
@@ -39,10 +41,10 @@ class DoctorScreen(BackendWorkers, Screen[None]):
     """Checks the setup and says what to fix."""
 
     HELP_TITLE = "Doctor"
-    BINDINGS = [
+    BINDINGS = browsing(
         Binding("escape", "back", "Back"),
         Binding("r", "run", "Check again"),
-    ]
+    )
 
     class Finished(Message):
         """The checks ended."""
@@ -63,7 +65,7 @@ class DoctorScreen(BackendWorkers, Screen[None]):
         with VerticalScroll(id="doctor-body"):
             yield Vertical(id="doctor-report")
             yield Static("Checking…", id="doctor-tally", markup=False)
-        yield Footer()
+        yield CharlieFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Doctor"

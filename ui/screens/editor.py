@@ -30,14 +30,16 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, TextArea
+from textual.widgets import Input, Label, TextArea
 from textual.worker import Worker
 
 from backend.drafts import Draft, new_draft_id
 from backend.errors import CharlieError, EditConflict, NotFoundError
-from backend.models import Entry
+from backend.models import Entry, split_tags
+from backend.services.writing import Filled
 from backend.validation import parse_entry_date
 from ui import timeline
+from ui.daily_prompt import HIDE_KEY, DailyPrompt
 from ui.dialogs.confirm import ConfirmAction
 from ui.dialogs.edit_conflict import EditConflict as ConflictView
 from ui.dialogs.edit_conflict import copy_title
@@ -46,6 +48,7 @@ from ui.draft_keeper import DraftKeeper, Snapshot
 from ui.draft_offers import DraftOffers, Offer, load_offers, unclaimed
 from ui.messages import EntriesChanged
 from ui.widgets.editor_status import EditorStatus
+from ui.widgets.footer import CharlieFooter
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
@@ -63,6 +66,8 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
         Binding("escape", "save", "Save & close"),
         Binding("ctrl+s", "save", "Save & close", priority=True),
         Binding("ctrl+r", "discard", "Discard"),
+        # Shown only while there is a question to hide; the question itself says so.
+        Binding(HIDE_KEY, "hide_prompt", "Hide today's question", show=False),
     ]
 
     class Saved(Message):
@@ -103,10 +108,14 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
         *,
         draft: Draft | None = None,
         offer_drafts: bool = True,
+        template: Filled | None = None,
     ) -> None:
         """``draft``: restore this draft (its text, and its id goes on being written).
-        ``offer_drafts``: offer drafts of ``entry`` left by editors that are gone."""
+        ``offer_drafts``: offer drafts of ``entry`` left by editors that are gone.
+        ``template``: a new entry starts with this title and body."""
         super().__init__()
+        self._template = template
+        self._prompt: DailyPrompt | None = None
         self.entry = entry
         """The entry being changed as it was when the edit began (None for a new one)."""
         self.session = new_draft_id()
@@ -154,9 +163,11 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
                 yield Input(placeholder="optional", id="editor-title", select_on_focus=False)
                 yield Label("When", classes="editor-label")
                 yield Input(placeholder="YYYY-MM-DD HH:MM", id="editor-date", select_on_focus=False)
+                yield Label("Tags", classes="editor-label")
+                yield Input(placeholder="work, travel", id="editor-tags", select_on_focus=False)
             yield TextArea(id="editor-body", soft_wrap=True, show_line_numbers=False)
         yield EditorStatus(self.session, id="editor-status")
-        yield Footer()
+        yield CharlieFooter()
 
     def on_mount(self) -> None:
         # While the editor is open the worker does not load the model, so typing
@@ -182,8 +193,12 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
         if self.entry is not None:
             title.value = self.entry.title
             body.load_text(self.entry.body)
+            # The text's own #tags stay in the text; the field holds the others.
+            self.query_one("#editor-tags", Input).value = " ".join(self.entry.own_tags)
         if draft is not None:
             self._fill(Snapshot.of_draft(draft))
+        elif self.entry is None:
+            self._start_new()
         # A blinking cursor is an animation; honour the app's animation setting (and
         # keep snapshots, which switch animations off, stable).
         blink = self.app.animation_level != "none"
@@ -237,23 +252,55 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
     def snapshot(self) -> Snapshot:
         """What the fields hold now."""
         title, date, body = self._widgets()
-        return Snapshot(title.value, date.value, body.text)
+        tags = self.query_one("#editor-tags", Input).value
+        return Snapshot(title.value, date.value, body.text, tags)
 
     def _fill(self, snapshot: Snapshot) -> None:
         title, date, body = self._widgets()
         title.value, date.value = snapshot.title, snapshot.when
+        if snapshot.tags is not None:
+            self.query_one("#editor-tags", Input).value = snapshot.tags
         body.load_text(snapshot.body)
         body.move_cursor(body.document.end)
 
     def _is_clean(self, snapshot: Snapshot) -> bool:
         """Nothing unsaved: an empty new entry, or an edit that matches the entry."""
         if self.entry is None:
-            return not snapshot.title.strip() and not snapshot.body.strip()
+            title, body = snapshot.title.strip(), snapshot.body.strip()
+            start = self._template or Filled("", "")
+            # Empty, or the template exactly as it was filled in: nothing of the user's.
+            return (not title and not body) or (
+                title == start.title.strip() and body == start.body.strip()
+            )
         return (
             snapshot.title.strip() == self.entry.title
             and snapshot.body == self.entry.body
             and snapshot.when.strip() == self._initial_date
+            and (snapshot.tags is None or split_tags(snapshot.tags) == self.entry.own_tags)
         )
+
+    # -- a new entry's start: a template, or the question of the day -------------------
+
+    def _start_new(self) -> None:
+        title, _date, body = self._widgets()
+        if self._template is None:
+            self._prompt = DailyPrompt(self.charlie, body)
+            self._prompt.ask()
+            return
+        title.value = self._template.title
+        body.load_text(self._template.body)
+        body.move_cursor(body.document.end)
+
+    def action_hide_prompt(self) -> None:
+        """Hide the question of the day until tomorrow (Ctrl+G)."""
+        if self._prompt is not None:
+            self._prompt.hide()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Ctrl+G only while a question is shown."""
+        if action == "hide_prompt":
+            return self._prompt is not None and self._prompt.showing
+        return True
 
     # -- keeping the draft -------------------------------------------------------------
 
@@ -371,8 +418,12 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
         self._then_quit = then_quit
         title_box, date_box, body_box = self._widgets()
         title, date_text, body = title_box.value, date_box.value, body_box.text
-        if self.entry is None and not title.strip() and not body.strip():
-            self.notify("Empty entry discarded")
+        if self.entry is None and self._is_clean(Snapshot(title, date_text, body)):
+            self.notify(
+                "Nothing added to the template: entry discarded"
+                if self._template is not None and (title.strip() or body.strip())
+                else "Empty entry discarded"
+            )
             self._discard_draft()
             self._close(None)
             return
@@ -393,7 +444,7 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
             return
         self._saving = True
         self.query_one("#editor-form").loading = True
-        self._store(title, body, when)
+        self._store(title, body, when, tags=self._given_tags())
 
     def _entry_time(self, text: str) -> datetime | None:
         """The time to store, or None to keep an edited entry's time exactly as it was."""
@@ -409,10 +460,21 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
 
     def _unchanged(self, title: str, body: str, when: datetime | None) -> bool:
         assert self.entry is not None
-        return when is None and title.strip() == self.entry.title and body == self.entry.body
+        return (
+            when is None
+            and title.strip() == self.entry.title
+            and body == self.entry.body
+            and self._given_tags() == self.entry.own_tags
+        )
+
+    def _given_tags(self) -> tuple[str, ...]:
+        """The tags typed in the Tags field (commas or spaces between them)."""
+        return split_tags(self.query_one("#editor-tags", Input).value)
 
     @work(thread=True, exclusive=True, group="editor-save", exit_on_error=False)
-    def _store(self, title: str, body: str, when: datetime | None) -> None:
+    def _store(
+        self, title: str, body: str, when: datetime | None, *, tags: tuple[str, ...] = ()
+    ) -> None:
         keeper, entry, api = self.keeper, self.entry, self.api
         try:
             if entry is None:
@@ -423,6 +485,7 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
                         title=title,
                         entry_at=when,
                         draft_id=keeper.draft_id,
+                        tags=tags,
                     )
                 )
             else:
@@ -434,6 +497,7 @@ class EditorScreen(BackendWorkers, Screen[Entry | None]):
                         entry_at=when,
                         expected_revision=keeper.base_revision,
                         draft_id=keeper.draft_id,
+                        tags=tags,
                     )
                 )
         except EditConflict as conflict:

@@ -15,19 +15,22 @@ from textual.content import Content
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Sparkline, Static
 from textual.worker import Worker
 
 from backend.errors import NotFoundError
 from backend.models import EntityPage, EntityRef
+from backend.services.time import MonthCount
 from ui.dialogs.graph_confirm import confirm_block, confirm_delete, confirm_merge
 from ui.dialogs.merge_entity import MergePicker
 from ui.dialogs.rename_entity import RenameEntity
 from ui.dialogs.retype_entity import RetypeEntity
 from ui.dialogs.split_entity import SplitEntity
+from ui.keys import browsing
 from ui.messages import DataChanged, EntryEnriched, GraphChanged
 from ui.widgets import graph_text
 from ui.widgets.entity_list import EntityList, Row, entity_row, note_row
+from ui.widgets.footer import CharlieFooter
 from ui.widgets.live_reload import LiveReload
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
@@ -76,23 +79,33 @@ def relation_rows(page: EntityPage) -> Iterator[Row]:
         yield note_row("none", "No relationships stated.")
 
 
+def months_text(months: list[MonthCount]) -> str:
+    """The sparkline's caption, e.g. "Mentions per month, Nov 2025 – Feb 2026 (most: 4)"."""
+
+    def name(m: MonthCount) -> str:
+        return f"{graph_text.month_name(m.year, m.month)[:3]} {m.year}"
+
+    span = name(months[0]) if len(months) == 1 else f"{name(months[0])} – {name(months[-1])}"
+    return f"Mentions per month, {span} (most: {max(m.count for m in months)})"
+
+
 class EntityScreen(BackendWorkers, Screen[None]):
     """The page of one person, place, group or activity."""
 
     HELP_TITLE = "Entity"
-    BINDINGS = [
+    BINDINGS = browsing(
         Binding("escape", "back", "Back"),
-        Binding("r", "rename", "Rename"),
+        Binding("e", "rename", "Rename"),
         Binding("t", "retype", "Type"),
         Binding("s", "split", "Split"),
         Binding("m", "merge", "Merge"),
         Binding("d", "delete", "Delete"),
         Binding("b", "block", "Block"),
-        Binding("B", "app.open_blocked", "Blocked"),
+        Binding("B", "app.open_blocked", "Blocked", show=False),
         # Only on the author's own "I" (the key that opens that page on Home). Off the
         # footer, which is full at 100 columns; the facts line says it instead.
         Binding("y", "you", "You", show=False),
-    ]
+    )
 
     class Loaded(Message):
         """The page arrived."""
@@ -128,6 +141,8 @@ class EntityScreen(BackendWorkers, Screen[None]):
             yield Static(id="entity-name", markup=False)
             yield Static(id="entity-facts")
             yield Static(id="entity-aliases", markup=False)
+            yield Static(id="entity-months", markup=False)
+            yield Sparkline([], id="entity-sparkline")
         with Horizontal(id="entity-body"):
             with Vertical(id="entity-main"):
                 yield Label("Mentions, newest first", classes="entity-section")
@@ -138,7 +153,7 @@ class EntityScreen(BackendWorkers, Screen[None]):
                 yield Label("Relationships", classes="entity-section")
                 yield EntityList(id="entity-relations")
         yield Static(GONE, id="entity-gone")
-        yield Footer(show_command_palette=False)  # Ctrl+P still opens it; room for keys.
+        yield CharlieFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.charlie.journal
@@ -158,6 +173,27 @@ class EntityScreen(BackendWorkers, Screen[None]):
             self.post_message(self.Gone())
             return
         self.post_message(self.Loaded(page))
+        self.post_message(self.MonthsLoaded(self.here().time.mentions_by_month(self.entity_id)))
+
+    class MonthsLoaded(Message):
+        """How many entries mention the entity in each month (for the sparkline)."""
+
+        def __init__(self, months: list[MonthCount]) -> None:
+            super().__init__()
+            self.months = months
+
+    def on_entity_screen_months_loaded(self, message: MonthsLoaded) -> None:
+        """Draw the mentions over time under the name (none: no line at all)."""
+        months = message.months
+        label = self.query_one("#entity-months", Static)
+        line = self.query_one("#entity-sparkline", Sparkline)
+        label.display = line.display = bool(months)
+        if months:
+            label.update(months_text(months))
+            line.data = [m.count for m in months]
+            # Two columns a month while they fit (one when many; more months than
+            # columns share them), like the calendar's column a week.
+            line.styles.width = min(72, len(months) * (2 if len(months) <= 36 else 1))
 
     def on_entity_screen_loaded(self, message: Loaded) -> None:
         """Show the page (lists keep their cursor across reloads)."""

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
 from backend.drafts import Draft
@@ -24,34 +24,41 @@ from backend.models import Entry, EntrySummary, Page
 from ui import timeline
 from ui.dialogs.confirm_delete import ConfirmDelete
 from ui.dialogs.journals import JournalSwitcher
+from ui.dialogs.tag_filter import TagChoice
+from ui.keys import browsing
 from ui.messages import DataChanged, EntriesChanged
 from ui.screens.editor import EditorScreen
+from ui.screens.home_tags import HomeTags, filter_args, filter_text
 from ui.widgets.entry_list import EntryList
+from ui.widgets.footer import CharlieFooter
 from ui.widgets.live_reload import LiveReload
+from ui.widgets.on_this_day import OnThisDay
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
 
-class HomeScreen(BackendWorkers, Screen[None]):
+class HomeScreen(HomeTags, BackendWorkers, Screen[None]):
     """Lists entries under week and month dividers and loads older pages on demand."""
 
     HELP_TITLE = "Entries"
     PAGE_SIZE = 100
     """Entries fetched per request; the next page is fetched as the cursor nears the end."""
 
-    BINDINGS = [
+    BINDINGS = browsing(
         Binding("n", "new", "New"),
         Binding("e", "edit", "Edit"),
         Binding("d", "delete", "Delete"),
         Binding("r", "reenrich", "Re-enrich", show=False),
         Binding("j", "journals", "Journals"),
-        Binding("/", "app.open_search", "Search"),
+        Binding("slash", "app.open_search", "Search", key_display="/"),
         Binding("p", "app.open_period", "Month"),
         Binding("y", "app.open_author", "You"),
-        # Off the footer to make room for You at 100 columns (F7 works anywhere).
-        Binding("i", "app.open_import", "Import", show=False),
+        Binding("C", "app.open_calendar", "Calendar", show=False),  # F9 anywhere.
         Binding("q", "app.quit", "Quit"),
-    ]
+        Binding("number_sign", "tag_filter", "Tags", key_display="#", show=False),
+        Binding("asterisk", "toggle_star", "Star", key_display="*", show=False),
+        Binding("escape", "clear_filter", "All entries", show=False),
+    )
 
     class PageLoaded(Message):
         """A page of entries arrived (with the journal's drafts, for a fresh list)."""
@@ -103,6 +110,8 @@ class HomeScreen(BackendWorkers, Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        self.list_filter: TagChoice | None = None
+        """The tag or star the list is filtered by (None: every entry)."""
         # Every reload bumps the generation; pages from an older one are dropped, so a
         # slow page can never land in a list that was reloaded (or a switched journal).
         self._generation = 0
@@ -121,12 +130,15 @@ class HomeScreen(BackendWorkers, Screen[None]):
     def compose(self) -> ComposeResult:
         yield CharlieHeader()
         yield Static(id="home-drafts", markup=False)
+        yield Static(id="home-filter", markup=False)
+        yield OnThisDay(id="home-on-this-day")  # Absent unless this date has earlier entries.
         yield EntryList(id="entries")
         yield Static(id="home-empty", markup=False)
-        yield Footer(show_command_palette=False)  # Ctrl+P still opens it; room for keys.
+        yield CharlieFooter()
 
     def on_mount(self) -> None:
         self.query_one("#home-drafts").display = False
+        self.query_one("#home-filter").display = False
         cached = self.charlie.cached_home
         if self.charlie.opening and cached is not None:
             self._show_cached(cached.entries)
@@ -201,14 +213,22 @@ class HomeScreen(BackendWorkers, Screen[None]):
         if not self._loaded:
             entries.loading = True  # Live reloads replace the rows without a spinner.
         limit = self.PAGE_SIZE if fresh else max(self.PAGE_SIZE, entries.entry_count)
-        self._load_list(self._generation, limit, select, keep_place=not fresh)
+        self._load_list(
+            self._generation, limit, select, keep_place=not fresh, choice=self.list_filter
+        )
 
     @work(thread=True, group="home-page", exit_on_error=False)
     def _load_list(
-        self, generation: int, limit: int, select: str | None, *, keep_place: bool
+        self,
+        generation: int,
+        limit: int,
+        select: str | None,
+        *,
+        keep_place: bool,
+        choice: TagChoice | None = None,
     ) -> None:
         here = self.here()
-        page = here.entries.list(limit=limit)
+        page = here.entries.list(limit=limit, **filter_args(choice))
         drafts = here.drafts.list()
         # Posted even when cancelled (the app is closing): a reload always reports, so
         # the next one can start.
@@ -225,8 +245,10 @@ class HomeScreen(BackendWorkers, Screen[None]):
         )
 
     @work(thread=True, exclusive=True, group="home-more", exit_on_error=False)
-    def _load_page(self, generation: int, before: str, limit: int) -> None:
-        page = self.here().entries.list(limit=limit, before=before)
+    def _load_page(
+        self, generation: int, before: str, limit: int, choice: TagChoice | None = None
+    ) -> None:
+        page = self.here().entries.list(limit=limit, before=before, **filter_args(choice))
         if not get_current_worker().is_cancelled:
             self.post_message(
                 self.PageLoaded(page, generation, before=before, reset=False, select=None)
@@ -256,6 +278,7 @@ class HomeScreen(BackendWorkers, Screen[None]):
             )
             entries.loading = False
             self._show_empty_state(not message.page.entries)
+            self.query_one(OnThisDay).look(self.charlie.journal, self.charlie.now().date())
             # Only a fresh list can change whether an entry is under the cursor (the
             # cursor never rests on a divider), so the footer is refreshed here alone.
             self.refresh_bindings()
@@ -265,6 +288,8 @@ class HomeScreen(BackendWorkers, Screen[None]):
     def _keep(self, entries: list[EntrySummary]) -> None:
         """Cache the default journal's first page for the next start (ui/opening.py)."""
         app = self.charlie
+        if self.list_filter is not None:
+            return  # Only the whole list is kept for the next start.
         if app.default_journal is not None and app.journal == app.default_journal:
             first_page = entries[: self.PAGE_SIZE]
             app.home_keeper.shown(self.api.settings.data_dir, app.journal, first_page)
@@ -294,11 +319,15 @@ class HomeScreen(BackendWorkers, Screen[None]):
 
     def _show_empty_state(self, empty: bool) -> None:
         note = self.query_one("#home-empty", Static)
-        note.update(
-            f"“{self.charlie.journal}” has no entries yet.\n\n"
-            "Press n to write your first entry.\n"
-            "Press j to switch journals, ? to see every key."
-        )
+        if self.list_filter is not None:
+            kept = filter_text(self.list_filter)
+            note.update(f"No entries are {kept}.\n\nPress Esc to see them all.")
+        else:
+            note.update(
+                f"“{self.charlie.journal}” has no entries yet.\n\n"
+                "Press n to write your first entry.\n"
+                "Press j to switch journals, ? to see every key."
+            )
         note.display = empty
         self.entry_list.display = not empty
         if not empty:
@@ -310,7 +339,7 @@ class HomeScreen(BackendWorkers, Screen[None]):
         if self._cursor is None or self._paging or self._live.busy:
             return
         self._paging = True
-        self._load_page(self._generation, self._cursor, self.PAGE_SIZE)
+        self._load_page(self._generation, self._cursor, self.PAGE_SIZE, self.list_filter)
 
     def worker_failed(self, worker: Worker[object]) -> None:
         """Stop waiting; a later key press or reload can try again."""
@@ -333,18 +362,23 @@ class HomeScreen(BackendWorkers, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dim Edit and Delete while there is no entry under the cursor, and everything
         that needs the database while the journal opens."""
-        if self.charlie.opening and action in ("new", "edit", "delete", "reenrich", "journals"):
+        needs_database = ("new", "edit", "delete", "reenrich", "journals", "tag_filter")
+        if self.charlie.opening and action in (*needs_database, "toggle_star"):
             return None
         if (
-            action in ("edit", "delete", "reenrich")
+            action in ("edit", "delete", "reenrich", "toggle_star")
             and self.entry_list.highlighted_entry_id is None
         ):
             return None
+        if action == "clear_filter":
+            return self.list_filter is not None
         return True
 
     def action_new(self) -> None:
-        """Write a new entry."""
-        self.app.push_screen(EditorScreen())
+        """Write a new entry (blank, or from a template when there are any)."""
+        from ui.dialogs.template_picker import new_entry
+
+        new_entry(self.charlie)
 
     def action_edit(self) -> None:
         """Edit the highlighted entry (fetched whole first: the list holds previews)."""

@@ -32,7 +32,6 @@ from textual.widgets import (
     Button,
     Checkbox,
     DataTable,
-    Footer,
     Input,
     Label,
     ProgressBar,
@@ -43,6 +42,7 @@ from textual.widgets import (
 from textual.worker import Worker, WorkerState
 
 from ui.messages import EntriesChanged
+from ui.widgets.footer import CharlieFooter
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
@@ -149,7 +149,7 @@ def afterword(summary: ImportSummary) -> str:
     """The line under the figures: what to do next, or what happened besides."""
     if summary.dry_run:
         if summary.added:
-            return "Press Import (ctrl+r) to add them."
+            return "Press Import (ctrl+s) to add them."
         return "Nothing new to add."
     lines = []
     if summary.backup:
@@ -168,7 +168,7 @@ class ImportScreen(BackendWorkers, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+t", "preview", "Preview"),
-        Binding("ctrl+r", "run_import", "Import"),
+        Binding("ctrl+s", "run_import", "Import"),
     ]
 
     class Ready(Message):
@@ -215,7 +215,7 @@ class ImportScreen(BackendWorkers, Screen[None]):
                 yield Static(id="import-journal-note", classes="import-note", markup=False)
             with Horizontal(id="import-buttons"):
                 yield Button("Preview (ctrl+t)", id="import-preview")
-                yield Button("Import (ctrl+r)", id="import-run", variant="primary")
+                yield Button("Import (ctrl+s)", id="import-run", variant="primary")
         with Vertical(id="import-results"):
             with Horizontal(id="import-progress-row"):
                 yield ProgressBar(id="import-progress", show_eta=False)
@@ -224,7 +224,7 @@ class ImportScreen(BackendWorkers, Screen[None]):
             yield Static(id="import-figures", markup=False)
             yield Static(id="import-afterword", markup=False)
             yield DataTable(id="import-rejected", cursor_type="row")
-        yield Footer()
+        yield CharlieFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Import"

@@ -8,14 +8,16 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 from textual.worker import Worker
 
 from backend.errors import NotFoundError
 from ui import queue_text
 from ui.dialogs.confirm import confirm_discard
+from ui.keys import browsing
 from ui.messages import QueueChanged
 from ui.queue_data import JobRow, load_job
+from ui.widgets.footer import CharlieFooter
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers, OneAtATime
 
@@ -24,11 +26,11 @@ class JobDetailScreen(BackendWorkers, Screen[None]):
     """Shows a job by id, read again whenever the queue moves."""
 
     HELP_TITLE = "Dead job"
-    BINDINGS = [
+    BINDINGS = browsing(
         Binding("escape", "back", "Back"),
         Binding("r", "retry", "Retry"),
         Binding("x", "discard", "Discard"),
-    ]
+    )
 
     class Loaded(Message):
         """The job arrived."""
@@ -68,7 +70,7 @@ class JobDetailScreen(BackendWorkers, Screen[None]):
         yield Label("History, newest first", classes="job-heading")
         with VerticalScroll(id="job-history-scroll"):
             yield Static(id="job-history", markup=False)
-        yield Footer()
+        yield CharlieFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Dead job"

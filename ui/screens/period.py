@@ -1,5 +1,6 @@
 """Who and what appeared in a month: each type's entities with how many of the month's
-entries mention them. [ and ] step a month back and forward; it opens on this month."""
+entries mention them, and the month's entries (Enter opens one in the reader). [ and ]
+step a month back and forward; it opens on this month."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ from textual.content import Content
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 from textual.worker import Worker
 
-from backend.models import EntityRef, PeriodSummary
+from backend.models import EntityRef, EntrySummary, PeriodSummary
 from backend.services.graph import ENTITY_TYPES
+from ui.keys import browsing
 from ui.messages import DataChanged, EntryEnriched, GraphChanged
 from ui.screens.entity import EntityScreen
 from ui.widgets import graph_text
 from ui.widgets.entity_list import EntityList, Row, note_row
+from ui.widgets.entry_list import EntryList
+from ui.widgets.footer import CharlieFooter
 from ui.widgets.live_reload import LiveReload
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
@@ -49,20 +53,24 @@ class PeriodScreen(BackendWorkers, Screen[None]):
     """One month of the journal, seen through its entities."""
 
     HELP_TITLE = "Month"
-    BINDINGS = [
+    BINDINGS = browsing(
         Binding("escape", "back", "Back"),
         Binding("left_square_bracket", "step(-1)", "Previous month", key_display="["),
         Binding("right_square_bracket", "step(1)", "Next month", key_display="]"),
-    ]
+    )
 
     class Loaded(Message):
         """A month's summary arrived."""
 
-        def __init__(self, year: int, month: int, summary: PeriodSummary) -> None:
+        def __init__(
+            self, year: int, month: int, summary: PeriodSummary, entries: list[EntrySummary]
+        ) -> None:
             super().__init__()
             self.year = year
             self.month = month
             self.summary = summary
+            self.entries = entries
+            """The month's entries, newest first (the newest few hundred)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -84,7 +92,10 @@ class PeriodScreen(BackendWorkers, Screen[None]):
                 with Vertical(classes="period-column"):
                     yield Label(graph_text.heading(type_), classes="period-heading")
                     yield EntityList(id=f"period-{type_.lower()}", classes="period-list")
-        yield Footer()
+        with Vertical(id="period-entries-pane"):
+            yield Label("Entries", id="period-entries-heading", classes="period-heading")
+            yield EntryList(id="period-entries")
+        yield CharlieFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.charlie.journal
@@ -102,8 +113,10 @@ class PeriodScreen(BackendWorkers, Screen[None]):
     @work(thread=True, group="period-load", exit_on_error=False)
     def _load(self) -> None:
         year, month = self.year, self.month
-        summary = self.here().graph.period(year, month)
-        self.post_message(self.Loaded(year, month, summary))
+        here = self.here()
+        summary = here.graph.period(year, month)
+        entries = here.time.month_entries(year, month)
+        self.post_message(self.Loaded(year, month, summary, entries))
 
     def on_period_screen_loaded(self, message: Loaded) -> None:
         """Show the month, unless the user has already stepped to another one."""
@@ -119,9 +132,19 @@ class PeriodScreen(BackendWorkers, Screen[None]):
             self.query_one(f"#period-{type_.lower()}", EntityList).show_rows(
                 column_rows(summary.entities.get(type_, []))
             )
+        self._show_entries(message.entries, count)
         self.query_one("#period-columns").loading = False
-        if self.focused is None or not isinstance(self.focused, EntityList):
+        if self.focused is None or not isinstance(self.focused, (EntityList, EntryList)):
             self._focus_first()
+
+    def _show_entries(self, entries: list[EntrySummary], count: int) -> None:
+        """List the month's entries (saying so when only the newest are listed)."""
+        listed = self.query_one("#period-entries", EntryList)
+        listed.show_entries(entries, self.charlie.now(), select=listed.highlighted_entry_id)
+        shown = f"the newest {len(entries)} of {count}" if count > len(entries) else ""
+        heading = f"Entries ({shown})" if shown else "Entries"
+        self.query_one("#period-entries-heading", Label).update(heading)
+        self.query_one("#period-entries-pane").display = bool(entries)
 
     def _focus_first(self) -> None:
         lists = list(self.query(EntityList))
@@ -149,6 +172,13 @@ class PeriodScreen(BackendWorkers, Screen[None]):
     def on_screen_resume(self, event: ScreenResume) -> None:
         """Catch up on changes made while another screen was on top."""
         self._live.resumed()
+
+    def on_entry_list_selected(self, event: EntryList.Selected) -> None:
+        """Open the chosen entry in the reader."""
+        # Imported on first use, as the home list does.
+        from ui.screens.reader import ReaderScreen
+
+        self.app.push_screen(ReaderScreen(event.entry_id))
 
     @on(EntityList.Chosen, ".period-list")
     def _open_entity(self, event: EntityList.Chosen) -> None:

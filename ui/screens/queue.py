@@ -17,13 +17,15 @@ from textual.content import Content
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker
 
 from ui import queue_text
+from ui.keys import browsing
 from ui.messages import QueueChanged
 from ui.queue_data import QUEUED_SHOWN, QueueDetails, QueueStatus, load_queue
 from ui.screens.editor import EditorScreen
+from ui.widgets.footer import CharlieFooter
 from ui.widgets.work_indicator import CharlieHeader, styled
 from ui.workers import BackendWorkers, OneAtATime
 
@@ -38,13 +40,13 @@ class QueueScreen(BackendWorkers, Screen[None]):
     """Running, queued and retrying jobs, worker health and pause reasons, live."""
 
     HELP_TITLE = "Queue"
-    BINDINGS = [
+    BINDINGS = browsing(
         Binding("escape", "back", "Back"),
         Binding("i", "toggle_inference", "Inference on/off"),
-        Binding("d", "app.open_dead", "Dead jobs"),
-        Binding("s", "app.open_settings", "Settings"),
+        Binding("exclamation_mark", "app.open_dead", "Dead jobs", key_display="!"),
+        Binding("comma", "app.open_settings", "Settings", key_display=","),
         Binding("D", "app.open_doctor", "Doctor"),
-    ]
+    )
 
     class Loaded(Message):
         """The job lists arrived."""
@@ -74,7 +76,7 @@ class QueueScreen(BackendWorkers, Screen[None]):
                 yield DataTable(id=f"queue-{name}", cursor_type="none", show_cursor=False)
                 yield Static(id=f"queue-{name}-none", classes="queue-none", markup=False)
             yield Static(id="queue-dead", markup=False)
-        yield Footer()
+        yield CharlieFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Queue"

@@ -10,6 +10,8 @@ screen to read).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 from textual.worker import Worker, get_current_worker
 
 from backend.errors import NotFoundError
@@ -26,12 +28,17 @@ from ui import timeline
 from ui.dialogs.confirm_delete import ConfirmDelete
 from ui.dialogs.graph_confirm import confirm_remove
 from ui.dialogs.link_entity import LinkEntity
+from ui.dialogs.tag_filter import TagChoice, TagFilter
+from ui.keys import browsing
 from ui.messages import DataChanged, EntriesChanged, EntryEnriched, GraphChanged, QueueChanged
 from ui.screens.editor import EditorScreen
 from ui.screens.entity import EntityScreen
+from ui.screens.tag import TagScreen
+from ui.widgets.attachments import AttachmentList
 from ui.widgets.connections import Connections
 from ui.widgets.entity_list import EntityList
 from ui.widgets.entity_markdown import EntityMarkdown, link_entities
+from ui.widgets.footer import CharlieFooter
 from ui.widgets.live_reload import LiveReload
 from ui.widgets.open_elsewhere import OpenElsewhere
 from ui.widgets.work_indicator import CharlieHeader
@@ -50,18 +57,19 @@ class ReaderScreen(BackendWorkers, Screen[None]):
     """
 
     HELP_TITLE = "Reader"
-    BINDINGS = [
+    BINDINGS = browsing(
         Binding("escape", "back", "Back"),
         Binding("e", "edit", "Edit"),
         Binding("d", "delete", "Delete"),
-        Binding("r", "reenrich", "Re-enrich"),
+        Binding("r", "reenrich", "Re-enrich", show=False),
         Binding("l", "link", "Link"),
         Binding("left_square_bracket", "older", "Older", key_display="["),
         Binding("right_square_bracket", "newer", "Newer", key_display="]"),
-        Binding("p", "older", "Older", show=False),
-        Binding("n", "newer", "Newer", show=False),
         Binding("c", "toggle_connections", "Connections"),
-    ]
+        Binding("asterisk", "toggle_star", "Star", key_display="*", show=False),
+        Binding("number_sign", "tags", "Tags", key_display="#", show=False),
+        Binding("v", "open_attachment", "View photo", show=False),
+    )
 
     class Loaded(Message):
         """An entry, the ids of its neighbours and its connections arrived."""
@@ -109,6 +117,13 @@ class ReaderScreen(BackendWorkers, Screen[None]):
             super().__init__()
             self.entity = entity
 
+    class Starred(Message):
+        """The entry on screen was starred or unstarred (``entry`` as it is now)."""
+
+        def __init__(self, entry: Entry) -> None:
+            super().__init__()
+            self.entry = entry
+
     class Deleted(Message):
         """The entry on screen was deleted."""
 
@@ -142,15 +157,17 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         with Vertical(id="reader-head"):
             yield Static(id="reader-title", markup=False)
             yield Static(id="reader-date", markup=False)
+            yield Static(id="reader-tags", markup=False)
             yield Static(GONE, id="reader-gone", markup=False)
             yield OpenElsewhere(id="reader-elsewhere")
         with Horizontal(id="reader-main"):
             with VerticalScroll(id="reader-scroll"):
                 yield EntityMarkdown(id="reader-body")
+                yield AttachmentList(self.api.settings, id="reader-attachments")
             with Vertical(id="reader-side"):
                 yield Label("Connections", id="reader-side-title")
                 yield Connections(id="reader-connections")
-        yield Footer(show_command_palette=False)  # Ctrl+P still opens it; room for keys.
+        yield CharlieFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.charlie.journal
@@ -192,6 +209,7 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         date = self.query_one("#reader-date", Static)
         date.update(when)
         date.display = bool(entry.title)
+        self._show_marks(entry)
         scroll = self.query_one("#reader-scroll", VerticalScroll)
         await self._show_connections(message.connections)
         scroll.scroll_home(animate=False)
@@ -205,6 +223,7 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         self.sidebar.loading = False
         self.sidebar.show(connections)
         if self.entry is not None:
+            self.query_one(AttachmentList).show(self.entry.attachments)
             body = self.query_one("#reader-body", EntityMarkdown)
             source = link_entities(self.entry.body, connections.mentions)
             if source != body.source:
@@ -275,8 +294,54 @@ class ReaderScreen(BackendWorkers, Screen[None]):
         date = self.query_one("#reader-date", Static)
         date.update(when)
         date.display = bool(entry.title)
+        self._show_marks(entry)
         await self._show_connections(message.connections)
         self.refresh_bindings()
+
+    # -- tags and stars ----------------------------------------------------------------
+
+    def _show_marks(self, entry: Entry) -> None:
+        """The star and the tags under the title ("★ Starred · #work #travel")."""
+        marks = ["★ Starred"] if entry.starred else []
+        if entry.tags:
+            marks.append(" ".join(f"#{tag}" for tag in entry.tags))
+        line = self.query_one("#reader-tags", Static)
+        line.update(" · ".join(marks))
+        line.display = bool(marks)
+
+    def action_toggle_star(self) -> None:
+        """Star the entry, or take its star away."""
+        if self.entry is not None:
+            self._star(self.entry)
+
+    @work(thread=True, group="reader-star", exit_on_error=False)
+    def _star(self, entry: Entry) -> None:
+        entries = self.here().entries
+        (entries.unstar if entry.starred else entries.star)(entry.id)
+        self.post_message(self.Starred(replace(entry, starred=not entry.starred)))
+
+    def on_reader_screen_starred(self, message: Starred) -> None:
+        """Show the star at once (the change event reads the entry again too)."""
+        if self.entry is not None and self.entry.id == message.entry.id:
+            self.entry = replace(self.entry, starred=message.entry.starred)
+            self._show_marks(self.entry)
+        self.notify("Starred" if message.entry.starred else "Star removed")
+
+    def action_tags(self) -> None:
+        """Open the entry's tag's page (with several tags, pick one first)."""
+        entry = self.entry
+        if entry is None or not entry.tags:
+            self.notify("This entry has no tags: write #words in it, or add them in the editor.")
+            return
+        if len(entry.tags) == 1:
+            self.app.push_screen(TagScreen(entry.tags[0]))
+            return
+
+        def chosen(choice: TagChoice | None) -> None:
+            if choice is not None and choice.tag is not None:
+                self.app.push_screen(TagScreen(choice.tag))
+
+        self.app.push_screen(TagFilter(only=entry.tags), chosen)
 
     def on_graph_changed(self, message: GraphChanged) -> None:
         """A correction (a rename, a merge, a removal) may change what is linked here."""
@@ -359,7 +424,7 @@ class ReaderScreen(BackendWorkers, Screen[None]):
             return self._older is not None or None
         if action == "newer":
             return self._newer is not None or None
-        if action in ("edit", "delete", "reenrich", "link"):
+        if action in ("edit", "delete", "reenrich", "link", "toggle_star", "tags"):
             return self.entry is not None or None
         return True
 
@@ -380,6 +445,10 @@ class ReaderScreen(BackendWorkers, Screen[None]):
     def action_back(self) -> None:
         """Return to the list."""
         self.dismiss(None)
+
+    def action_open_attachment(self) -> None:
+        """Open the highlighted attachment (a photo) with the system's viewer."""
+        self.query_one(AttachmentList).open_highlighted()
 
     def action_edit(self) -> None:
         """Edit this entry; show the result when the editor closes."""

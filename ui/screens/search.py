@@ -1,12 +1,16 @@
-"""Search: entries (full text) and entities (by name) as you type.
+"""Search: entries (full text, with filters) and entities (by name) as you type.
 
 Each keystroke restarts a short timer; when typing pauses, one thread worker runs the
 search. Workers are exclusive and results name the text they answer, so a slow answer
-to an older text never replaces a newer one.
+to an older text never replaces a newer one. The words the search matched are
+highlighted (accents and case aside: "cafe" lights up "Café"); the filters it applied
+(``tag:work``, ``starred``...) are listed under the box, and one it cannot read says
+what it needs there instead of failing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from textual import on, work
@@ -18,44 +22,87 @@ from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
-from backend.models import SearchResults
+from backend.errors import NotFoundError, ValidationError
+from backend.models import SearchHit, SearchResults
 from ui import timeline
+from ui.keys import browsing
 from ui.messages import DataChanged, EntryEnriched, GraphChanged
 from ui.screens.entity import EntityScreen
 from ui.widgets import graph_text
 from ui.widgets.entity_list import EntityList, Row, entity_row, note_row
+from ui.widgets.footer import CharlieFooter
 from ui.widgets.live_reload import LIVE_GAP_SECONDS, in_view
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
 PROMPT = (
     "Type a word or a name: matching entries, and the people, places, groups and "
-    "activities called that, show up here."
+    "activities called that, show up here. Filters: tag:T person:NAME place:NAME "
+    "before:YYYY-MM-DD after:YYYY-MM-DD starred journal:NAME"
 )
+MATCH_STYLE = "bold $text-warning underline"
+"""How a matched word stands out."""
+
+
+def highlighted(text: str, words: set[str], style: str) -> Content:
+    """``text`` (user text: never read as markup) in ``style``, with each whole word
+    that is one of ``words`` in MATCH_STYLE as well."""
+    if not words or not text:
+        return Content.styled(text, style) if style else Content(text)
+    pattern = re.compile(
+        r"(?<!\w)(?:"
+        + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        + r")(?!\w)"
+    )
+    parts: list[tuple[str, str] | str] = []
+    at = 0
+    for match in pattern.finditer(text):
+        parts += [(text[at : match.start()], style), (match[0], f"{style} {MATCH_STYLE}".strip())]
+        at = match.end()
+    parts.append((text[at:], style))
+    return Content.assemble(*[p for p in parts if p[0]])
+
+
+def matched_words(hit: SearchHit) -> set[str]:
+    """The words of an entry's snippet and title that the search matched."""
+    title = hit.entry.title
+    return {hit.snippet[s:e] for s, e in hit.marks} | {title[s:e] for s, e in hit.title_marks}
 
 
 def entry_rows(results: SearchResults) -> Iterator[Row]:
-    """One row per matching entry: date and title, then a line of context."""
+    """One row per matching entry: date and title, then a line of context, with the
+    matched words highlighted (found again after the Markdown is taken out)."""
     for hit in results.entries:
         summary = hit.entry
         title, _ = timeline.preview_text(summary.title, summary.preview)
+        words = matched_words(hit)
         yield Row(
             hit.entry.id,
             Content.assemble(
                 (graph_text.short_date(summary.entry_at), "$accent"),
                 "  ",
-                (title or "(untitled)", "bold"),
+                highlighted(title or "(untitled)", words, "bold"),
+                ("  ★" if summary.starred else "", "$text-warning"),
                 "\n",
-                (timeline.plain_line(hit.snippet), graph_text.MUTED),
+                highlighted(timeline.plain_line(hit.snippet), words, graph_text.MUTED),
             ),
             hit.entry.id,
             divider=True,
         )
     if not results.entries:
         yield note_row("none", "No entry matches.")
+
+
+def filters_line(results: SearchResults) -> str:
+    """The filters a search applied and what to know about them, on one line."""
+    parts = []
+    if results.filters:
+        parts.append("Filters: " + " · ".join(results.filters))
+    parts += list(results.notes)
+    return "   ".join(parts)
 
 
 def entity_rows(results: SearchResults) -> Iterator[Row]:
@@ -73,10 +120,10 @@ class SearchScreen(BackendWorkers, Screen[None]):
     DEBOUNCE_SECONDS = 0.15
     """How long typing must pause before a search runs."""
     AUTO_FOCUS = "#search-input"
-    BINDINGS = [
+    BINDINGS = browsing(
         Binding("escape", "back", "Back"),
         Binding("f8", "app.open_blocked", "Blocked names"),
-    ]
+    )
 
     class Found(Message):
         """Results for ``results.query`` arrived."""
@@ -84,6 +131,14 @@ class SearchScreen(BackendWorkers, Screen[None]):
         def __init__(self, results: SearchResults) -> None:
             super().__init__()
             self.results = results
+
+    class Refused(Message):
+        """The search could not read ``text`` (a filter it needs said otherwise)."""
+
+        def __init__(self, text: str, reason: str) -> None:
+            super().__init__()
+            self.text = text
+            self.reason = reason
 
     def __init__(self) -> None:
         super().__init__()
@@ -98,6 +153,7 @@ class SearchScreen(BackendWorkers, Screen[None]):
         with Vertical(id="search-top"):
             yield Input(placeholder="Search entries and names", id="search-input")
             yield Static(PROMPT, id="search-status", markup=False)
+            yield Static("", id="search-filters", markup=False)
         with Horizontal(id="search-results"):
             with Vertical(id="search-entries-pane"):
                 yield Label("Entries", classes="search-section")
@@ -105,13 +161,14 @@ class SearchScreen(BackendWorkers, Screen[None]):
             with Vertical(id="search-entities-pane"):
                 yield Label("People, places, groups, activities", classes="search-section")
                 yield EntityList(id="search-entities")
-        yield Footer()
+        yield CharlieFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Search"
         box = self.query_one(Input)
         box.cursor_blink = self.app.animation_level != "none"
         self.query_one("#search-results").display = False
+        self.query_one("#search-filters").display = False
 
     @property
     def search_text(self) -> str:
@@ -131,15 +188,31 @@ class SearchScreen(BackendWorkers, Screen[None]):
             self.results = None
             self.query_one("#search-results").display = False
             self.query_one("#search-status", Static).update(PROMPT)
+            self.query_one("#search-filters").display = False
             return
         self.query_one("#search-status", Static).update("Searching…")
         self._search(text)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, text: str) -> None:
-        results = self.here().graph.search(text)
+        try:
+            results = self.here().graph.search(text)
+        except (ValidationError, NotFoundError) as refused:
+            # A filter half typed ("before:2026-0") is not a failure: say what it needs.
+            if not get_current_worker().is_cancelled:
+                self.post_message(self.Refused(text, str(refused)))
+            return
         if not get_current_worker().is_cancelled:
             self.post_message(self.Found(results))
+
+    def on_search_screen_refused(self, message: Refused) -> None:
+        """Say what the query needs, unless the box already says something else."""
+        if message.text != self.search_text:
+            return
+        self.results = None
+        self.query_one("#search-results").display = False
+        self.query_one("#search-status", Static).update(message.reason)
+        self.query_one("#search-filters").display = False
 
     def on_search_screen_found(self, message: Found) -> None:
         """Show results, unless the box already says something else (newer ones come)."""
@@ -150,6 +223,9 @@ class SearchScreen(BackendWorkers, Screen[None]):
         self.query_one("#search-results").display = True
         self.query_one("#search-entries", EntityList).show_rows(entry_rows(results))
         self.query_one("#search-entities", EntityList).show_rows(entity_rows(results))
+        line = filters_line(results)
+        self.query_one("#search-filters", Static).update(line)
+        self.query_one("#search-filters").display = bool(line)
         found = [
             graph_text.entries_count(len(results.entries)),
             f"{len(results.entities)} name{'s' if len(results.entities) != 1 else ''}",
@@ -216,8 +292,14 @@ class SearchScreen(BackendWorkers, Screen[None]):
         # Imported on first use: the Markdown renderer is a sizeable share of start-up.
         from ui.screens.reader import ReaderScreen
 
-        if event.row.target is not None:
-            self.app.push_screen(ReaderScreen(event.row.target))
+        if event.row.target is None:
+            return
+        found_in = self.results.journal if self.results is not None else ""
+        if found_in and found_in.casefold() != self.charlie.journal.casefold():
+            # Found with journal:NAME: the reader reads the open journal, so open that one.
+            self.charlie.switch_journal(found_in)
+            self.notify(f"Switched to the journal {found_in!r}.")
+        self.app.push_screen(ReaderScreen(event.row.target))
 
     @on(EntityList.Chosen, "#search-entities")
     def _open_entity(self, event: EntityList.Chosen) -> None:

@@ -14,11 +14,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static, Switch
+from textual.widgets import Button, Input, Label, Static, Switch
 from textual.worker import Worker
 
 from backend.settings import Settings
 from ui.dialogs.confirm import ConfirmAction
+from ui.widgets.footer import CharlieFooter
 from ui.widgets.work_indicator import CharlieHeader
 from ui.workers import BackendWorkers
 
@@ -119,7 +120,7 @@ class SettingsScreen(BackendWorkers, Screen[None]):
                 "Worker limits apply the next time Charlie starts; inference switches at once.",
                 id="settings-restart",
             )
-        yield Footer()
+        yield CharlieFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Settings"
@@ -153,6 +154,10 @@ class SettingsScreen(BackendWorkers, Screen[None]):
         with switch.prevent(Switch.Changed):
             switch.value = enabled
         switch.disabled = False
+        if self.focused is None:
+            # Disabling it while the change was written took the focus away: give it back,
+            # so a second Space (now, or on coming back to this screen) works.
+            switch.focus()
         self.query_one("#settings-inference-note", Static).update(
             "On: new and edited entries are enriched in the background."
             if enabled

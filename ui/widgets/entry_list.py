@@ -22,6 +22,10 @@ from ui import timeline
 
 DRAFT_MARK = "✎ "
 """Put before the headline of an entry that has an unsaved draft."""
+STAR_MARK = "★ "
+"""Put before the headline of a starred entry."""
+ROW_TAGS = 3
+"""A row shows this many of an entry's tags (then "+N")."""
 NEAR_END = 30
 """Ask for the next page when the cursor or the scroll position is this many rows from
 the end, so the page arrives before the user gets there."""
@@ -173,10 +177,21 @@ class EntryList(OptionList):
         ]
         if entry.id in drafted:
             parts.append((DRAFT_MARK, "bold $warning"))
+        if entry.starred:
+            parts.append((STAR_MARK, "bold $warning"))
         parts.append((headline or "(untitled)", "bold"))
+        if entry.tags:
+            parts += ["  ", (row_tags(entry.tags), "$accent")]
         if snippet:
             parts += ["  ", (snippet, "$foreground-muted")]
         return Content.assemble(*parts)
+
+    def update_summary(self, summary: EntrySummary) -> None:
+        """Show a changed summary of an entry in the list (a star given or taken)."""
+        if summary.id in self._summaries:
+            self._summaries[summary.id] = summary
+            now = self._now or datetime.now().astimezone()
+            self.replace_option_prompt(summary.id, self._row(summary, now, self._drafted))
 
     # The stock list wraps from the last entry to the first; in a paged list that would
     # jump to the top just before the next page arrives, so the cursor stops instead.
@@ -223,3 +238,9 @@ class EntryList(OptionList):
         super().watch_scroll_y(old, new)
         if new > old and new + self.size.height >= self.virtual_size.height - NEAR_END:
             self.post_message(self.EndNeared())
+
+
+def row_tags(tags: tuple[str, ...]) -> str:
+    """An entry's tags as its row shows them: "#a #b #c +2"."""
+    shown = " ".join(f"#{t}" for t in tags[:ROW_TAGS])
+    return shown if len(tags) <= ROW_TAGS else f"{shown} +{len(tags) - ROW_TAGS}"
