@@ -12,9 +12,10 @@ cleanly. What the owner does besides its own work is chosen per caller:
 - ``supervise``: run the worker under a :class:`~backend.jobs.supervisor.Supervisor`
   (which also takes the daily backup) while this process owns the broker (or uses an
   external one): from the start, and from the moment it takes the data directory over
-  from an owner that left. The owner that supervises also makes journals from before
-  accent-folding searchable (``graph/folding``) in a background thread, between batches
-  of which closing stops it; the next owner resumes it.
+  from an owner that left. The owner that supervises also brings journals from before
+  a stored field up to date (folded words for search, ``graph/folding``; word counts,
+  ``graph/words``) in a background thread, between batches of which closing stops it;
+  the next owner resumes it.
 
 The app and `charlie serve` want both; a CLI command wants neither. Signals stay the
 caller's choice too: the app routes SIGHUP and SIGTERM through Textual's event loop (so
@@ -188,22 +189,26 @@ class OwnerRuntime:
             self._backup = threading.Thread(target=self._take_startup_backup, name="startup-backup")
             self._backup.start()
         if self.supervise and broker.is_owner:
-            self._folding = threading.Thread(target=self._fold_journals, name="fold-journals")
+            self._folding = threading.Thread(target=self._upkeep, name="journal-upkeep")
             self._folding.start()
         if self.supervise:
             self._start_supervisor()
 
-    def _fold_journals(self) -> None:
-        """Make journals from before accent-folding searchable now, not at the first search
-        (seconds for a big journal); stopped between batches by close(), resumed next time."""
+    def _upkeep(self) -> None:
+        """Bring journals from before a stored field up to date now, not on the first
+        search or statistics that need it (seconds for a big journal): folded words for
+        search, word counts for the time views. Stopped between batches by close();
+        both are resumable, and the next owner goes on."""
         from backend.graph.folding import fold_journal
+        from backend.graph.words import fill_missing
 
         store = self.backend.store
         try:
             for journal in store.list_journals():
                 fold_journal(store.graph(journal), stop=self._stop_folding)
-        except Exception:  # Logged, not dropped: the first search of that journal retries.
-            log.exception("Could not make the journals searchable by folded words")
+                fill_missing(store.graph(journal), stop=self._stop_folding)
+        except Exception:  # Logged, not dropped: the first reading that needs it retries.
+            log.exception("Could not bring the journals' stored fields up to date")
 
     def _take_startup_backup(self) -> None:
         from backend.transfer.backup import automatic_snapshot

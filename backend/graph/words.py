@@ -11,6 +11,7 @@ was counted (a racing edit writes its own count).
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from backend.graph.cypher import Graph
@@ -27,16 +28,23 @@ def word_count(title: str, body: str) -> int:
     return len(_WORD.findall(title)) + len(_WORD.findall(body))
 
 
-def fill_missing(graph: Graph, *, start: int | None = None, end: int | None = None) -> int:
+def fill_missing(
+    graph: Graph,
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    stop: threading.Event | None = None,
+) -> int:
     """Count and store the words of every entry without a count (with ``start``/``end``:
-    only those with ``start <= entry_at < end``); returns how many were filled."""
+    only those with ``start <= entry_at < end``); returns how many were filled. ``stop``
+    ends it between batches (the next call goes on)."""
     where = "e.words IS NULL"
     params: dict[str, Any] = {"limit": FILL_BATCH}
     if start is not None and end is not None:
         where = "e.entry_at >= $start AND e.entry_at < $end AND " + where
         params.update(start=start, end=end)
     filled = 0
-    while True:
+    while stop is None or not stop.is_set():
         rows = graph.read(
             f"MATCH (e:Episode) WHERE {where} "
             "RETURN e.id, e.title, e.body, e.content_hash LIMIT $limit",
@@ -59,3 +67,4 @@ def fill_missing(graph: Graph, *, start: int | None = None, end: int | None = No
         filled += len(rows)
         if len(rows) < FILL_BATCH:
             return filled
+    return filled
