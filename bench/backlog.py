@@ -13,7 +13,7 @@ is asserted. ``--quick`` is the CI smoke test: 60 entries, samples of 20.
 2. Drain: a real ``Supervisor`` starts a real worker; inference is switched on and the
    clock runs until every job is done. Printed as entries/s end to end (target >= 500).
 3. Stages: 3 x S more entries are imported (the worker stopped) and the worker's loop
-   (``Runner._run``: claim, ``entry_to_enrich``, ``extract``, ``plan_enrichment``, the
+   (``Runner._run``: claim, ``read_entry``, ``extract``, ``plan_enrichment``, the
    commit through ``jobs.complete`` with ``queue_enrichment``) runs in this process on
    them, against the N-entry graph, timing each stage (same functions, same data; the
    read of every entity of the journal is timed inside planning). Three loops take
@@ -43,10 +43,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backend.graph import enrich  # noqa: E402
-from backend.graph.enrich import entry_to_enrich, plan_enrichment, queue_enrichment  # noqa: E402
+from backend.graph.enrich import plan_enrichment, queue_enrichment, read_entry  # noqa: E402
 from backend.graph.extractor import entry_text, load_extractor  # noqa: E402
 from backend.graph.known import KnownEntities  # noqa: E402
 from backend.graph.schema import blocked_key, version_key  # noqa: E402
+from backend.jobs.keys import BREAKER_KEY  # noqa: E402
 from backend.jobs.records import Write  # noqa: E402
 from backend.jobs.supervisor import Supervisor  # noqa: E402
 from backend.jobs.worker import Runner  # noqa: E402
@@ -276,10 +277,10 @@ class Loops:
         t1 = time.perf_counter()
         if claim is None:
             raise RuntimeError("no job to claim: the sample ran out")
-        stored = entry_to_enrich(client, claim.journal_id, claim.entry_id)
+        stored = read_entry(client, claim.journal_id, claim.entry_id)
         t2 = time.perf_counter()
-        assert stored is not None and stored[2] == claim.content_hash
-        title, body, _ = stored
+        assert stored is not None and stored.content_hash == claim.content_hash
+        title, body = stored.title, stored.body
         planning = 0.0
         if mode == "floor":
             t3 = time.perf_counter()
@@ -300,9 +301,15 @@ class Loops:
                     entry_text(title, body),
                     extraction,
                     known=copy,
+                    entry=stored,
                 )
                 planning += time.perf_counter() - started
-                return lambda pipe: queue_enrichment(pipe, claim.journal_id, planned)
+
+                def write(pipe: Any) -> None:
+                    pipe.delete(BREAKER_KEY)  # As the worker closes the breaker.
+                    queue_enrichment(pipe, claim.journal_id, planned)
+
+                return write
 
             watch = (version_key(claim.journal_id), blocked_key(claim.journal_id))
             committed = jobs.complete(claim, plan=plan, watch=watch)

@@ -126,10 +126,22 @@ def quote_for(names: list[str], text_sentences: list[str]) -> str:
     """The first sentence that mentions any of ``names`` (as whole words)."""
     for name in names:
         pattern = _whole_words(name)
+        folded = name.lower() if name.isascii() else None
         for sentence in text_sentences:
+            if folded is not None and (lowered := _ascii_lower(sentence)) is not None:
+                if folded not in lowered:
+                    # Between ASCII texts, IGNORECASE matches nothing but case variants: a
+                    # name not in the sentence in lower case is not in it at all.
+                    continue
             if pattern.search(sentence):
                 return sentence[:QUOTE_CHARS]
     return ""
+
+
+@lru_cache(maxsize=1024)
+def _ascii_lower(sentence: str) -> str | None:
+    """The sentence in lower case if it is ASCII (None otherwise: it is always searched)."""
+    return sentence.lower() if sentence.isascii() else None
 
 
 @lru_cache(maxsize=8192)
@@ -140,7 +152,9 @@ def _whole_words(name: str) -> re.Pattern[str]:
 
 def clean_name(name: str) -> str:
     """A name fit to show: no control characters, single spaces, bounded length."""
-    printable = "".join(ch if ch.isprintable() else " " for ch in name)
+    printable = (
+        name if name.isprintable() else "".join(ch if ch.isprintable() else " " for ch in name)
+    )
     return " ".join(printable.split())[:120]
 
 
@@ -170,15 +184,13 @@ class Plan:
     similarity."""
 
 
-def entry_to_enrich(
-    client: redis.Redis, journal_id: str, entry_id: str
-) -> tuple[str, str, str] | None:
-    """The entry's title, body and content hash as stored now; None if it is gone.
+def read_entry(client: redis.Redis, journal_id: str, entry_id: str) -> EntryRead | None:
+    """The entry as stored now (None if it is gone), with what a plan needs of it.
 
-    The same read (one transaction) takes what a plan needs of the entry besides (its
-    exclusions, the names linked by hand, what it mentions) with the entity version, so
-    the plan made next skips that read if the version has not moved since: every write
-    that changes them bumps it."""
+    One transaction reads the entity version with the entry's text and hash, its
+    exclusions, the names linked by hand and what it mentions, so the plan made next
+    skips that read if the version has not moved since (every write that changes them
+    bumps it)."""
     graph = Graph(client, graph_key(journal_id))
     _, key, cypher = graph.command(
         f"MATCH (e:Episode {{id: $id}}) {_STATE_MATCH} RETURN e.title, e.body, e.content_hash, "
@@ -193,9 +205,23 @@ def entry_to_enrich(
     if not rows:
         return None
     title, body, hash_ = rows[0][:3]
+    return EntryRead(
+        journal_id, entry_id, hash_, int(version or 0), *_state(rows[0][3:]), title, body
+    )
+
+
+def entry_to_enrich(
+    client: redis.Redis, journal_id: str, entry_id: str
+) -> tuple[str, str, str] | None:
+    """The entry's title, body and content hash as stored now; None if it is gone.
+
+    The rest of the read (see read_entry) is kept for the next plan_enrichment called
+    without ``entry``."""
     global _last_read
-    _last_read = _EntryRead(journal_id, entry_id, hash_, int(version or 0), *_state(rows[0][3:]))
-    return title, body, hash_
+    _last_read = read_entry(client, journal_id, entry_id)
+    if _last_read is None:
+        return None
+    return _last_read.title, _last_read.body, _last_read.content_hash
 
 
 def plan_enrichment(
@@ -209,14 +235,17 @@ def plan_enrichment(
     threshold: float = 90.0,
     max_entities: int = 50,
     known: KnownEntities | None = None,
+    entry: EntryRead | None = None,
 ) -> Plan:
     """Resolve an extraction against the journal's entities as they are now.
 
     ``known``: the worker's copy of the entities (backend/graph/known.py), used when it
     is of the version read here and told what this plan adds; without it, every entity
-    of the journal is read."""
+    of the journal is read. ``entry``: the entry as read_entry read it (by default the
+    last entry_to_enrich read); what it says besides the text is read again unless it
+    is still current."""
     graph = Graph(client, graph_key(journal_id))
-    state = _plan_state(client, graph, journal_id, entry_id, content_hash)
+    state = _plan_state(client, graph, journal_id, entry_id, content_hash, entry or _last_read)
     index = known.index(journal_id, state.version) if known is not None else None
     if index is None:
         index = KnownIndex(known_entities(graph))
@@ -319,8 +348,9 @@ _STATE_FIELDS = (
 
 
 @dataclass(frozen=True)
-class _EntryRead:
-    """An entry's exclusions, names linked by hand and mentions, read at an entity version."""
+class EntryRead:
+    """An entry's exclusions, names linked by hand and mentions, read at an entity
+    version (with its title and body when read_entry read it)."""
 
     journal_id: str
     entry_id: str
@@ -329,10 +359,12 @@ class _EntryRead:
     excluded: frozenset[str]
     previous: tuple[str, ...]
     added: tuple[Added, ...]
+    title: str = ""
+    body: str = ""
 
 
-# The last entry entry_to_enrich read (in a worker, the entry about to be planned).
-_last_read: _EntryRead | None = None
+# The last entry entry_to_enrich read (for a plan_enrichment called without ``entry``).
+_last_read: EntryRead | None = None
 
 
 def _state(row: list[Any]) -> tuple[frozenset[str], tuple[str, ...], tuple[Added, ...]]:
@@ -350,20 +382,24 @@ class _PlanState:
     version: int
     blocked: set[str]
     overrides: dict[str, str]
-    entry: _EntryRead
+    entry: EntryRead
 
 
 def _plan_state(
-    client: redis.Redis, graph: Graph, journal_id: str, entry_id: str, content_hash: str
+    client: redis.Redis,
+    graph: Graph,
+    journal_id: str,
+    entry_id: str,
+    content_hash: str,
+    entry: EntryRead | None,
 ) -> _PlanState:
-    """One round trip, or two when the entry must be read again (see entry_to_enrich)."""
+    """One round trip, or two when the entry must be read again (see read_entry)."""
     with client.pipeline(transaction=False) as pipe:
         pipe.get(version_key(journal_id))
         pipe.hkeys(blocked_key(journal_id))
         pipe.hgetall(types_key(journal_id))
         raw_version, blocked, overrides = pipe.execute()
     version = int(raw_version or 0)
-    entry = _last_read
     if entry is None or (entry.journal_id, entry.entry_id, entry.content_hash, entry.version) != (
         journal_id,
         entry_id,
@@ -375,7 +411,7 @@ def _plan_state(
             {"id": entry_id, "sep": SEP},
         )
         state = _state(rows[0]) if rows else (frozenset(), (), ())
-        entry = _EntryRead(journal_id, entry_id, content_hash, version, *state)
+        entry = EntryRead(journal_id, entry_id, content_hash, version, *state)
     return _PlanState(
         version=version,
         blocked={_text(k) for k in blocked},

@@ -14,6 +14,7 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -27,8 +28,10 @@ _ARTICLE = re.compile(r"^(?:the|a|an)\s+")
 _EDGE_PUNCT = ' \t\n.,;:!?"“”‘’()[]{}<>*_`#'
 
 
+@lru_cache(maxsize=65536)
 def normalise(name: str) -> str:
-    """The matching key of a name: "The Sarah's " -> "sarah"."""
+    """The matching key of a name: "The Sarah's " -> "sarah". (Kept: an entry's names
+    are normalised several times, and a journal's names recur.)"""
     text = unicodedata.normalize("NFKC", name).replace("’", "'").casefold()
     text = " ".join(text.split()).strip(_EDGE_PUNCT)
     text = _POSSESSIVE.sub("", text)

@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import redis
@@ -32,7 +33,7 @@ from backend.broker.paths import try_worker_lock, worker_lock_path
 from backend.broker.private import PRIVATE_UMASK
 from backend.broker.processes import process_start_ticks
 from backend.errors import CharlieError
-from backend.graph.enrich import entry_to_enrich, plan_enrichment, queue_enrichment
+from backend.graph.enrich import plan_enrichment, queue_enrichment, read_entry
 from backend.graph.extractor import Extractor, ExtractorUnavailable, entry_text, load_extractor
 from backend.graph.extractor_probe import PROBE_TEXT
 from backend.graph.known import KnownEntities
@@ -46,6 +47,7 @@ from backend.jobs.breaker import (
     request_probe,
 )
 from backend.jobs.health import publish_worker
+from backend.jobs.keys import BREAKER_KEY
 from backend.jobs.records import Claim, Jobs, NextClaim, Write
 from backend.jobs.retry import retry_policy
 from backend.jobs.spawner import STANDBY_ENV, wait_for_go
@@ -76,6 +78,10 @@ class Runner:
     idle_since: float = field(default_factory=time.monotonic)
     # Held while a job runs and while the model is unloaded, so neither interrupts the other.
     busy: threading.Lock = field(default_factory=threading.Lock)
+    claimed: Claim | None = None
+    """The job the last commit claimed, until the loop makes it ``current``."""
+    stopping: threading.Event = field(default_factory=threading.Event)
+    _claims: threading.Lock = field(default_factory=threading.Lock)
     _beating: threading.Thread | None = None
 
     def drain(self) -> None:
@@ -93,7 +99,10 @@ class Runner:
                         return
                     if probe_due(self.client) and not self.probe():
                         return
-                    claim = self.jobs.claim(self.worker_id, lease_ms=self.lease_ms)
+                    with self._claiming():
+                        claim = self.current = self.jobs.claim(
+                            self.worker_id, lease_ms=self.lease_ms
+                        )
                     if claim is None:
                         self.idle_since = time.monotonic()
                         return
@@ -103,8 +112,9 @@ class Runner:
                     # Only (True, next) carries a next job: a stop claims none.
                     going_on, following = self.run(claim)
                 finally:
-                    # Held at once, so a SIGTERM now gives the claimed next job back too.
-                    self.current = following
+                    # Under the claims' lock, so a SIGTERM now gives the next job back too.
+                    with self._claiming():
+                        self.current, self.claimed = following, None
                     self.idle_since = time.monotonic()
                 if not going_on:
                     return
@@ -210,16 +220,17 @@ class Runner:
 
     def _run(self, claim: Claim) -> tuple[bool, Claim | None]:
         """The job's body (see run)."""
-        stored = entry_to_enrich(self.client, claim.journal_id, claim.entry_id)
-        if stored is None or stored[2] != claim.content_hash:
+        read = read_entry(self.client, claim.journal_id, claim.entry_id)
+        if read is None or read.content_hash != claim.content_hash:
             # Deleted or edited since it was queued: the record already moved on, so
             # this commit is rejected; it only records nothing was to be done.
-            _done, following = self.jobs.complete_and_claim(claim, then=self._next())
+            with self._claiming():
+                _done, following = self.jobs.complete_and_claim(claim, then=self._next())
+                self.claimed = following
             return True, following
-        title, body, _ = stored
         try:
             self.extractor.load()
-            extraction = self.extractor.extract(entry_text(title, body))
+            extraction = self.extractor.extract(entry_text(read.title, read.body))
         except ExtractorUnavailable as exc:
             self.jobs.release(claim, f"extractor unavailable: {exc.reason}")
             open_breaker(self.client, self.jobs, exc.reason)
@@ -227,8 +238,6 @@ class Runner:
         except Exception as exc:  # noqa: BLE001 - any extractor failure fails the attempt
             self.jobs.fail(claim, f"{type(exc).__name__}: {exc}", traceback.format_exc())
             return True, None
-        close_breaker(self.client)
-        text = f"{title}\n\n{body}" if title else body
 
         def plan() -> Write:
             planned = plan_enrichment(
@@ -236,20 +245,35 @@ class Runner:
                 claim.journal_id,
                 claim.entry_id,
                 claim.content_hash,
-                text,
+                entry_text(read.title, read.body),
                 extraction,
                 threshold=self.fuzzy_threshold,
                 max_entities=self.max_entities,
                 known=self.known,
+                entry=read,
             )
-            return lambda pipe: queue_enrichment(pipe, claim.journal_id, planned)
 
-        committed, following = self.jobs.complete_and_claim(
-            claim,
-            plan=plan,
-            watch=(version_key(claim.journal_id), blocked_key(claim.journal_id)),
-            then=self._next(),
-        )
+            def write(pipe: redis.client.Pipeline) -> None:
+                # The extractor worked: its breaker closes with the commit (no round
+                # trip of its own).
+                pipe.delete(BREAKER_KEY)
+                queue_enrichment(pipe, claim.journal_id, planned)
+
+            return write
+
+        committed = False
+        try:
+            with self._claiming():
+                committed, following = self.jobs.complete_and_claim(
+                    claim,
+                    plan=plan,
+                    watch=(version_key(claim.journal_id), blocked_key(claim.journal_id)),
+                    then=self._next(),
+                )
+                self.claimed = following
+        finally:
+            if not committed:  # The extractor worked all the same.
+                close_breaker(self.client)
         if committed:  # Only then did the journal move on by exactly this plan.
             self.known.committed(claim.journal_id)
         return True, following
@@ -263,14 +287,45 @@ class Runner:
     def _heartbeat(self) -> None:
         while True:
             time.sleep(self.lease_ms / 3000)
-            claim = self.current
-            if claim is None:
-                continue
-            try:
-                # A job that is no longer ours answers False: its commit is rejected.
-                self.jobs.heartbeat(claim, lease_ms=self.lease_ms)
-            except redis.RedisError as exc:
-                log.warning("heartbeat failed: %s", exc)
+            for claim in self.held():
+                try:
+                    # A job that is no longer ours answers False: its commit is rejected.
+                    self.jobs.heartbeat(claim, lease_ms=self.lease_ms)
+                except redis.RedisError as exc:
+                    log.warning("heartbeat failed: %s", exc)
+
+    def held(self) -> list[Claim]:
+        """The jobs this worker holds now: the current one, and the one its last commit
+        claimed (until the loop makes it current)."""
+        held: dict[str, Claim] = {}
+        for claim in (self.current, self.claimed):
+            if claim is not None:
+                held.setdefault(claim.job_id, claim)
+        return list(held.values())
+
+    @contextlib.contextmanager
+    def _claiming(self) -> Iterator[None]:
+        """Held while jobs are claimed and filed under current or claimed, so a SIGTERM
+        (:meth:`give_back_all`) finds every job this worker holds, even the one a commit
+        on its way claims."""
+        with self._claims:
+            if self.stopping.is_set():
+                # Stopped: the signal handler gives our jobs back and ends the process.
+                self._claims.release()
+                threading.Event().wait()
+            yield
+
+    def give_back_all(self, reason: str) -> None:
+        """Stopping on purpose (SIGTERM): every job held goes back uncharged, and none
+        is claimed from now on. Waits for a commit on its way (a moment: never a model
+        call) so the job it claims is given back too."""
+        self.stopping.set()
+        # Well within the owner's grace before it kills us (then the jobs are reaped).
+        if not self._claims.acquire(timeout=2.0):
+            log.warning("a commit did not return in time; giving back the jobs known")
+        for claim in self.held():
+            with contextlib.suppress(redis.RedisError):
+                self.jobs.release(claim, reason)
 
 
 class WorkerConsumer(Consumer):  # type: ignore[misc]
@@ -282,6 +337,7 @@ class WorkerConsumer(Consumer):  # type: ignore[misc]
     """
 
     runner: Runner | None = None
+    _terminating = False
 
     def _set_signal_handlers(self) -> None:
         signal.signal(signal.SIGTERM, self._on_term)
@@ -289,10 +345,13 @@ class WorkerConsumer(Consumer):  # type: ignore[misc]
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
     def _on_term(self, signum: int, frame: object) -> None:
-        runner = self.runner
-        if runner is not None and runner.current is not None:
-            with contextlib.suppress(redis.RedisError):
-                runner.jobs.release(runner.current, "worker stopped")
+        if self._terminating:
+            # A second signal, handled inside the first (which may hold the claims'
+            # lock, and goes on to give the jobs back and exit).
+            return
+        self._terminating = True
+        if self.runner is not None:
+            self.runner.give_back_all("worker stopped")
         os._exit(0)
 
 

@@ -47,7 +47,15 @@ class Mention:
 
 
 def is_name_word(token: Token) -> bool:
-    """A word that can be part of a proper name as written."""
+    """A word that can be part of a proper name as written (asked again and again of
+    the same words, so worked out once per token)."""
+    known = token.name_word
+    if known is None:
+        known = token.name_word = _is_name_word(token)
+    return known
+
+
+def _is_name_word(token: Token) -> bool:
     if token.kind != "word" or not token.capitalised or token.has_digit:
         return False
     if len(token.base) == 1 and token.base != "U":

@@ -9,8 +9,6 @@ its body ("Sunday at Mom's" + "Drove up…" is two sentences).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cached_property
 
 from plugins.rules.lexicon import fold
 
@@ -42,44 +40,62 @@ _OPEN_QUOTES = frozenset('"“‘«(')
 _BULLETS = frozenset("-*•–—>+")
 
 
-@dataclass
 class Token:
-    text: str
-    start: int
-    kind: str
-    """word, num, punct, link (a URL, address, @mention or #tag) or newline."""
-    index: int = 0
-    sentence: int = 0
-    initial: bool = False
-    """The first word of a sentence, a list item, a quotation or a clause after ":"."""
+    """One word, number, punctuation mark or line break, and what the rules ask of it.
 
-    @cached_property
-    def possessive(self) -> bool:
-        return self.kind == "word" and bool(_POSSESSIVE.search(self.text)) and len(self.text) > 2
+    What a word is (its possessive, base, key, capitals, digits) is worked out once, when
+    the token is made: every rule asks it of nearly every word, and plain attributes
+    answer far faster than properties."""
 
-    @cached_property
-    def base(self) -> str:
-        """The word without its possessive: "Mom's" -> "Mom"."""
-        if self.possessive and fold(self.text) not in _CONTRACTIONS:
-            return self.text[:-2] if self.text[-2] in "'’" else self.text[:-1]
-        return self.text
+    __slots__ = (
+        "text",
+        "start",
+        "kind",
+        "index",
+        "sentence",
+        "initial",
+        "possessive",
+        "base",
+        "key",
+        "capitalised",
+        "has_digit",
+        "_all_caps",
+        "name_word",
+    )
 
-    @cached_property
-    def key(self) -> str:
-        return fold(self.base)
+    def __init__(self, text: str, start: int, kind: str) -> None:
+        self.text = text
+        self.start = start
+        # word, num, punct, link (a URL, address, @mention or #tag) or newline.
+        self.kind = kind
+        self.index = 0
+        self.sentence = 0
+        # The first word of a sentence, a list item, a quotation or a clause after ":".
+        self.initial = False
+        word = kind == "word"
+        self.possessive = word and len(text) > 2 and _POSSESSIVE.search(text) is not None
+        base = text
+        if self.possessive and fold(text) not in _CONTRACTIONS:
+            # The word without its possessive: "Mom's" -> "Mom".
+            base = text[:-2] if text[-2] in "'’" else text[:-1]
+        self.base = base
+        self.key = fold(base)
+        self.capitalised = word and text[0].isupper()
+        self.has_digit = not text.isalpha() and any(map(str.isdigit, text))
+        self._all_caps: bool | None = None
+        # Whether it can be part of a proper name (names.is_name_word keeps it here).
+        self.name_word: bool | None = None
 
-    @cached_property
-    def capitalised(self) -> bool:
-        return self.kind == "word" and self.text[0].isupper()
-
-    @cached_property
+    @property
     def all_caps(self) -> bool:
-        letters = [c for c in self.base if c.isalpha()]
-        return len(letters) > 1 and all(c.isupper() for c in letters)
+        """Two letters or more, all capitals (asked of few words, so worked out once asked)."""
+        if self._all_caps is None:
+            letters = [c for c in self.base if c.isalpha()]
+            self._all_caps = len(letters) > 1 and all(c.isupper() for c in letters)
+        return self._all_caps
 
-    @cached_property
-    def has_digit(self) -> bool:
-        return any(c.isdigit() for c in self.text)
+    def __repr__(self) -> str:
+        return f"Token({self.text!r}, {self.start}, {self.kind!r})"
 
 
 # Words ending in 's that are not possessives.
@@ -90,35 +106,33 @@ _CONTRACTIONS = frozenset(
 
 def tokenize(text: str) -> list[Token]:
     """The words, numbers, punctuation and line breaks of ``text``, with sentences marked."""
-    tokens: list[Token] = []
+    merged: list[Token] = []
+    last: Token | None = None
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "punct"
         value = match.group()
-        if kind == "dots":
+        start = match.start()
+        if kind == "word":
+            # Keep a possessive's closing apostrophe ("the Joneses'") off the word.
+            value = value.rstrip("'’-")
+            end = start + len(value)
+            if text[end : end + 1] == "." and fold(value) in _ABBREVIATIONS:
+                value += "."
+        elif kind == "dots":
             kind = "word"
         elif kind == "with":
             kind, value = "word", "w/"
-        elif kind == "word":
-            # Keep a possessive's closing apostrophe ("the Joneses'") off the word.
-            value = value.rstrip("'’-")
-            end = match.start() + len(value)
-            if text[end : end + 1] == "." and fold(value) in _ABBREVIATIONS:
-                value += "."
-        tokens.append(Token(value, match.start(), kind))
-    # The regex matched "Dr" and the "." separately; drop the "." it now owns.
-    merged: list[Token] = []
-    for token in tokens:
-        if (
-            token.text == "."
-            and merged
-            and merged[-1].text.endswith(".")
-            and merged[-1].kind == "word"
-            and merged[-1].start + len(merged[-1].text) - 1 == token.start
+        elif (
+            value == "."
+            and last is not None
+            and last.kind == "word"
+            and last.text.endswith(".")
+            and last.start + len(last.text) - 1 == start
         ):
-            continue
-        merged.append(token)
-    for index, token in enumerate(merged):
-        token.index = index
+            continue  # The regex matched "Dr" and the "." separately; "Dr." owns it.
+        last = Token(value, start, kind)
+        last.index = len(merged)
+        merged.append(last)
     _mark_sentences(merged)
     return merged
 
