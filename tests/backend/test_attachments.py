@@ -225,8 +225,8 @@ def test_markdown_export_copies_the_photos_and_links_to_them(api: Charlie, tmp_p
     [second] = [p for p in folder.glob("*.md") if ids[1][:8] in p.name]
     text = second.read_text(encoding="utf-8")
     assert text.endswith(
-        f"Snow again ![photo](attachments/{NAME}) ![photo](attachments/{OTHER_NAME})"
-    )
+        f"Snow again ![photo](attachments/{NAME}) ![photo](attachments/{OTHER_NAME})\n"
+    )  # Every exported file ends with a newline.
     # Exported again into the same folder: the same files, nothing doubled.
     export_markdown(api.backend, folder)
     assert sorted(p.name for p in (folder / "attachments").iterdir()) == sorted([NAME, OTHER_NAME])
