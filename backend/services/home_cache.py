@@ -34,6 +34,8 @@ HOME_ROWS = 100
 """The most entries kept: one page of the home list."""
 FIELD_CHARS = 500
 """Titles and previews are cut to this many characters (a row shows one line)."""
+MAX_TAGS = 10
+"""Tags kept per row (a row shows three)."""
 MAX_BYTES = 1 << 20
 """A larger file is not read (HOME_ROWS rows of FIELD_CHARS stay far below it)."""
 
@@ -64,6 +66,8 @@ def write_home(data_dir: Path, journal: str, entries: list[EntrySummary]) -> Non
             "title": entry.title[:FIELD_CHARS],
             "preview": entry.preview[:FIELD_CHARS],
             "entry_at": entry.entry_at.isoformat(),
+            "tags": list(entry.tags[:MAX_TAGS]),
+            "starred": entry.starred,
         }
         for entry in entries[:HOME_ROWS]
     ]
@@ -116,12 +120,20 @@ def _parse(data: Any) -> CachedHome:
         entry_at = datetime.fromisoformat(row["entry_at"])
         if entry_at.tzinfo is None:
             raise ValueError("an entry time without its offset")
+        # A page kept before tags and stars has neither: the row shows without them.
+        tags, starred = row.get("tags", []), row.get("starred", False)
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise TypeError("tags that are not a list of text")
+        if not isinstance(starred, bool):
+            raise TypeError("a star that is not true or false")
         entries.append(
             EntrySummary(
                 id=row["id"],
                 title=row["title"][:FIELD_CHARS],
                 preview=row["preview"][:FIELD_CHARS],
                 entry_at=entry_at,
+                tags=tuple(t[:FIELD_CHARS] for t in tags[:MAX_TAGS]),
+                starred=starred,
             )
         )
     return CachedHome(journal=journal, entries=entries)

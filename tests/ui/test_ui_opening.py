@@ -74,6 +74,17 @@ def test_the_cache_is_private_and_holds_one_page(tmp_path: Path) -> None:
     assert [p.name for p in path.parent.iterdir()] == ["home.json"]  # No temp file left.
 
 
+def test_the_cache_keeps_tags_and_stars_and_reads_a_page_from_before_them(
+    tmp_path: Path,
+) -> None:
+    starred = EntrySummary("e1", "Trip", "Packed.", NOW, tags=("travel", "family"), starred=True)
+    write_home(tmp_path, "Journal", [starred])
+    assert read_home(tmp_path) == CachedHome("Journal", [starred])
+    before = {"id": "e2", "title": "Old", "preview": "A row.", "entry_at": NOW.isoformat()}
+    cache_path(tmp_path).write_text(json.dumps({"format": 1, "journal": "J", "entries": [before]}))
+    assert read_home(tmp_path) == CachedHome("J", [EntrySummary("e2", "Old", "A row.", NOW)])
+
+
 def test_a_looser_cache_folder_is_tightened(tmp_path: Path) -> None:
     folder = tmp_path / "data" / "cache"
     folder.mkdir(parents=True)
@@ -116,6 +127,21 @@ def test_a_looser_cache_folder_is_tightened(tmp_path: Path) -> None:
                 ],
             }
         ).encode(),
+        json.dumps(
+            {
+                "format": 1,
+                "journal": "J",
+                "entries": [
+                    {
+                        "id": "a",
+                        "title": "",
+                        "preview": "",
+                        "entry_at": NOW.isoformat(),
+                        "tags": "travel",
+                    }
+                ],
+            }
+        ).encode(),
         b" " * (MAX_BYTES + 1),
     ],
     ids=[
@@ -129,6 +155,7 @@ def test_a_looser_cache_folder_is_tightened(tmp_path: Path) -> None:
         "naive-time",
         "empty-id",
         "too-many-rows",
+        "tags-not-a-list",
         "oversized",
     ],
 )
