@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import zipfile
 from pathlib import Path
 
@@ -21,8 +20,6 @@ from ui.widgets.attachments import AttachmentList
 
 PHOTO = b"\xff\xd8\xff\xe0" + bytes(3000)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(1500)
-
-pytestmark = pytest.mark.skipif(sys.platform == "darwin", reason="the viewer is xdg-open")
 
 
 def seed(api: Charlie, tmp_path: Path) -> None:
@@ -50,13 +47,15 @@ def seed(api: Charlie, tmp_path: Path) -> None:
 
 
 def fake_viewer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An ``xdg-open`` first on PATH that writes the file it was given into a log."""
+    """The system viewer (``xdg-open``, or ``open`` on macOS) first on PATH, writing the
+    file it was given into a log."""
     folder = tmp_path / "bin"
     folder.mkdir()
     log = tmp_path / "viewer.log"
-    script = folder / "xdg-open"
-    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{log}.tmp"\nmv "{log}.tmp" "{log}"\n')
-    script.chmod(0o700)
+    for name in ("xdg-open", "open"):
+        script = folder / name
+        script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{log}.tmp"\nmv "{log}.tmp" "{log}"\n')
+        script.chmod(0o700)
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
     return log
 

@@ -87,9 +87,10 @@ async def test_export_from_the_palette_writes_the_open_journal(api: Charlie) -> 
         await run_command(pilot, "Export")
         dialog = app.screen
         assert isinstance(dialog, ExportDialog)
-        dialog.query_one("#export-kind", RadioSet).action_next_button()
-        await pilot.pause()
-        dialog.query_one("#export-kind", RadioSet).action_toggle_button()
+        kinds = dialog.query_one("#export-kind", RadioSet)
+        kinds.action_next_button()
+        kinds.action_toggle_button()
+        await wait_for(pilot, lambda: dialog.kind == "json", "JSON chosen")
         dialog.query_one("#export-only-open", Checkbox).value = True
         dialog.query_one("#export-target", Input).value = str(target)
         await pilot.click("#export-go")
