@@ -25,16 +25,6 @@ from ui.widgets.editor_status import count_text
 
 
 @pytest.fixture
-def quick(settings: Settings) -> Iterator[Charlie]:
-    """An API whose editor keeps a draft 0.2 s after the last keystroke."""
-    instance = Charlie.open(settings.with_changes(draft_seconds=0.2))
-    try:
-        yield instance
-    finally:
-        instance.close()
-
-
-@pytest.fixture
 def slow(settings: Settings) -> Iterator[Charlie]:
     """An API whose editor waits a minute after the last keystroke: any draft seen in a
     test comes from another trigger (a focus change, a failed save, quitting)."""

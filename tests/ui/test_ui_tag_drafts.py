@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from textual.widgets import Input
 
 from backend.drafts import new_draft_id
 from backend.root import Charlie
-from backend.settings import Settings
 from tests.helpers.ui import NOW, SIZE, make_app, seed, settle, wait_for
 from ui.dialogs.restore_draft import RestoreDraft
 from ui.screens.editor import EditorScreen
-
-
-@pytest.fixture
-def quick(settings: Settings) -> Iterator[Charlie]:
-    """An API whose editor keeps a draft 0.2 s after the last keystroke."""
-    instance = Charlie.open(settings.with_changes(draft_seconds=0.2))
-    try:
-        yield instance
-    finally:
-        instance.close()
 
 
 async def test_a_tags_only_change_is_kept_as_a_draft_and_restores(quick: Charlie) -> None:
