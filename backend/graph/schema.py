@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from backend.errors import ValidationError
 from backend.graph.cypher import Graph, decode
 from backend.graph.folding import (
     FOLDED,
@@ -340,3 +341,12 @@ def mention_from_row(row: Sequence[Any], names: tuple[str, ...]) -> EntityMentio
 def _first_words(body: str, width: int = 60) -> str:
     line = next((ln.strip("# ").strip() for ln in body.splitlines() if ln.strip()), "")
     return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def parse_cursor(cursor: str) -> tuple[int, tuple[int, str]]:
+    """``"<entry_at>:<created_at>:<id>"`` as (entry_at, (created_at, id))."""
+    try:
+        at, created, entry_id = cursor.split(":")
+        return int(at), (int(created), entry_id)
+    except ValueError:
+        raise ValidationError(f"{cursor!r} is not a page cursor.") from None

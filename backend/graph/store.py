@@ -32,6 +32,7 @@ from backend.graph.schema import (
     entry_from_row,
     episode_properties,
     graph_key,
+    parse_cursor,
     revisions_key,
     summary_from_row,
 )
@@ -65,15 +66,6 @@ def _now_millis() -> int:
 def new_entry_id() -> str:
     """16 random hex digits; a short prefix is enough to name an entry on the CLI."""
     return secrets.token_hex(8)
-
-
-def _parse_cursor(cursor: str) -> tuple[int, tuple[int, str]]:
-    """``"<entry_at>:<created_at>:<id>"`` as (entry_at, (created_at, id))."""
-    try:
-        at, created, entry_id = cursor.split(":")
-        return int(at), (int(created), entry_id)
-    except ValueError:
-        raise ValidationError(f"{cursor!r} is not a page cursor.") from None
 
 
 class Store:
@@ -403,7 +395,7 @@ class Store:
         rows: list[list[Any]] = []
         at: int | None = None
         if before is not None:
-            at, tie_key = _parse_cursor(before)
+            at, tie_key = parse_cursor(before)
             rows = sorted(
                 (r for r in self._same_second(graph, at) if (r[5], r[0]) < tie_key),
                 key=lambda r: (r[5], r[0]),

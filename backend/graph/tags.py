@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from backend.errors import ValidationError
 from backend.graph.cypher import Graph
 from backend.graph.schema import (
     EPISODE,
@@ -23,6 +22,7 @@ from backend.graph.schema import (
     TAG_INDEXES,
     create_tag_indexes,
     is_true,
+    parse_cursor,
     summary_from_row,
     tags_of,
 )
@@ -63,14 +63,6 @@ def _filter(
     return where, params, keeps
 
 
-def _parse_cursor(cursor: str) -> tuple[int, tuple[int, str]]:
-    try:
-        at, created, entry_id = cursor.split(":")
-        return int(at), (int(created), entry_id)
-    except ValueError:
-        raise ValidationError(f"{cursor!r} is not a page cursor.") from None
-
-
 def filtered_page(
     graph: Graph,
     *,
@@ -86,7 +78,7 @@ def filtered_page(
     rows: list[list[Any]] = []
     at: int | None = None
     if before is not None:
-        at, tie = _parse_cursor(before)
+        at, tie = parse_cursor(before)
         same = graph.read(
             f"MATCH (e:{EPISODE}) WHERE {where} AND e.entry_at = $at RETURN {SUMMARY_FIELDS}",
             {**params, "at": at},

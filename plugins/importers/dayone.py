@@ -23,7 +23,6 @@ import dataclasses
 import re
 import stat
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -44,6 +43,7 @@ from backend.transfer.importing import (
 from backend.transfer.json_stream import JsonProblem, JsonReader, NotJson, NotUtf8, ValueTooBig
 from plugins.importers import content_id, normalise_newlines, split_heading, tidy_body, zone_named
 from plugins.importers.dayone_photos import (
+    UNPACK_ERRORS,
     ZipPhotos,
     no_zip,
     read_photos,
@@ -200,15 +200,7 @@ def _scan_member(
     except JsonProblem as exc:
         # Entries read before are taken back: the member is rejected whole.
         yield Rejected(where, f"It {why_unread(exc, options)}", takes_back=read)
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        OSError,
-        EOFError,
-        ValueError,
-        RuntimeError,  # encrypted
-        NotImplementedError,  # a compression method Python lacks
-    ) as exc:
+    except UNPACK_ERRORS as exc:
         yield Rejected(where, f"It could not be unpacked ({exc}).", takes_back=read)
 
 
