@@ -11,23 +11,22 @@ is asserted. ``--quick`` is the CI smoke test: 60 entries, samples of 20.
    with the import pipeline (``charlie.transfer.import_entries``): N backlog jobs, with
    inference off.
 2. Drain: a real ``Supervisor`` starts a real worker; inference is switched on and the
-   clock runs until every job is done. Printed as entries/s end to end (target >= 500).
-3. Stages: 3 x S more entries are imported (the worker stopped) and the worker's loop
-   (``Runner._run``: claim, ``read_entry``, ``extract``, ``plan_enrichment``, the
-   commit through ``jobs.complete`` with ``queue_enrichment``) runs in this process on
-   them, against the N-entry graph, timing each stage (same functions, same data; the
-   read of every entity of the journal is timed inside planning). Three loops take
-   turns in blocks, S entries each: "copy" plans with the worker's copy of the entities
-   (``KnownEntities``), "read all" without it (every entity read for every entry), and
-   "floor", the baseline: no extraction and an empty write (claim, read, commit).
-   "wake-up/other" is the drain's time per entry less the stages of the loop the worker
-   runs (with the copy if its Runner keeps one).
+   clock runs until every job is done. Printed as entries/s end to end (target >= 500),
+   with the CPU the worker and the server used per entry.
+3. Steps: 3 x S more entries are imported (the worker stopped) and the worker's own
+   loop (``Runner.drain``, backend/jobs/enricher.py) runs in this process on them,
+   against the N-entry graph, its steps timed by wrappers around the same functions.
+   Three loops take turns in blocks: "worker", as the worker runs (the rules extractor
+   is quick, so it holds the next job and extracts and plans it while the server writes
+   the last); "in turn", the same loop holding nothing ahead (as with a slow extractor);
+   and "floor", the baseline: the same loop with an extractor that finds nothing (claim,
+   read, check, an empty plan and its commit).
+   Server CPU per entry comes from the server's own INFO; worker CPU from this process.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import random
 import shutil
@@ -42,13 +41,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.graph import enrich  # noqa: E402
-from backend.graph.enrich import plan_enrichment, queue_enrichment, read_entry  # noqa: E402
-from backend.graph.extractor import entry_text, load_extractor  # noqa: E402
-from backend.graph.known import KnownEntities  # noqa: E402
-from backend.graph.schema import blocked_key, version_key  # noqa: E402
-from backend.jobs.keys import BREAKER_KEY  # noqa: E402
-from backend.jobs.records import Write  # noqa: E402
+from backend.graph import planning  # noqa: E402
+from backend.graph.extractor import Extraction, Extractor, load_extractor  # noqa: E402
+from backend.jobs import commit, enricher  # noqa: E402
 from backend.jobs.supervisor import Supervisor  # noqa: E402
 from backend.jobs.worker import Runner  # noqa: E402
 from backend.root import Charlie  # noqa: E402
@@ -179,13 +174,28 @@ def wait(predicate: Callable[[], bool], what: str, timeout: float) -> None:
         time.sleep(0.01)
 
 
-def drain(charlie: Charlie, settings: Settings, n: int) -> float:
-    """Seconds a supervised worker takes to enrich the ``n`` queued jobs."""
+def process_cpu(pid: int) -> float:
+    """Seconds of CPU process ``pid`` has used (user and system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(charlie: Charlie) -> float:
+    info = charlie.backend.broker.client.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def drain(charlie: Charlie, settings: Settings, n: int) -> tuple[float, float, float]:
+    """Seconds a supervised worker takes to enrich the ``n`` queued jobs, and the CPU
+    seconds the worker and the server used meanwhile."""
     supervisor = Supervisor(settings, charlie.backend.broker).start()
     try:
         wait(lambda: bool(charlie.queue.workers()), "the worker to start", 60)
         jobs = charlie.backend.jobs
         before = jobs.completed_total()
+        pid = supervisor.status.worker_pid
+        assert pid is not None
+        cpu, server = process_cpu(pid), server_cpu(charlie)
         started = time.perf_counter()
         charlie.queue.set_inference(True)
         try:
@@ -196,132 +206,175 @@ def drain(charlie: Charlie, settings: Settings, n: int) -> float:
             print(f"{charlie.queue.job_counts()}\nworker log:\n{tail}", file=sys.stderr)
             raise
         took = time.perf_counter() - started
+        cpu, server = process_cpu(pid) - cpu, server_cpu(charlie) - server
         charlie.queue.set_inference(False)
         dead = charlie.queue.job_counts()["dead"]
         if dead:
             raise RuntimeError(f"{dead} jobs went dead during the drain")
-        return took
+        return took, cpu, server
     finally:
         supervisor.stop()
 
 
-class Stages:
-    """Seconds spent in each stage of the worker's loop, summed over the jobs run."""
+class Steps:
+    """Seconds spent in each step of the worker's loop, summed over the jobs run."""
 
-    NAMES = ("claim", "read entry", "extraction", "planning", "commit")
+    NAMES = (
+        "read entry",
+        "check",
+        "extraction",
+        "planning",
+        "send",
+        "commit wait",
+    )
+    AHEAD = ("extraction", "planning")
+    READS = "planning"
+    """The step the reads of every entity of a journal (without a current copy) fall in."""
+    """Steps that also run for the next job while the server writes (the 'ahead' share)."""
 
     def __init__(self) -> None:
         self.seconds = dict.fromkeys(self.NAMES, 0.0)
-        self.known = 0.0
-        self.reads = 0
+        self.ahead = dict.fromkeys(self.AHEAD, 0.0)
+        self.entities_read = 0.0
+        self.total = 0.0
+        self.cpu = 0.0
+        self.server_cpu = 0.0
         self.jobs = 0
 
-    def per_job_ms(self, stage: str) -> float:
-        return self.seconds[stage] / self.jobs * 1000
-
-    def total_ms(self) -> float:
-        return sum(self.seconds.values()) / self.jobs * 1000
+    def ms(self, seconds: float) -> float:
+        return seconds / self.jobs * 1000
 
 
-# Whether the worker's Runner keeps its copy of the entities (and so which loop below
-# is the one it runs).
-WORKER_COPY = "known" in {f.name for f in dataclasses.fields(Runner)}
-MODES = ("copy", "read all", "floor")
-"""The loops timed: the worker's, with its copy of the entities (``KnownEntities``);
-the same without it (every entity read for every entry, as before the copy); and the
-floor (no extraction, an empty write)."""
+MODES = ("worker", "in turn", "floor")
+
+
+class NoExtraction(Extractor):
+    """The floor's extractor: finds nothing, at no cost."""
+
+    name = "none"
+    quick = False
+
+    def extract(self, text: str) -> Extraction:
+        return Extraction()
 
 
 class Loops:
-    """The worker's loop (``Runner._run``) run in this process, timed per mode."""
+    """The worker's loop (``Runner.drain``) run in this process, its steps timed."""
 
     def __init__(self, charlie: Charlie) -> None:
+        self.charlie = charlie
         self.client = charlie.backend.broker.client
-        self.jobs = charlie.backend.jobs
-        self.extractor = load_extractor("rules", charlie.backend.settings)
-        self.extractor.load()
-        self.stages = {mode: Stages() for mode in MODES}
-        self.known = KnownEntities()
-        self.current = self.stages["floor"]
+        self.steps = {mode: Steps() for mode in MODES}
+        self.current = self.steps["floor"]
+        self.in_work_ahead = False
 
-    def run(self, n: int, block: int) -> dict[str, Stages]:
-        """``n`` queued jobs per mode, the modes taking turns in blocks of ``block`` jobs
-        (so a slow moment of the shared machine falls on all three)."""
-        original = enrich.known_entities
+    def runner(self, mode: str) -> Runner:
+        extractor = load_extractor("rules", self.charlie.backend.settings)
+        if mode == "in turn":
+            extractor.quick = False  # type: ignore[misc]  # This instance only.
+        elif mode == "floor":
+            extractor = NoExtraction()
+        runner = Runner(
+            jobs=self.charlie.backend.jobs,
+            client=self.client,
+            extractor=extractor,
+            worker_id=f"bench:{mode}",
+            lease_ms=60_000,
+        )
+        extractor.load()
+        return runner
 
-        def timed_read(*args: Any, **kwargs: Any) -> Any:
-            # The same function, timed: the read of every entity of the journal.
+    def timed(self, owner: Any, name: str, step: str) -> Callable[[], None]:
+        """Wrap ``owner.name`` so its time adds to ``step``; returns the undo."""
+        original = getattr(owner, name)
+        loops = self
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
                 return original(*args, **kwargs)
             finally:
-                self.current.known += time.perf_counter() - started
-                self.current.reads += 1
+                took = time.perf_counter() - started
+                steps = loops.current
+                steps.seconds[step] += took
+                if loops.in_work_ahead and step in Steps.AHEAD:
+                    steps.ahead[step] += took
 
-        enrich.known_entities = timed_read  # type: ignore[assignment]
+        setattr(owner, name, wrapper)
+        return lambda: setattr(owner, name, original)
+
+    def timed_reads(self) -> Callable[[], None]:
+        """Time the reads of every entity of a journal (part of planning)."""
+        original = planning.known_entities
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.current.entities_read += time.perf_counter() - started
+
+        planning.known_entities = wrapper  # type: ignore[assignment]
+        return lambda: setattr(planning, "known_entities", original)
+
+    def run(self, root: Path, names: Names, sample: int, start: int) -> dict[str, Steps]:
+        """``sample`` jobs per mode, the modes taking turns in blocks (so a slow moment of
+        the shared machine falls on all three)."""
+        original_ahead = enricher.Enricher._work_ahead
+        loops = self
+
+        def work_ahead(self_: Any, *args: Any) -> Any:
+            loops.in_work_ahead = True
+            try:
+                return original_ahead(self_, *args)
+            finally:
+                loops.in_work_ahead = False
+
+        undo = [
+            self.timed(enricher, "read_entry", "read entry"),
+            self.timed(commit.Commit, "check", "check"),
+            self.timed(enricher.Enricher, "_extract", "extraction"),
+            self.timed(enricher.Enricher, "_plan", "planning"),
+            self.timed(commit.Commit, "send", "send"),
+            self.timed(commit.Commit, "receive", "commit wait"),
+            self.timed_reads(),
+        ]
+        enricher.Enricher._work_ahead = work_ahead  # type: ignore[method-assign]
+        block = max(1, min(100, sample // 4))
         try:
-            while any(s.jobs < n for s in self.stages.values()):
+            done = 0
+            while done < sample:
+                size = min(block, sample - done)
                 for mode in MODES:
-                    for _ in range(min(block, n - self.stages[mode].jobs)):
-                        self.job(mode)
+                    folder = root / f"sample-{mode}-{done}"
+                    generate(folder, names, size, start)
+                    start += size
+                    self.charlie.transfer.import_entries("files", folder)
+                    self.block(mode, size)
+                done += size
         finally:
-            enrich.known_entities = original  # type: ignore[assignment]
-        return self.stages
+            enricher.Enricher._work_ahead = original_ahead  # type: ignore[method-assign]
+            for step in undo:
+                step()
+        return self.steps
 
-    def job(self, mode: str) -> None:
-        """One job, as ``Runner._run`` does it (with the copy in mode "copy")."""
-        client, jobs = self.client, self.jobs
-        timing = self.current = self.stages[mode]
-        t0 = time.perf_counter()
-        claim = jobs.claim("bench", lease_ms=60_000)
-        t1 = time.perf_counter()
-        if claim is None:
-            raise RuntimeError("no job to claim: the sample ran out")
-        stored = read_entry(client, claim.journal_id, claim.entry_id)
-        t2 = time.perf_counter()
-        assert stored is not None and stored.content_hash == claim.content_hash
-        title, body = stored.title, stored.body
-        planning = 0.0
-        if mode == "floor":
-            t3 = time.perf_counter()
-            committed = jobs.complete(claim, lambda pipe: None)
-        else:
-            extraction = self.extractor.extract(entry_text(title, body))
-            t3 = time.perf_counter()
-            copy = self.known if mode == "copy" else None
-
-            def plan() -> Write:
-                nonlocal planning
-                started = time.perf_counter()
-                planned = plan_enrichment(
-                    client,
-                    claim.journal_id,
-                    claim.entry_id,
-                    claim.content_hash,
-                    entry_text(title, body),
-                    extraction,
-                    known=copy,
-                    entry=stored,
-                )
-                planning += time.perf_counter() - started
-
-                def write(pipe: Any) -> None:
-                    pipe.delete(BREAKER_KEY)  # As the worker closes the breaker.
-                    queue_enrichment(pipe, claim.journal_id, planned)
-
-                return write
-
-            watch = (version_key(claim.journal_id), blocked_key(claim.journal_id))
-            committed = jobs.complete(claim, plan=plan, watch=watch)
-            if committed and copy is not None:
-                copy.committed(claim.journal_id)
-        t4 = time.perf_counter()
-        if not committed:
-            raise RuntimeError(f"the commit of {claim.job_id} was rejected")
-        took = (t1 - t0, t2 - t1, t3 - t2, planning, t4 - t3 - planning)
-        for stage, seconds in zip(Stages.NAMES, took, strict=True):
-            timing.seconds[stage] += seconds
-        timing.jobs += 1
+    def block(self, mode: str, size: int) -> None:
+        """Drain the ``size`` jobs just queued with ``mode``'s runner."""
+        steps = self.current = self.steps[mode]
+        runner = self.runner(mode)
+        queue = self.charlie.queue
+        server = server_cpu(self.charlie)
+        cpu, started = time.process_time(), time.perf_counter()
+        queue.set_inference(True)
+        runner.drain()
+        steps.total += time.perf_counter() - started
+        steps.cpu += time.process_time() - cpu
+        steps.server_cpu += server_cpu(self.charlie) - server
+        queue.set_inference(False)
+        counts = queue.job_counts()
+        if counts["queued"] or counts["running"] or counts["dead"]:
+            raise RuntimeError(f"the {mode} loop left jobs behind: {counts}")
+        steps.jobs += size
 
 
 def run(root: Path, n: int, sample: int) -> None:
@@ -344,7 +397,7 @@ def run(root: Path, n: int, sample: int) -> None:
             f"({charlie.queue.job_counts()['queued']:,} backlog jobs queued)\n"
         )
 
-        took = drain(charlie, settings, summary.added)
+        took, cpu, server = drain(charlie, settings, summary.added)
         graph = charlie.backend.store.graph(charlie.journals.get())
         entities = graph.read("MATCH (n:Entity) RETURN count(n)")[0][0]
         mentions = graph.read("MATCH ()-[m:MENTIONS]->() RETURN count(m)")[0][0]
@@ -354,47 +407,50 @@ def run(root: Path, n: int, sample: int) -> None:
             f"   end to end         {took:7.2f} s  {rate:8.0f} entries/s  (target >= 500)  "
             f"{took / summary.added * 1000:.2f} ms/entry"
         )
+        per = 1000 / summary.added
+        print(f"   CPU per entry      worker {cpu * per:.3f} ms, server {server * per:.3f} ms")
         print(f"   graph afterwards   {entities:,} entities, {mentions:,} mentions\n")
 
-        generate(root / "sample", names, sample * len(MODES), n)
-        charlie.transfer.import_entries("files", root / "sample")
-        charlie.queue.set_inference(True)
-        stages = Loops(charlie).run(sample, block=max(1, min(50, sample // 4)))
         charlie.queue.set_inference(False)
-        report_stages(stages, took / summary.added * 1000, sample)
+        steps = Loops(charlie).run(root, names, sample, n)
+        report_steps(steps, took / summary.added * 1000, sample)
     finally:
         charlie.close()
 
 
-def report_stages(stages: dict[str, Stages], drained_ms: float, sample: int) -> None:
-    worker = "copy" if WORKER_COPY else "read all"
-    print(f"3. Stages, the worker's loop in this process, {sample} more entries per loop, ms/entry")
-    print(f"   {'':<24}{'copy':>9}{'read all':>10}{'floor':>9}   share of the drain ({worker})")
-    for stage in Stages.NAMES:
-        cells = [stages[m].per_job_ms(stage) for m in MODES]
-        share = stages[worker].per_job_ms(stage) / drained_ms * 100
-        print(f"   {stage:<24}{cells[0]:9.3f}{cells[1]:10.3f}{cells[2]:9.3f}   {share:5.1f}%")
-        if stage == "planning":
-            read = [stages[m].known / stages[m].jobs * 1000 for m in MODES[:2]]
-            print(
-                f"   {'  of which entities read':<24}{read[0]:9.3f}{read[1]:10.3f}"
-                f"{'':9}   (read by {stages['copy'].reads} of {stages['copy'].jobs} "
-                "plans with the copy)"
-            )
-    sums = {m: stages[m].total_ms() for m in MODES}
-    print(f"   {'stage sum':<24}{sums['copy']:9.3f}{sums['read all']:10.3f}{sums['floor']:9.3f}")
-    rates = [1000 / sums[m] for m in MODES]
-    print(f"   {'entries/s':<24}{rates[0]:9.0f}{rates[1]:10.0f}{rates[2]:9.0f}")
-    other = drained_ms - sums[worker]
+def report_steps(steps: dict[str, Steps], drained_ms: float, sample: int) -> None:
     print(
-        f"   wake-up/other: the drain's {drained_ms:.3f} ms/entry less the {worker} loop's "
-        f"stages = {other:.3f} ms ({other / drained_ms * 100:.0f}%; negative when the "
-        "worker's commit also claims its next job)"
+        f"3. Steps of the worker's loop, in this process, {sample} more entries per loop, ms/entry"
     )
-    print(f"   the worker keeps the copy: {'yes' if WORKER_COPY else 'no'}")
-    print(f"   ratio read all / copy   {sums['read all'] / sums['copy']:.2f}x")
-    print(f"   ratio copy / floor      {sums['copy'] / sums['floor']:.2f}x (baseline: floor)")
-    print(f"   ratio drain / floor     {drained_ms / sums['floor']:.2f}x")
+    print(f"   {'':<26}" + "".join(f"{mode:>10}" for mode in MODES))
+    for step in Steps.NAMES:
+        cells = "".join(f"{steps[m].ms(steps[m].seconds[step]):10.3f}" for m in MODES)
+        print(f"   {step:<26}{cells}")
+        if step in Steps.AHEAD:
+            ahead = "".join(f"{steps[m].ms(steps[m].ahead[step]):10.3f}" for m in MODES)
+            print(f"   {'  of which ahead':<26}{ahead}")
+        if step == Steps.READS:
+            read = "".join(f"{steps[m].ms(steps[m].entities_read):10.3f}" for m in MODES)
+            print(f"   {'  of which entities read':<26}{read}")
+    rows = {
+        "other": lambda s: s.ms(s.total - sum(s.seconds.values())),
+        "total": lambda s: s.ms(s.total),
+        "worker CPU": lambda s: s.ms(s.cpu),
+        "server CPU": lambda s: s.ms(s.server_cpu),
+    }
+    for label, value in rows.items():
+        print(f"   {label:<26}" + "".join(f"{value(steps[m]):10.3f}" for m in MODES))
+    rates = "".join(f"{1000 / steps[m].ms(steps[m].total):10.0f}" for m in MODES)
+    print(f"   {'entries/s':<26}{rates}")
+    worker, in_turn, floor = (steps[m].ms(steps[m].total) for m in MODES)
+    print("   'ahead': the share done for the next job while the server writes the last.")
+    print(
+        "   'entities read': each block starts a new loop, whose first plan reads every "
+        "entity\n   (the worker keeps its copy from one entry to the next)."
+    )
+    print(f"   ratio in turn / worker  {in_turn / worker:.2f}x")
+    print(f"   ratio worker / floor    {worker / floor:.2f}x (baseline: floor)")
+    print(f"   ratio drain / floor     {drained_ms / floor:.2f}x")
 
 
 def main() -> None:

@@ -43,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.broker.ownership import open_broker  # noqa: E402
+from backend.jobs.commit import Commit  # noqa: E402
 from backend.jobs.records import Jobs, NextClaim  # noqa: E402
 from backend.jobs.supervisor import Supervisor  # noqa: E402
 from backend.jobs.wakeups import consumer_huey, set_wake_handler  # noqa: E402
@@ -83,12 +84,17 @@ def durable(settings: Settings, n: int) -> float:
         committed = 0
         then = NextClaim("bench", 30_000)
 
-        def drain() -> None:  # Runner.drain without the extractor.
+        def drain() -> None:  # The worker's loop without the extractor.
             nonlocal committed
             claim = jobs.claim("bench", lease_ms=30_000)
             while claim is not None:
-                done, claim = jobs.complete_and_claim(claim, lambda pipe: None, then=then)
-                committed += done
+                with Commit(conn.client, claim, ()) as commit:
+                    if commit.check([]) is None:
+                        raise RuntimeError(f"job {claim.job_id} was taken from the bench")
+                    commit.send(None, then)
+                    applied, claims = commit.receive()
+                committed += applied
+                claim = claims[0] if claims else None
 
         set_wake_handler(drain)
         start = time.perf_counter()

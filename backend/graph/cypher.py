@@ -28,16 +28,7 @@ class Graph:
 
     def command(self, cypher: str, params: dict[str, Any] | None = None) -> list[str]:
         """The GRAPH.QUERY arguments for a parameterised query (for pipelines)."""
-        header = ""
-        if params:
-            header = (
-                "CYPHER "
-                + " ".join(
-                    f"{name}={stringify_param_value(value)}" for name, value in params.items()
-                )
-                + " "
-            )
-        return ["GRAPH.QUERY", self.key, header + cypher]
+        return command(self.key, cypher, params)
 
     def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
         """Run a query and return its rows with strings decoded."""
@@ -47,6 +38,18 @@ class Graph:
         """Like query, for read-only Cypher (runs as GRAPH.RO_QUERY)."""
         _, key, text = self.command(cypher, params)
         return rows_of(self.client.execute_command("GRAPH.RO_QUERY", key, text))
+
+
+def command(key: str, cypher: str, params: dict[str, Any] | None = None) -> list[str]:
+    """The GRAPH.QUERY arguments for a parameterised query on graph ``key``."""
+    header = ""
+    if params:
+        header = (
+            "CYPHER "
+            + " ".join(f"{name}={stringify_param_value(value)}" for name, value in params.items())
+            + " "
+        )
+    return ["GRAPH.QUERY", key, header + cypher]
 
 
 def rows_of(reply: Any) -> list[list[Any]]:

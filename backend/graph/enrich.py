@@ -1,11 +1,12 @@
-"""The graph side of enrichment: resolve what the extractor found, then write it in one go.
+"""The graph side of enrichment: read an entry, then write what was found in it in one go.
 
 For one entry, a plan is made from the extraction and the journal's current entities
-(resolution, blocked names, names the user removed from this entry, quotes). The plan
-is written in one MULTI that replaces the entry's mentions and relationships and prunes
-entities nobody mentions any more, so running it twice leaves the same graph. Every
-such write (and every correction by the user) bumps the journal's entity version; a
-commit watches it, so a plan made on a stale view of the entities is made again.
+(backend/graph/planning.py: resolution, blocked names, names the user removed from this
+entry, quotes). The plan is written in one MULTI that replaces the entry's mentions and
+relationships and prunes entities nobody mentions any more, so running it twice leaves
+the same graph. Every such write (and every correction by the user) bumps the journal's
+entity version; a commit watches it, so a plan made on a stale view of the entities is
+made again.
 """
 
 from __future__ import annotations
@@ -19,26 +20,16 @@ from typing import Any
 
 import redis
 
-from backend.graph.cypher import Graph, rows_of
-from backend.graph.extractor import ENTITY_TYPES, RELATION_KINDS, Entity, Extraction
-from backend.graph.known import KnownEntities
+from backend.graph.cypher import Graph, command, rows_of
+from backend.graph.extractor import ENTITY_TYPES
 from backend.graph.resolution import (
     SELF_ID,
-    SELF_KEY,
-    SELF_NAMES,
     Known,
-    KnownIndex,
-    Resolver,
-    display_name,
-    new_entity_id,
-    normalise,
 )
 from backend.graph.schema import (
     COUNT_DOWN,
     COUNT_UP,
-    blocked_key,
     graph_key,
-    types_key,
     version_key,
 )
 
@@ -191,152 +182,46 @@ def read_entry(client: redis.Redis, journal_id: str, entry_id: str) -> EntryRead
     exclusions, the names linked by hand and what it mentions, so the plan made next
     skips that read if the version has not moved since (every write that changes them
     bumps it)."""
-    graph = Graph(client, graph_key(journal_id))
-    _, key, cypher = graph.command(
-        f"MATCH (e:Episode {{id: $id}}) {_STATE_MATCH} RETURN e.title, e.body, e.content_hash, "
-        f"{_STATE_FIELDS}",
+    with client.pipeline(transaction=True) as pipe:
+        for args in entry_read_commands(journal_id, entry_id):
+            pipe.execute_command(*args)
+        version, reply = pipe.execute()
+    return entry_from(journal_id, entry_id, version, reply)
+
+
+def entry_read_commands(journal_id: str, entry_id: str) -> list[tuple[str, ...]]:
+    """What read_entry sends: the entity version, then the entry. Sent in this order
+    outside a transaction too, the entry read is never older than the version it is
+    filed under, since whatever changes it bumps the version in the same transaction."""
+    _, key, cypher = command(
+        graph_key(journal_id),
+        f"MATCH (e:Episode {{id: $id}}) {_STATE_MATCH} RETURN e.content_hash, {_STATE_FIELDS}, "
+        "e.title, e.body",
         {"id": entry_id, "sep": SEP},
     )
-    with client.pipeline(transaction=True) as pipe:
-        pipe.get(version_key(journal_id))
-        pipe.execute_command("GRAPH.RO_QUERY", key, cypher)
-        version, reply = pipe.execute()
+    return [("GET", version_key(journal_id)), ("GRAPH.RO_QUERY", key, cypher)]
+
+
+def entry_from(journal_id: str, entry_id: str, version: Any, reply: Any) -> EntryRead | None:
+    """The replies to entry_read_commands as an EntryRead (None: the entry is gone)."""
     rows = rows_of(reply)
     if not rows:
         return None
-    title, body, hash_ = rows[0][:3]
-    return EntryRead(
-        journal_id, entry_id, hash_, int(version or 0), *_state(rows[0][3:]), title, body
+    hash_, *state, title, body = rows[0]
+    return EntryRead(journal_id, entry_id, hash_, int(version or 0), *_state(state), title, body)
+
+
+def read_entry_state(
+    client: redis.Redis, journal_id: str, entry_id: str, content_hash: str, version: int
+) -> EntryRead:
+    """What a plan reads of its entry besides the text (read under a WATCH of the
+    entity version, which is ``version``)."""
+    rows = Graph(client, graph_key(journal_id)).read(
+        f"MATCH (e:Episode {{id: $id}}) {_STATE_MATCH} RETURN {_STATE_FIELDS}",
+        {"id": entry_id, "sep": SEP},
     )
-
-
-def entry_to_enrich(
-    client: redis.Redis, journal_id: str, entry_id: str
-) -> tuple[str, str, str] | None:
-    """The entry's title, body and content hash as stored now; None if it is gone.
-
-    The rest of the read (see read_entry) is kept for the next plan_enrichment called
-    without ``entry``."""
-    global _last_read
-    _last_read = read_entry(client, journal_id, entry_id)
-    if _last_read is None:
-        return None
-    return _last_read.title, _last_read.body, _last_read.content_hash
-
-
-def plan_enrichment(
-    client: redis.Redis,
-    journal_id: str,
-    entry_id: str,
-    content_hash: str,
-    text: str,
-    extraction: Extraction,
-    *,
-    threshold: float = 90.0,
-    max_entities: int = 50,
-    known: KnownEntities | None = None,
-    entry: EntryRead | None = None,
-) -> Plan:
-    """Resolve an extraction against the journal's entities as they are now.
-
-    ``known``: the worker's copy of the entities (backend/graph/known.py), used when it
-    is of the version read here and told what this plan adds; without it, every entity
-    of the journal is read. ``entry``: the entry as read_entry read it (by default the
-    last entry_to_enrich read); what it says besides the text is read again unless it
-    is still current."""
-    graph = Graph(client, graph_key(journal_id))
-    state = _plan_state(client, graph, journal_id, entry_id, content_hash, entry or _last_read)
-    index = known.index(journal_id, state.version) if known is not None else None
-    if index is None:
-        index = KnownIndex(known_entities(graph))
-        if known is not None:
-            known.keep(journal_id, state.version, index)
-    blocked, overrides, excluded = state.blocked, state.overrides, state.entry.excluded
-    resolver = Resolver(index, threshold=threshold)
-    text_sentences = sentences(text)
-    by_id: dict[str, Mention] = {}
-    resolved: dict[tuple[str, str], str] = {}
-    new_aliases: dict[str, list[tuple[str, str]]] = {}
-
-    def resolve(entity: Entity, *, by_hand: str = "") -> str | None:
-        """The id ``entity`` links to (None: dropped). ``by_hand``: the words of a name
-        the user linked, which no exclusion drops."""
-        name = clean_name(entity.name)
-        key = normalise(name)
-        type_ = overrides.get(key, entity.type)
-        dropped = key in excluded and not by_hand
-        if type_ not in ENTITY_TYPES or not key or key in blocked or dropped:
-            return None
-        is_self = type_ == "Person" and key in SELF_NAMES
-        known = resolver.resolve(name, type_)
-        if known is not None:
-            if known.key in blocked or (known.key in excluded and not by_hand):
-                return None
-            lookup = SELF_KEY if is_self else key
-            if lookup != known.key and lookup not in known.aliases:
-                # Matched by similarity: remember the spelling, so it matches exactly
-                # from now on and finding the entity by it works.
-                spellings = new_aliases.setdefault(known.id, [])
-                if lookup not in (k for k, _ in spellings):
-                    spellings.append((lookup, display_name(name)))
-            mention = by_id.get(known.id)
-            if mention is None:
-                if len(by_id) >= max_entities:
-                    return None
-                mention = by_id[known.id] = Mention(known.id, known.type, known.key, known.name)
-        else:
-            if len(by_id) >= max_entities:
-                return None
-            new_id = SELF_ID if is_self else new_entity_id()
-            display = "I" if is_self else display_name(name)
-            known = Known(new_id, type_, display, SELF_KEY if is_self else key)
-            resolver.remember(known)
-            mention = by_id[new_id] = Mention(new_id, type_, known.key, display, new=True)
-        words = by_hand or name
-        if words not in mention.names:
-            mention.names.append(words)
-        resolved[(entity.type, normalise(entity.name))] = mention.entity_id
-        return mention.entity_id
-
-    for entity in extraction.entities:
-        resolve(entity)
-    for item in state.entry.added:
-        resolve(Entity(name=item.name, type=item.type), by_hand=item.words or item.name)
-    relationships = []
-    seen: set[tuple[str, str, str]] = set()
-    for rel in extraction.relationships:
-        source = resolved.get((rel.source.type, normalise(rel.source.name))) or resolve(rel.source)
-        target = resolved.get((rel.target.type, normalise(rel.target.name))) or resolve(rel.target)
-        kind = rel.kind if rel.kind in RELATION_KINDS else "RELATED_TO"
-        if not source or not target or source == target or (source, kind, target) in seen:
-            continue
-        seen.add((source, kind, target))
-        evidence = clean_name_text(rel.evidence) or quote_for(
-            [rel.source.name, rel.target.name], text_sentences
-        )
-        relationships.append(
-            {"source": source, "kind": kind, "target": target, "evidence": evidence}
-        )
-    for mention in by_id.values():
-        self_words = ["I", "me", "my", "myself"] if mention.entity_id == SELF_ID else []
-        mention.quote = quote_for(mention.names + self_words, text_sentences)
-    plan = Plan(
-        entry_id,
-        content_hash,
-        list(by_id.values()),
-        relationships,
-        list(state.entry.previous),
-        new_aliases,
-    )
-    if known is not None:
-        known.planned(
-            journal_id,
-            state.version,
-            [Known(m.entity_id, m.type, m.name, m.key) for m in plan.mentions if m.new],
-            {k: [key for key, _ in v] for k, v in new_aliases.items()},
-            may_delete=bool(set(state.entry.previous) - set(by_id)),
-        )
-    return plan
+    state = _state(rows[0]) if rows else (frozenset(), (), ())
+    return EntryRead(journal_id, entry_id, content_hash, version, *state)
 
 
 # What a plan reads of its entry, besides the entities.
@@ -363,65 +248,12 @@ class EntryRead:
     body: str = ""
 
 
-# The last entry entry_to_enrich read (for a plan_enrichment called without ``entry``).
-_last_read: EntryRead | None = None
-
-
 def _state(row: list[Any]) -> tuple[frozenset[str], tuple[str, ...], tuple[Added, ...]]:
     return (
         frozenset(split_list(row[0])),
         tuple(_id_list(row[1])),
         tuple(Added.decode(a) for a in split_list(row[2])),
     )
-
-
-@dataclass
-class _PlanState:
-    """What a plan reads besides the entities."""
-
-    version: int
-    blocked: set[str]
-    overrides: dict[str, str]
-    entry: EntryRead
-
-
-def _plan_state(
-    client: redis.Redis,
-    graph: Graph,
-    journal_id: str,
-    entry_id: str,
-    content_hash: str,
-    entry: EntryRead | None,
-) -> _PlanState:
-    """One round trip, or two when the entry must be read again (see read_entry)."""
-    with client.pipeline(transaction=False) as pipe:
-        pipe.get(version_key(journal_id))
-        pipe.hkeys(blocked_key(journal_id))
-        pipe.hgetall(types_key(journal_id))
-        raw_version, blocked, overrides = pipe.execute()
-    version = int(raw_version or 0)
-    if entry is None or (entry.journal_id, entry.entry_id, entry.content_hash, entry.version) != (
-        journal_id,
-        entry_id,
-        content_hash,
-        version,
-    ):
-        rows = graph.read(
-            f"MATCH (e:Episode {{id: $id}}) {_STATE_MATCH} RETURN {_STATE_FIELDS}",
-            {"id": entry_id, "sep": SEP},
-        )
-        state = _state(rows[0]) if rows else (frozenset(), (), ())
-        entry = EntryRead(journal_id, entry_id, content_hash, version, *state)
-    return _PlanState(
-        version=version,
-        blocked={_text(k) for k in blocked},
-        overrides={_text(k): _text(v) for k, v in overrides.items()},
-        entry=entry,
-    )
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def clean_name_text(text: str) -> str:

@@ -77,6 +77,10 @@ class Extractor(ABC):
     uses_model: bool = False
     """True when load() brings a model into this process's memory (the UI shows whether
     it is loaded); False for extractors that need none or call a remote server."""
+    quick: bool = False
+    """True when an entry takes it about a millisecond of this process's time (no model,
+    no server): the worker then holds its next job too, and extracts that one while the
+    server writes the last (backend/jobs/enricher.py)."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings if settings is not None else Settings()

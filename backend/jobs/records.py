@@ -6,7 +6,8 @@ here, by atomic transitions on a Redis hash per job. Each transition is a Lua sc
 worker's own job), so a late, duplicated or stale call changes nothing. The commit of a
 result goes through WATCH/MULTI because the graph write (``GRAPH.QUERY``) cannot run
 inside Lua: if the job record changed after the worker read it (reaped, superseded by an
-edit, cancelled by a delete), the whole transaction, graph write included, is thrown away.
+edit, cancelled by a delete), the whole transaction, graph write included, is thrown away
+(backend/jobs/commit.py).
 
 States: queued -> running -> done; running -> retry_wait -> queued; running/retry_wait
 -> dead; any non-final -> cancelled. ``paused`` is a flag on the queue, not a state.
@@ -40,9 +41,7 @@ from backend.jobs.retry import RetryPolicy
 from backend.jobs.scripts import lua
 
 Write = Callable[[redis.client.Pipeline], None]
-"""Queues a job's result writes into a MULTI."""
-# How often a commit is planned again when another write in its journal got in first.
-PLAN_ATTEMPTS = 20
+"""Queues a job's result writes into a MULTI (see backend/jobs/commit.py)."""
 
 DONE_KEEP = 1000
 HISTORY_KEEP = 50
@@ -89,7 +88,7 @@ _LIMITS: dict[str, int | str] = {
 }
 _ENQUEUE = lua("clock", "common", "wake", "enqueue", **_LIMITS)
 _CLAIM = lua("clock", "wake", "claiming", "claim", **_LIMITS)
-_DONE = lua("clock", "common", "wake", "claiming", "done", **_LIMITS, done_keep=DONE_KEEP)
+DONE_SCRIPT = lua("clock", "common", "wake", "claiming", "done", **_LIMITS, done_keep=DONE_KEEP)
 _HEARTBEAT = lua("clock", "heartbeat")
 _FAIL = lua("clock", "common", "fail", **_LIMITS)
 _RELEASE = lua("clock", "common", "release", **_LIMITS)
@@ -124,10 +123,13 @@ class NextClaim:
     guards: str = "p"
 
 
-def _claim_from(reply: Any, token: str) -> Claim | None:
-    """A claim script's reply as a Claim (None: nothing was claimed)."""
-    if not reply:
-        return None
+def claims_from(reply: Any, tokens: list[str]) -> list[Claim]:
+    """done.lua's reply (a list of claims, or false) as Claims, in the order claimed."""
+    return [_claim_from(fields, token) for fields, token in zip(reply or [], tokens, strict=False)]
+
+
+def _claim_from(reply: Any, token: str) -> Claim:
+    """A claimed job's fields (as claim_best returns them) as a Claim."""
     job_id, kind, journal_id, entry_id, chash, attempt = reply
     return Claim(
         job_id=_s(job_id),
@@ -219,7 +221,7 @@ class Jobs:
         the user is typing ("e")."""
         token = secrets.token_hex(12)
         reply = self._claim(args=[now or now_ms(), worker, token, lease_ms, guards])
-        return _claim_from(reply, token)
+        return _claim_from(reply, token) if reply else None
 
     def heartbeat(self, claim: Claim, *, lease_ms: int, now: int | None = None) -> bool:
         """Extend the lease; False means the job is no longer ours (stop working on it)."""
@@ -228,69 +230,6 @@ class Jobs:
                 keys=[job_key(claim.job_id)], args=[now or now_ms(), claim.token, lease_ms]
             )
         )
-
-    def complete(
-        self,
-        claim: Claim,
-        write: Write | None = None,
-        *,
-        plan: Callable[[], Write] | None = None,
-        watch: tuple[str, ...] = (),
-        now: int | None = None,
-    ) -> bool:
-        """Commit a result (see :meth:`complete_and_claim`); True if it was applied."""
-        return self.complete_and_claim(claim, write, plan=plan, watch=watch, now=now)[0]
-
-    def complete_and_claim(
-        self,
-        claim: Claim,
-        write: Write | None = None,
-        *,
-        plan: Callable[[], Write] | None = None,
-        watch: tuple[str, ...] = (),
-        then: NextClaim | None = None,
-        now: int | None = None,
-    ) -> tuple[bool, Claim | None]:
-        """Commit a result: ``write`` queues the graph writes, applied with the move to done.
-
-        The job record (and every key in ``watch``) is watched from the check to the
-        commit, so if anything touched the record in between (a reap, an edit, a delete,
-        a newer claim) nothing is written and False is returned: the result is
-        discarded, never half-applied. With ``plan``, the write is computed once the
-        keys are watched; if only a ``watch`` key changed (another commit or a user's
-        correction in the same journal, or the worker's own heartbeat), the check and
-        the plan run again on the fresh state.
-
-        With ``then``, the same transaction also claims the worker's next job (one
-        write to the disk per job while a backlog drains, not two): returned with the
-        outcome, None if there is none or the commit was not applied.
-        """
-        key = job_key(claim.job_id)
-        hkey = history_key(claim.job_id)
-        expected = (b"running", claim.token.encode(), claim.content_hash.encode())
-        for _ in range(PLAN_ATTEMPTS):
-            with self.client.pipeline() as pipe:
-                try:
-                    pipe.watch(key, *watch)
-                    if tuple(pipe.hmget(key, "state", "token", "content_hash")) != expected:
-                        pipe.unwatch()
-                        return False, None
-                    queue_writes = plan() if plan is not None else write
-                    stamp = now or now_ms()  # The server's clock (see lua/clock.lua).
-                    pipe.multi()
-                    if queue_writes is not None:
-                        queue_writes(pipe)
-                    args: list[Any] = [stamp, claim.attempt]
-                    token = secrets.token_hex(12)
-                    if then is not None:
-                        args += [then.worker, token, then.lease_ms, then.guards]
-                    # The script's text, as in enqueue: no SHA check before the EXEC.
-                    pipe.eval(_DONE, 2, key, hkey, *args)
-                    reply = pipe.execute()[-1]
-                    return True, (_claim_from(reply, token) if then is not None else None)
-                except redis.WatchError:
-                    continue  # Checked again: still ours (a heartbeat) or not.
-        return False, None
 
     def fail(
         self,

@@ -13,7 +13,6 @@ an attempt.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import signal
@@ -21,8 +20,6 @@ import socket
 import sys
 import threading
 import time
-import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import redis
@@ -33,22 +30,19 @@ from backend.broker.paths import try_worker_lock, worker_lock_path
 from backend.broker.private import PRIVATE_UMASK
 from backend.broker.processes import process_start_ticks
 from backend.errors import CharlieError
-from backend.graph.enrich import plan_enrichment, queue_enrichment, read_entry
-from backend.graph.extractor import Extractor, ExtractorUnavailable, entry_text, load_extractor
+from backend.graph.extractor import Extractor, ExtractorUnavailable, load_extractor
 from backend.graph.extractor_probe import PROBE_TEXT
 from backend.graph.known import KnownEntities
-from backend.graph.schema import blocked_key, version_key
 from backend.jobs.breaker import (
-    close_breaker,
     mark_probing,
     open_breaker,
     probe_due,
     probe_passed,
     request_probe,
 )
+from backend.jobs.enricher import Enricher
 from backend.jobs.health import publish_worker
-from backend.jobs.keys import BREAKER_KEY
-from backend.jobs.records import Claim, Jobs, NextClaim, Write
+from backend.jobs.records import Claim, Jobs
 from backend.jobs.retry import retry_policy
 from backend.jobs.spawner import STANDBY_ENV, wait_for_go
 from backend.jobs.sweeper import Sweeper
@@ -73,52 +67,56 @@ class Runner:
     max_entities: int = 50
     known: KnownEntities = field(default_factory=KnownEntities)
     """This worker's copy of each journal's entities (plans skip reading them all)."""
-    current: Claim | None = None
     current_since: float = 0.0
     idle_since: float = field(default_factory=time.monotonic)
     # Held while a job runs and while the model is unloaded, so neither interrupts the other.
     busy: threading.Lock = field(default_factory=threading.Lock)
-    claimed: Claim | None = None
-    """The job the last commit claimed, until the loop makes it ``current``."""
-    stopping: threading.Event = field(default_factory=threading.Event)
-    _claims: threading.Lock = field(default_factory=threading.Lock)
+    enricher: Enricher = field(init=False)
     _beating: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        self.enricher = Enricher(
+            jobs=self.jobs,
+            client=self.client,
+            extractor=self.extractor,
+            worker_id=self.worker_id,
+            lease_ms=self.lease_ms,
+            fuzzy_threshold=self.fuzzy_threshold,
+            max_entities=self.max_entities,
+            known=self.known,
+        )
+
+    @property
+    def current(self) -> Claim | None:
+        held = self.enricher.current
+        return held.claim if held is not None else None
 
     def drain(self) -> None:
         """Run queued jobs until none is left (or the model must not be loaded now).
 
-        Each commit also claims the next job (see Jobs.complete_and_claim), so a backlog
+        Each commit also claims the next job (see backend/jobs/commit.py), so a backlog
         drains with one transaction per job; only the first claim stands alone."""
-        claim: Claim | None = None
+        enricher = self.enricher
         while True:
             with self.busy:
-                if claim is None:
+                if enricher.current is None:
                     if not self.extractor.loaded and is_editing(self.client):
                         # The user is typing: loading a model now would make the editor
                         # stutter. The job stays queued; the sweeper wakes us again later.
                         return
                     if probe_due(self.client) and not self.probe():
                         return
-                    with self._claiming():
-                        claim = self.current = self.jobs.claim(
-                            self.worker_id, lease_ms=self.lease_ms
-                        )
-                    if claim is None:
+                    if not enricher.claim_first():
                         self.idle_since = time.monotonic()
                         return
-                self.current, self.current_since = claim, time.time()
-                going_on, following = False, None
+                self.current_since = time.time()
+                self._start_heartbeat()
                 try:
-                    # Only (True, next) carries a next job: a stop claims none.
-                    going_on, following = self.run(claim)
+                    going_on = enricher.run()
                 finally:
-                    # Under the claims' lock, so a SIGTERM now gives the next job back too.
-                    with self._claiming():
-                        self.current, self.claimed = following, None
                     self.idle_since = time.monotonic()
                 if not going_on:
                     return
-                claim = following
 
     def probe(self) -> bool:
         """Read a plain test sentence before taking a job, after the extractor crashed
@@ -170,114 +168,6 @@ class Runner:
             "at": time.time(),
         }
 
-    def run(self, claim: Claim) -> tuple[bool, Claim | None]:
-        """Run one job; returns whether to keep draining (False: the extractor is
-        unavailable, or the database is not answering) and the next job, if the commit
-        claimed one.
-
-        Every way out ends the attempt: an exception anywhere in the job (not only in
-        the extractor) fails it with its traceback, and a database error gives the job
-        back uncharged. None may escape to Huey, which would leave the job running with
-        no heartbeat until the owner killed this healthy worker as hung.
-        """
-        self._start_heartbeat()
-        try:
-            return self._run(claim)
-        except redis.RedisError as exc:
-            log.warning("database error in job %s: %s; giving it back", claim.job_id, exc)
-            self._give_back(claim, f"database error: {exc}")
-            return False, None  # The sweeper wakes us again once the database answers.
-        except Exception as exc:  # noqa: BLE001 - recorded on the job, with its traceback
-            log.exception("job %s failed outside the extractor", claim.job_id)
-            self._fail_quietly(claim, f"{type(exc).__name__}: {exc}", traceback.format_exc())
-            return True, None
-
-    def _give_back(self, claim: Claim, reason: str) -> None:
-        """Release the job uncharged, trying for a while (a restarting server answers
-        BUSY LOADING for a moment); if it never answers, the owner reaps it."""
-        deadline = time.monotonic() + self.lease_ms / 2000
-        while True:
-            try:
-                self.jobs.release(claim, reason)
-                return
-            except redis.RedisError as exc:
-                if time.monotonic() >= deadline:
-                    log.warning("could not give job %s back: %s", claim.job_id, exc)
-                    return
-                time.sleep(0.2)
-
-    def _fail_quietly(self, claim: Claim, error: str, trace: str) -> None:
-        try:
-            self.jobs.fail(claim, error, trace)
-        except redis.RedisError as exc:
-            log.warning("could not record the failure of job %s: %s", claim.job_id, exc)
-            self._give_back(claim, f"database error: {exc}")
-
-    def _next(self) -> NextClaim:
-        """How a commit claims this worker's next job: not while a probe is due, nor,
-        with no model loaded, while the user types (as drain checks before a claim)."""
-        return NextClaim(self.worker_id, self.lease_ms, "p" if self.extractor.loaded else "pe")
-
-    def _run(self, claim: Claim) -> tuple[bool, Claim | None]:
-        """The job's body (see run)."""
-        read = read_entry(self.client, claim.journal_id, claim.entry_id)
-        if read is None or read.content_hash != claim.content_hash:
-            # Deleted or edited since it was queued: the record already moved on, so
-            # this commit is rejected; it only records nothing was to be done.
-            with self._claiming():
-                _done, following = self.jobs.complete_and_claim(claim, then=self._next())
-                self.claimed = following
-            return True, following
-        try:
-            self.extractor.load()
-            extraction = self.extractor.extract(entry_text(read.title, read.body))
-        except ExtractorUnavailable as exc:
-            self.jobs.release(claim, f"extractor unavailable: {exc.reason}")
-            open_breaker(self.client, self.jobs, exc.reason)
-            return False, None
-        except Exception as exc:  # noqa: BLE001 - any extractor failure fails the attempt
-            self.jobs.fail(claim, f"{type(exc).__name__}: {exc}", traceback.format_exc())
-            return True, None
-
-        def plan() -> Write:
-            planned = plan_enrichment(
-                self.client,
-                claim.journal_id,
-                claim.entry_id,
-                claim.content_hash,
-                entry_text(read.title, read.body),
-                extraction,
-                threshold=self.fuzzy_threshold,
-                max_entities=self.max_entities,
-                known=self.known,
-                entry=read,
-            )
-
-            def write(pipe: redis.client.Pipeline) -> None:
-                # The extractor worked: its breaker closes with the commit (no round
-                # trip of its own).
-                pipe.delete(BREAKER_KEY)
-                queue_enrichment(pipe, claim.journal_id, planned)
-
-            return write
-
-        committed = False
-        try:
-            with self._claiming():
-                committed, following = self.jobs.complete_and_claim(
-                    claim,
-                    plan=plan,
-                    watch=(version_key(claim.journal_id), blocked_key(claim.journal_id)),
-                    then=self._next(),
-                )
-                self.claimed = following
-        finally:
-            if not committed:  # The extractor worked all the same.
-                close_breaker(self.client)
-        if committed:  # Only then did the journal move on by exactly this plan.
-            self.known.committed(claim.journal_id)
-        return True, following
-
     def _start_heartbeat(self) -> None:
         """One thread for the worker's life renews the lease of whatever job it holds."""
         if self._beating is None or not self._beating.is_alive():
@@ -295,37 +185,12 @@ class Runner:
                     log.warning("heartbeat failed: %s", exc)
 
     def held(self) -> list[Claim]:
-        """The jobs this worker holds now: the current one, and the one its last commit
-        claimed (until the loop makes it current)."""
-        held: dict[str, Claim] = {}
-        for claim in (self.current, self.claimed):
-            if claim is not None:
-                held.setdefault(claim.job_id, claim)
-        return list(held.values())
-
-    @contextlib.contextmanager
-    def _claiming(self) -> Iterator[None]:
-        """Held while jobs are claimed and filed under current or claimed, so a SIGTERM
-        (:meth:`give_back_all`) finds every job this worker holds, even the one a commit
-        on its way claims."""
-        with self._claims:
-            if self.stopping.is_set():
-                # Stopped: the signal handler gives our jobs back and ends the process.
-                self._claims.release()
-                threading.Event().wait()
-            yield
+        """The jobs this worker holds now: the running one, and the next if held."""
+        return self.enricher.held()
 
     def give_back_all(self, reason: str) -> None:
-        """Stopping on purpose (SIGTERM): every job held goes back uncharged, and none
-        is claimed from now on. Waits for a commit on its way (a moment: never a model
-        call) so the job it claims is given back too."""
-        self.stopping.set()
-        # Well within the owner's grace before it kills us (then the jobs are reaped).
-        if not self._claims.acquire(timeout=2.0):
-            log.warning("a commit did not return in time; giving back the jobs known")
-        for claim in self.held():
-            with contextlib.suppress(redis.RedisError):
-                self.jobs.release(claim, reason)
+        """Stopping on purpose (SIGTERM): every job held goes back uncharged."""
+        self.enricher.give_back_all(reason)
 
 
 class WorkerConsumer(Consumer):  # type: ignore[misc]

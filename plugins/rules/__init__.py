@@ -25,6 +25,7 @@ __all__ = ["MAX_ENTITIES", "RulesExtractor"]
 
 class RulesExtractor(Extractor):
     name = "rules"
+    quick = True
 
     def load(self) -> None:
         """Read the word lists now, so the first entry is as quick as the rest."""

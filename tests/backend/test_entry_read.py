@@ -9,10 +9,12 @@ from __future__ import annotations
 import pytest
 
 from backend.graph.cypher import Graph
-from backend.graph.enrich import EntryRead, plan_enrichment, queue_enrichment, read_entry
+from backend.graph.enrich import EntryRead, queue_enrichment, read_entry
 from backend.graph.extractor import entry_text
 from backend.graph.known import KnownEntities
+from backend.graph.planning import plan_enrichment
 from backend.graph.schema import blocked_key, version_key
+from backend.jobs.commit import complete
 from backend.jobs.records import Claim, Write
 from backend.root import Charlie
 from tests.helpers.scripted import ScriptedExtractor
@@ -40,7 +42,7 @@ def commit(api: Charlie, claim: Claim, read: EntryRead, known: KnownEntities) ->
         return lambda pipe: queue_enrichment(pipe, claim.journal_id, planned)
 
     watch = (version_key(claim.journal_id), blocked_key(claim.journal_id))
-    assert api.backend.jobs.complete(claim, plan=plan, watch=watch)
+    assert complete(api.backend.broker.client, claim, plan=plan, watch=watch)
     known.committed(claim.journal_id)
     return mentioned
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from backend.broker.ownership import BrokerConnection, open_broker
+from backend.jobs.commit import complete
 from backend.jobs.records import BACKLOG, Claim, Jobs, enrich_job_id
 from backend.jobs.retry import RetryPolicy
 from backend.settings import Settings
@@ -38,7 +39,7 @@ def test_enqueue_claim_complete(jobs: Jobs) -> None:
     assert (c.entry_id, c.content_hash, c.attempt) == ("e1", "h1", 1)
     assert jobs.claim("w2", lease_ms=LEASE) is None
     written = []
-    assert jobs.complete(c, lambda pipe: written.append(pipe.set("result:e1", "ok")))
+    assert complete(jobs.client, c, lambda pipe: written.append(pipe.set("result:e1", "ok")))
     record = jobs.get(c.job_id)
     assert record is not None and record.state == "done"
     assert jobs.client.get("result:e1") == b"ok"
@@ -50,7 +51,7 @@ def test_stale_token_cannot_complete_fail_or_heartbeat(jobs: Jobs) -> None:
     jobs.enqueue("j", "e1", "h1")
     c = claim(jobs)
     forged = Claim(**{**c.__dict__, "token": "not-the-token"})
-    assert not jobs.complete(forged, lambda pipe: pipe.set("result", "bad"))
+    assert not complete(jobs.client, forged, lambda pipe: pipe.set("result", "bad"))
     assert jobs.fail(forged, "boom") is None
     assert not jobs.heartbeat(forged, lease_ms=LEASE)
     assert jobs.client.get("result") is None
@@ -61,11 +62,11 @@ def test_edit_supersedes_running_work_and_discards_its_result(jobs: Jobs) -> Non
     jobs.enqueue("j", "e1", "old")
     stale = claim(jobs)
     assert jobs.enqueue("j", "e1", "new") == 1  # The entry was edited mid-run.
-    assert not jobs.complete(stale, lambda pipe: pipe.set("result", "from old text"))
+    assert not complete(jobs.client, stale, lambda pipe: pipe.set("result", "from old text"))
     assert jobs.client.get("result") is None
     fresh = claim(jobs)
     assert fresh.content_hash == "new" and fresh.attempt == 1
-    assert jobs.complete(fresh, lambda pipe: pipe.set("result", "from new text"))
+    assert complete(jobs.client, fresh, lambda pipe: pipe.set("result", "from new text"))
     assert jobs.client.get("result") == b"from new text"
 
 
@@ -111,7 +112,7 @@ def test_a_crashed_job_waits_behind_the_others_then_turns_poison(jobs: Jobs) -> 
     # that crashes on everything.
     good = claim(jobs)
     assert good.entry_id == "good"
-    assert jobs.complete(good)
+    assert complete(jobs.client, good)
     assert claim(jobs).entry_id == "bad"
     jobs.reap_running("worker died")
     record = jobs.get(enrich_job_id("j", "bad"))
@@ -168,7 +169,7 @@ def test_cancel_then_forget_leaves_no_key(jobs: Jobs) -> None:
         jobs.cancel(c.job_id, pipe=pipe)
         jobs.forget(c.job_id, pipe)
         pipe.execute()
-    assert not jobs.complete(c, lambda pipe: pipe.set("result", "late"))
+    assert not complete(jobs.client, c, lambda pipe: pipe.set("result", "late"))
     assert jobs.client.get("result") is None
     assert not [k for k in jobs.client.keys("charlie:jobs:*") if b"e1" in k]
     assert sum(jobs.counts().values()) == 0
@@ -182,8 +183,8 @@ def test_expired_leases_are_reaped_and_the_late_result_rejected(jobs: Jobs) -> N
     assert jobs.reap_expired("lease expired", now=11_001) == [frozen.job_id]
     second = claim(jobs, "w2")
     assert not jobs.heartbeat(frozen, lease_ms=1000)
-    assert not jobs.complete(frozen, lambda pipe: pipe.set("result", "late"))
-    assert jobs.complete(second, lambda pipe: pipe.set("result", "w2"))
+    assert not complete(jobs.client, frozen, lambda pipe: pipe.set("result", "late"))
+    assert complete(jobs.client, second, lambda pipe: pipe.set("result", "w2"))
     assert jobs.client.get("result") == b"w2"
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from backend.graph import enrich
-from backend.graph.enrich import entry_to_enrich, plan_enrichment, queue_enrichment
+from backend.graph import planning
+from backend.graph.enrich import EntryRead, queue_enrichment, read_entry
 from backend.graph.extractor import Extraction, entry_text
 from backend.graph.known import KnownEntities
+from backend.graph.planning import plan_enrichment
 from backend.graph.resolution import Known, KnownIndex
 from backend.graph.schema import blocked_key, version_key
+from backend.jobs.commit import complete
 from backend.jobs.records import Claim, Write
 from backend.root import Charlie
 from tests.helpers.graph import entity, names
@@ -47,18 +49,20 @@ def enrich_queued(
     extractor = ScriptedExtractor()
     plans = 0
     while (claim := jobs.claim("test", lease_ms=30_000)) is not None:
-        stored = entry_to_enrich(client, claim.journal_id, claim.entry_id)
+        stored = read_entry(client, claim.journal_id, claim.entry_id)
         assert stored is not None
-        text = entry_text(stored[0], stored[1])
+        text = entry_text(stored.title, stored.body)
         extraction = extractor.extract(text)
         if after_read is not None:
             after_read, meddle = None, after_read
             meddle()
 
-        def plan(c: Claim = claim, t: str = text, x: Extraction = extraction) -> Write:
+        def plan(
+            c: Claim = claim, t: str = text, x: Extraction = extraction, e: EntryRead = stored
+        ) -> Write:
             nonlocal plans, before_commit
             planned = plan_enrichment(
-                client, c.journal_id, c.entry_id, c.content_hash, t, x, known=known
+                client, c.journal_id, c.entry_id, c.content_hash, t, x, known=known, entry=e
             )
             plans += 1
             if before_commit is not None:
@@ -67,7 +71,7 @@ def enrich_queued(
             return lambda pipe: queue_enrichment(pipe, c.journal_id, planned)
 
         watch = (version_key(claim.journal_id), blocked_key(claim.journal_id))
-        committed = jobs.complete(claim, plan=plan, watch=watch)
+        committed = complete(jobs.client, claim, plan=plan, watch=watch)
         assert committed
         if known is not None:
             known.committed(claim.journal_id)
@@ -93,13 +97,13 @@ def graph_shape(api: Charlie, journal: str) -> tuple[set[tuple[object, ...]], se
 def counting_reads(monkeypatch: object) -> list[int]:
     """Count the reads of every entity of a journal."""
     reads: list[int] = []
-    original = enrich.known_entities
+    original = planning.known_entities
 
     def counted(*args: object) -> list[Known]:
         reads.append(1)
         return original(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(enrich, "known_entities", counted)  # type: ignore[attr-defined]
+    monkeypatch.setattr(planning, "known_entities", counted)  # type: ignore[attr-defined]
     return reads
 
 
@@ -148,19 +152,26 @@ def test_plans_from_the_copy_build_the_graph_a_full_read_builds(api: Charlie, mo
     default = api.journals.get().id
     extractor = ScriptedExtractor()
     while (claim := jobs.claim("test", lease_ms=30_000)) is not None:
-        stored = entry_to_enrich(client, claim.journal_id, claim.entry_id)
+        stored = read_entry(client, claim.journal_id, claim.entry_id)
         assert stored is not None
-        text = entry_text(stored[0], stored[1])
+        text = entry_text(stored.title, stored.body)
         copy = known if claim.journal_id == default else None
 
-        def plan(c=claim, t=text, k=copy) -> Write:  # type: ignore[no-untyped-def]
+        def plan(c=claim, t=text, k=copy, e=stored) -> Write:  # type: ignore[no-untyped-def]
             planned = plan_enrichment(
-                client, c.journal_id, c.entry_id, c.content_hash, t, extractor.extract(t), known=k
+                client,
+                c.journal_id,
+                c.entry_id,
+                c.content_hash,
+                t,
+                extractor.extract(t),
+                known=k,
+                entry=e,
             )
             return lambda pipe: queue_enrichment(pipe, c.journal_id, planned)
 
         watch = (version_key(claim.journal_id), blocked_key(claim.journal_id))
-        assert jobs.complete(claim, plan=plan, watch=watch)
+        assert complete(jobs.client, claim, plan=plan, watch=watch)
         if copy is not None:
             copy.committed(claim.journal_id)
     assert graph_shape(api, api.journals.get().name) == graph_shape(api, "other")

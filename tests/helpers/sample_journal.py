@@ -13,7 +13,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from backend.graph.enrich import blocked_key, types_key
+from backend.graph.schema import blocked_key, types_key
 from backend.root import Charlie
 from backend.transfer.export_reading import read_values
 

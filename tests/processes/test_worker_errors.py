@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-import backend.jobs.worker
+import backend.jobs.enricher
 from backend.jobs.records import enrich_job_id
 from backend.jobs.worker import Runner
 from backend.root import Charlie
@@ -36,7 +36,7 @@ def test_a_bug_after_the_extractor_fails_the_attempt_with_its_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("a bug in planning")
 
-    monkeypatch.setattr(backend.jobs.worker, "plan_enrichment", broken)
+    monkeypatch.setattr(backend.jobs.enricher, "plan_entry", broken)
     runner(api).drain()
     record = api.queue.get_job(enrich_job_id(api.journals.get().id, entry.id))
     assert record.state == "retry_wait" and record.attempts == 1
@@ -52,7 +52,7 @@ def test_a_database_error_in_the_job_gives_it_back_uncharged(
     def loading(*args: object, **kwargs: object) -> None:
         raise redis.BusyLoadingError("Redis is loading the dataset in memory")
 
-    monkeypatch.setattr(backend.jobs.worker, "plan_enrichment", loading)
+    monkeypatch.setattr(backend.jobs.enricher, "plan_entry", loading)
     runner(api).drain()
     record = api.queue.get_job(enrich_job_id(api.journals.get().id, entry.id))
     assert (record.state, record.attempts) == ("queued", 0)

@@ -61,10 +61,11 @@ def drain_started(api: Charlie, supervisor: Supervisor) -> int:
     wait_until(lambda: bool(api.queue.workers()), timeout=60, what="the worker to start")
     api.queue.set_inference(True)
     jobs = api.backend.jobs
+    # It holds the job it runs and, the rules extractor being quick, the next one.
     wait_until(
-        lambda: jobs.completed_total() >= 20 and running(api) == 1,
+        lambda: jobs.completed_total() >= 20 and running(api) in (1, 2),
         timeout=60,
-        what=f"the worker to be mid-drain ({jobs.counts()})",
+        what="the worker to be mid-drain",
     )
     pid = supervisor.status.worker_pid
     assert pid is not None and pid > 0
@@ -101,6 +102,8 @@ def test_a_rules_worker_sigkilled_mid_drain_loses_and_doubles_nothing(
     supervisor = Supervisor(api.settings, api.backend.broker).start()
     try:
         pid = drain_started(api, supervisor)
+        os.kill(pid, signal.SIGSTOP)  # So that what it holds stays still until it dies.
+        held = {record.entry_id for record in api.backend.jobs.list("running")}
         os.kill(pid, signal.SIGKILL)
         wait_until(
             lambda: supervisor.status.worker_pid not in (None, pid),
@@ -108,8 +111,8 @@ def test_a_rules_worker_sigkilled_mid_drain_loses_and_doubles_nothing(
             what="the supervisor to start a new worker",
         )
         assert_each_done_once(api, ids)
-        crashed = [i for i in ids if "crashed" in history(api, i)]
-        assert len(crashed) == 1, "the job the worker held runs again"
+        crashed = {i for i in ids if "crashed" in history(api, i)}
+        assert crashed == held and len(held) in (1, 2), "the jobs the worker held run again"
     finally:
         supervisor.stop()
 
@@ -125,7 +128,7 @@ def test_stopping_a_rules_worker_mid_drain_gives_its_job_back_uncharged(
         left = api.backend.jobs.list("running")
         assert not left, (supervisor.status.last_exit, [r.history for r in left])
         released = [i for i in ids if history(api, i)[-1:] == ["released"]]
-        assert len(released) == 1
+        assert len(released) in (1, 2), "the job it ran and the next, if it held it"
         for entry_id in released:
             record = api.backend.jobs.get(enrich_job_id(api.journals.get().id, entry_id))
             assert record is not None and (record.state, record.attempts) == ("queued", 0)

@@ -14,6 +14,7 @@ import pytest
 from textual.widgets import DataTable, TextArea
 
 from backend.errors import BrokerError
+from backend.jobs.commit import complete
 from backend.jobs.switches import is_editing
 from backend.root import Charlie
 from tests.helpers.ui import (
@@ -216,7 +217,7 @@ async def test_r_reenriches_on_home_and_in_the_reader(api: Charlie) -> None:
         await settle(pilot)
         assert notes.messages[-1] == "Already queued for enrichment"
 
-        api.backend.jobs.complete(claim(api, entry), lambda pipe: None)
+        complete(api.backend.broker.client, claim(api, entry), lambda pipe: None)
         assert job_state(api, entry) == "done"
         await pilot.press("r")
         await settle(pilot)
@@ -224,7 +225,7 @@ async def test_r_reenriches_on_home_and_in_the_reader(api: Charlie) -> None:
         assert job_state(api, entry) == "queued"
         assert indicator_text(app) == "no worker · 1 queued"
 
-        api.backend.jobs.complete(claim(api, entry), lambda pipe: None)
+        complete(api.backend.broker.client, claim(api, entry), lambda pipe: None)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReaderScreen)
