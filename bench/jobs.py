@@ -9,8 +9,9 @@ it exits non-zero if a part fails or the chaos run lost, repeated or orphaned an
      them one by one;
    - durable: enqueue each job's record (what a save does: the same script wakes a
      worker unless a wake-up already waits), then consume wake-ups as the worker does:
-     one claims a job, and each WATCH/MULTI commit (a no-op result write) marks it done
-     and claims the next in the same transaction.
+     one claims a job, and each commit as the worker makes it (backend/jobs/commit.py:
+     a round trip to WATCH and check the record, then the MULTI/EXEC, here with no
+     result to write) marks it done and claims the next in the same transaction.
    Printed as jobs/s and the per-job time ratio durable / raw (target <= 1.3).
 2. Recovery: a supervised worker runs a slow job; SIGKILL the worker and time until
    the job is running again (the supervisor notices the death, takes the worker lock,
