@@ -1,4 +1,4 @@
-"""The worker: a Huey consumer that claims durable jobs and runs the extractor.
+"""The worker: a Huey consumer that claims durable jobs and runs them (backend/jobs/enricher.py).
 
 The owner's supervisor starts it as ``python -m backend.jobs.worker``; users start more
 with `charlie worker` (both run :func:`run_worker`).
@@ -7,7 +7,7 @@ The worker is always a client: it reaches the broker only through the handoff (o
 ``broker_url``) and never starts a server. It holds ``<data>/worker.lock`` for its whole
 life, so the owner can tell "no worker is alive" by taking that lock, and only then
 returns running jobs to the queue (kill before you reap). It exits within a second or
-two of its owner's death, and on SIGTERM gives its running job back without charging
+two of its owner's death, and on SIGTERM gives the jobs it holds back without charging
 an attempt.
 """
 
@@ -196,7 +196,7 @@ class Runner:
 class WorkerConsumer(Consumer):  # type: ignore[misc]
     """Huey's consumer with Charlie's signal handling.
 
-    SIGTERM (the owner stopping us on purpose): give the running job back without
+    SIGTERM (the owner stopping us on purpose): give the jobs held back without
     charging an attempt, then exit at once, since a model call in C cannot be
     interrupted. SIGHUP is ignored: Huey would re-exec the process.
     """
