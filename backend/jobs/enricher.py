@@ -105,13 +105,15 @@ class Enricher:
         """Claim jobs when none is held (later ones come with each commit); False if
         there is none to take."""
         with self.claiming():
-            claims: list[Claim] = []
             for _ in range(1 + self.depth):
                 claim = self.jobs.claim(self.worker_id, lease_ms=self.lease_ms)
                 if claim is None:
                     break
-                claims.append(claim)
-            self._advance(claims)
+                # Held at once: if the next claim fails, this one is still renewed.
+                if self.current is None:
+                    self.current = Held(claim)
+                else:
+                    self.ahead = Held(claim)
         return self.current is not None
 
     def run(self) -> bool:
@@ -135,7 +137,8 @@ class Enricher:
             log.exception("job %s failed outside the extractor", held.claim.job_id)
             self._fail_quietly(held.claim, f"{type(exc).__name__}: {exc}", traceback.format_exc())
             with self.claiming():
-                self._advance([])
+                if self.current is held:  # Not if it failed after its commit moved on.
+                    self._advance([])
             return True
 
     def held(self) -> list[Claim]:
