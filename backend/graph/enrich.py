@@ -22,16 +22,8 @@ import redis
 
 from backend.graph.cypher import Graph, command, rows_of
 from backend.graph.extractor import ENTITY_TYPES
-from backend.graph.resolution import (
-    SELF_ID,
-    Known,
-)
-from backend.graph.schema import (
-    COUNT_DOWN,
-    COUNT_UP,
-    graph_key,
-    version_key,
-)
+from backend.graph.resolution import SELF_ID, Known
+from backend.graph.schema import COUNT_DOWN, COUNT_UP, graph_key, version_key
 
 QUOTE_CHARS = 300
 # Lists come back from GRAPH.QUERY as text, so they are joined with a separator that
