@@ -246,6 +246,7 @@ class Steps:
 
 
 MODES = ("worker", "in turn", "floor")
+ENTITIES = "entities read"
 
 
 class NoExtraction(Extractor):
@@ -285,7 +286,8 @@ class Loops:
         return runner
 
     def timed(self, owner: Any, name: str, step: str) -> Callable[[], None]:
-        """Wrap ``owner.name`` so its time adds to ``step``; returns the undo."""
+        """Wrap ``owner.name`` so its time adds to ``step`` (or, for ENTITIES, to the
+        reads of every entity, a part of planning); returns the undo."""
         original = getattr(owner, name)
         loops = self
 
@@ -296,26 +298,15 @@ class Loops:
             finally:
                 took = time.perf_counter() - started
                 steps = loops.current
-                steps.seconds[step] += took
-                if loops.in_work_ahead and step in Steps.AHEAD:
-                    steps.ahead[step] += took
+                if step == ENTITIES:
+                    steps.entities_read += took
+                else:
+                    steps.seconds[step] += took
+                    if loops.in_work_ahead and step in Steps.AHEAD:
+                        steps.ahead[step] += took
 
         setattr(owner, name, wrapper)
         return lambda: setattr(owner, name, original)
-
-    def timed_reads(self) -> Callable[[], None]:
-        """Time the reads of every entity of a journal (part of planning)."""
-        original = planning.known_entities
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self.current.entities_read += time.perf_counter() - started
-
-        planning.known_entities = wrapper  # type: ignore[assignment]
-        return lambda: setattr(planning, "known_entities", original)
 
     def run(self, root: Path, names: Names, sample: int, start: int) -> dict[str, Steps]:
         """``sample`` jobs per mode, the modes taking turns in blocks (so a slow moment of
@@ -337,7 +328,7 @@ class Loops:
             self.timed(enricher.Enricher, "_plan", "planning"),
             self.timed(commit.Commit, "send", "send"),
             self.timed(commit.Commit, "receive", "commit wait"),
-            self.timed_reads(),
+            self.timed(planning, "known_entities", ENTITIES),
         ]
         enricher.Enricher._work_ahead = work_ahead  # type: ignore[method-assign]
         block = max(1, min(100, sample // 4))
